@@ -1,0 +1,4 @@
+import type { CommandSpec } from "./command.js";
+
+/** Every CLI command, in the order `latentr3 --help` lists them. */
+export const commands: CommandSpec[] = [];
