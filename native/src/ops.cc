@@ -1,0 +1,385 @@
+// The tensor op table: one entry per op, each a thin call into ATen. Families of ops with the
+// same signature are listed once in X-macros so adding an op is one word, not one function.
+#include "common.h"
+
+#include <cmath>
+
+namespace lr3 {
+namespace {
+
+#define T(i) a.t(i)
+#define W(expr) wrap(a.env(), (expr))
+
+// unary: f(x)
+#define UNARY_OPS(X)                                                                                \
+  X(neg) X(exp) X(log) X(sqrt) X(rsqrt) X(abs) X(tanh) X(sigmoid) X(relu) X(sin) X(cos)     \
+  X(reciprocal) X(square) X(logical_not) X(floor) X(ceil) X(round) X(sign) X(log1p) X(expm1) X(erf) \
+  X(isnan) X(isfinite) X(contiguous) X(clone) X(detach)
+
+// binary: f(x, y) with broadcasting
+#define BINARY_OPS(X)                                                                              \
+  X(add) X(sub) X(mul) X(div) X(pow) X(maximum) X(minimum) X(eq) X(ne) X(lt) X(le) X(gt) X(ge)     \
+  X(logical_and) X(logical_or) X(logical_xor) X(remainder) X(atan2) X(matmul) X(mm) X(bmm) X(outer)
+
+// tensor-scalar: f(x, s)
+#define SCALAR_OPS(X) X(add) X(sub) X(mul) X(div) X(pow) X(eq) X(ne) X(lt) X(le) X(gt) X(ge) X(remainder)
+
+at::Tensor reduceAll(const at::Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
+                     at::Tensor (*all)(const at::Tensor&),
+                     at::Tensor (*some)(const at::Tensor&, at::IntArrayRef, bool)) {
+  // An empty dim list means "every dimension" (ATen's empty-list semantics changed across versions).
+  if (dims.empty()) {
+    if (!keepdim) return all(x);
+    std::vector<int64_t> every(x.dim());
+    for (int64_t i = 0; i < x.dim(); i++) every[i] = i;
+    return some(x, every, true);
+  }
+  return some(x, dims, keepdim);
+}
+
+at::Tensor sumAll(const at::Tensor& x) { return at::sum(x); }
+at::Tensor sumSome(const at::Tensor& x, at::IntArrayRef d, bool k) { return at::sum(x, d, k); }
+at::Tensor meanAll(const at::Tensor& x) { return at::mean(x); }
+at::Tensor meanSome(const at::Tensor& x, at::IntArrayRef d, bool k) { return at::mean(x, d, k); }
+at::Tensor amaxAll(const at::Tensor& x) { return at::amax(x.reshape({-1}), {0}, false); }
+at::Tensor amaxSome(const at::Tensor& x, at::IntArrayRef d, bool k) { return at::amax(x, d, k); }
+at::Tensor aminAll(const at::Tensor& x) { return at::amin(x.reshape({-1}), {0}, false); }
+at::Tensor aminSome(const at::Tensor& x, at::IntArrayRef d, bool k) { return at::amin(x, d, k); }
+at::Tensor lseAll(const at::Tensor& x) { return at::logsumexp(x.reshape({-1}), {0}, false); }
+at::Tensor lseSome(const at::Tensor& x, at::IntArrayRef d, bool k) { return at::logsumexp(x, d, k); }
+
+int64_t reductionCode(const Args& a, size_t i) {
+  std::string r = a.has(i) ? a.str(i) : "mean";
+  if (r == "mean") return at::Reduction::Mean;
+  if (r == "sum") return at::Reduction::Sum;
+  if (r == "none") return at::Reduction::None;
+  a.fail("reduction must be mean, sum or none; got \"" + r + "\"");
+}
+
+// Scaled dot-product attention. q: [B,H,Tq,D], k/v: [B,H,Tk,D]; mask: bool (true = attend) or
+// additive float, broadcastable to [B,H,Tq,Tk]. Uses ATen's fused kernel where the libtorch has it.
+at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const std::optional<at::Tensor>& mask,
+                bool causal, std::optional<double> scale) {
+  const double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+#if TORCH_VERSION_MAJOR >= 2 && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 1)
+  c10::optional<at::Tensor> m;
+  if (mask) m = *mask;
+  return at::scaled_dot_product_attention(q, k, v, m, 0.0, causal, s);
+#else
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * s;
+  if (causal) {
+    auto tq = q.size(-2), tk = k.size(-2);
+    auto keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  if (mask) {
+    if (mask->scalar_type() == at::kBool) {
+      scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+    } else {
+      scores = scores + *mask;
+    }
+  }
+  return at::matmul(at::softmax(scores, -1), v);
+#endif
+}
+
+// HF Qwen2 RMSNorm: normalise in fp32, cast back to the input dtype, then scale.
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
+  auto h = x.to(at::kFloat);
+  h = h * at::rsqrt(h.pow(2).mean({-1}, true) + eps);
+  return w * h.to(x.scalar_type());
+}
+
+// Rotary embedding in the rotate-half convention: x*cos + [-x2, x1]*sin.
+at::Tensor rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  auto half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half);
+  auto x2 = x.narrow(-1, half, x.size(-1) - half);
+  return x * cos + at::cat({x2.neg(), x1}, -1) * sin;
+}
+
+at::TensorOptions opts(const Args& a, size_t dtypeArg, size_t deviceArg, at::ScalarType fallback = at::kFloat) {
+  return at::TensorOptions().dtype(a.dtype(dtypeArg, fallback)).device(a.device(deviceArg));
+}
+
+const OpRegistrar unary({
+#define X(name) {#name, [](const Args& a) { return W(T(0).name()); }},
+    UNARY_OPS(X)
+#undef X
+});
+
+const OpRegistrar binary({
+#define X(name) {#name, [](const Args& a) { return W(at::name(T(0), T(1))); }},
+    BINARY_OPS(X)
+#undef X
+});
+
+const OpRegistrar scalarOps({
+#define X(name) {#name "_scalar", [](const Args& a) { return W(at::name(T(0), a.scalar(1))); }},
+    SCALAR_OPS(X)
+#undef X
+});
+
+const OpRegistrar others({
+    // ---- elementwise extras ----
+    {"silu", [](const Args& a) { return W(at::silu(T(0))); }},
+    {"rsub_scalar", [](const Args& a) { return W(at::rsub(T(0), a.scalar(1))); }},
+    {"gelu", [](const Args& a) { return W(at::gelu(T(0), a.b(1) ? "tanh" : "none")); }},
+    {"clamp",
+     [](const Args& a) {
+       c10::optional<at::Scalar> lo, hi;
+       if (a.has(1)) lo = a.scalar(1);
+       if (a.has(2)) hi = a.scalar(2);
+       return W(at::clamp(T(0), lo, hi));
+     }},
+    {"where", [](const Args& a) { return W(at::where(T(0), T(1), T(2))); }},
+    {"where_scalar", [](const Args& a) { return W(at::where(T(0), T(1), a.scalar(2))); }},
+    {"masked_fill", [](const Args& a) { return W(T(0).masked_fill(T(1), a.scalar(2))); }},
+    {"masked_fill_tensor", [](const Args& a) { return W(T(0).masked_fill(T(1), T(2))); }},
+    {"lerp", [](const Args& a) { return W(at::lerp(T(0), T(1), a.scalar(2))); }},
+    {"linear",
+     [](const Args& a) {
+       c10::optional<at::Tensor> bias;
+       if (auto b = a.optT(2)) bias = *b;
+       return W(at::linear(T(0), T(1), bias));
+     }},
+    {"einsum", [](const Args& a) { return W(at::einsum(a.str(0), a.tensors(1))); }},
+
+    // ---- reductions ----
+    {"sum", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), sumAll, sumSome)); }},
+    {"mean", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), meanAll, meanSome)); }},
+    {"amax", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), amaxAll, amaxSome)); }},
+    {"amin", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), aminAll, aminSome)); }},
+    {"logsumexp", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), lseAll, lseSome)); }},
+    {"var",
+     [](const Args& a) {
+       auto d = a.ints(1);
+       if (d.empty()) return W(at::var(T(0), a.b(3, true)));
+       return W(at::var(T(0), at::IntArrayRef(d), a.b(3, true), a.b(2)));
+     }},
+    {"norm",
+     [](const Args& a) {
+       auto d = a.ints(2);
+       if (d.empty()) return W(at::norm(T(0), a.scalar(1)));
+       return W(at::norm(T(0), a.scalar(1), at::IntArrayRef(d), a.b(3)));
+     }},
+    {"argmax",
+     [](const Args& a) {
+       c10::optional<int64_t> d;
+       if (a.has(1)) d = a.i64(1);
+       return W(at::argmax(T(0), d, a.b(2)));
+     }},
+    {"argmin",
+     [](const Args& a) {
+       c10::optional<int64_t> d;
+       if (a.has(1)) d = a.i64(1);
+       return W(at::argmin(T(0), d, a.b(2)));
+     }},
+    {"max_dim",
+     [](const Args& a) {
+       auto r = at::max(T(0), a.i64(1), a.b(2));
+       return wrapList(a.env(), {std::get<0>(r), std::get<1>(r)});
+     }},
+    {"min_dim",
+     [](const Args& a) {
+       auto r = at::min(T(0), a.i64(1), a.b(2));
+       return wrapList(a.env(), {std::get<0>(r), std::get<1>(r)});
+     }},
+    {"all", [](const Args& a) { return W(at::all(T(0))); }},
+    {"any", [](const Args& a) { return W(at::any(T(0))); }},
+    {"cumsum", [](const Args& a) { return W(at::cumsum(T(0), a.i64(1))); }},
+    {"softmax",
+     [](const Args& a) {
+       c10::optional<at::ScalarType> dt;
+       if (auto d = a.optDtype(2)) dt = *d;
+       return W(at::softmax(T(0), a.i64(1), dt));
+     }},
+    {"log_softmax",
+     [](const Args& a) {
+       c10::optional<at::ScalarType> dt;
+       if (auto d = a.optDtype(2)) dt = *d;
+       return W(at::log_softmax(T(0), a.i64(1), dt));
+     }},
+
+    // ---- losses ----
+    // cross_entropy(logits [N,C], target [N] i64, ignoreIndex, reduction, labelSmoothing)
+    {"cross_entropy",
+     [](const Args& a) {
+       return W(at::cross_entropy_loss(T(0), T(1), {}, reductionCode(a, 3), a.has(2) ? a.i64(2) : -100,
+                                       a.has(4) ? a.f64(4) : 0.0));
+     }},
+    {"nll_loss",
+     [](const Args& a) { return W(at::nll_loss(T(0), T(1), {}, reductionCode(a, 3), a.has(2) ? a.i64(2) : -100)); }},
+    {"mse_loss", [](const Args& a) { return W(at::mse_loss(T(0), T(1), reductionCode(a, 2))); }},
+
+    // ---- indexing ----
+    {"gather", [](const Args& a) { return W(at::gather(T(0), a.i64(1), T(2))); }},
+    {"index_select", [](const Args& a) { return W(at::index_select(T(0), a.i64(1), T(2))); }},
+    {"embedding", [](const Args& a) { return W(at::embedding(T(0), T(1))); }},
+    {"scatter", [](const Args& a) { return W(at::scatter(T(0), a.i64(1), T(2), T(3))); }},
+    {"scatter_add", [](const Args& a) { return W(at::scatter_add(T(0), a.i64(1), T(2), T(3))); }},
+    {"index_add", [](const Args& a) { return W(at::index_add(T(0), a.i64(1), T(2), T(3))); }},
+    {"masked_select", [](const Args& a) { return W(at::masked_select(T(0), T(1))); }},
+    {"nonzero", [](const Args& a) { return W(at::nonzero(T(0))); }},
+    {"narrow", [](const Args& a) { return W(T(0).narrow(a.i64(1), a.i64(2), a.i64(3))); }},
+    {"slice",
+     [](const Args& a) {
+       c10::optional<int64_t> start, end;
+       if (a.has(2)) start = a.i64(2);
+       if (a.has(3)) end = a.i64(3);
+       return W(T(0).slice(a.i64(1), start, end, a.has(4) ? a.i64(4) : 1));
+     }},
+    {"select", [](const Args& a) { return W(T(0).select(a.i64(1), a.i64(2))); }},
+
+    // ---- shape ----
+    {"reshape", [](const Args& a) { return W(T(0).reshape(a.ints(1))); }},
+    {"view", [](const Args& a) { return W(T(0).view(a.ints(1))); }},
+    {"permute", [](const Args& a) { return W(T(0).permute(a.ints(1))); }},
+    {"transpose", [](const Args& a) { return W(T(0).transpose(a.i64(1), a.i64(2))); }},
+    {"unsqueeze", [](const Args& a) { return W(T(0).unsqueeze(a.i64(1))); }},
+    {"squeeze", [](const Args& a) { return W(a.has(1) ? T(0).squeeze(a.i64(1)) : T(0).squeeze()); }},
+    {"expand", [](const Args& a) { return W(T(0).expand(a.ints(1))); }},
+    {"repeat", [](const Args& a) { return W(T(0).repeat(a.ints(1))); }},
+    {"repeat_interleave", [](const Args& a) { return W(T(0).repeat_interleave(a.i64(1), a.i64(2))); }},
+    {"flatten", [](const Args& a) { return W(T(0).flatten(a.has(1) ? a.i64(1) : 0, a.has(2) ? a.i64(2) : -1)); }},
+    {"cat", [](const Args& a) { return W(at::cat(a.tensors(0), a.i64(1))); }},
+    {"stack", [](const Args& a) { return W(at::stack(a.tensors(0), a.i64(1))); }},
+    {"split", [](const Args& a) { return wrapList(a.env(), T(0).split(a.i64(1), a.i64(2))); }},
+    {"chunk", [](const Args& a) { return wrapList(a.env(), T(0).chunk(a.i64(1), a.i64(2))); }},
+    {"flip", [](const Args& a) { return W(T(0).flip(a.ints(1))); }},
+    {"roll", [](const Args& a) { return W(T(0).roll(a.ints(1), a.ints(2))); }},
+    {"tril", [](const Args& a) { return W(T(0).tril(a.has(1) ? a.i64(1) : 0)); }},
+    {"triu", [](const Args& a) { return W(T(0).triu(a.has(1) ? a.i64(1) : 0)); }},
+    {"pad", [](const Args& a) { return W(at::constant_pad_nd(T(0), a.ints(1), a.has(2) ? a.scalar(2) : at::Scalar(0))); }},
+
+    // ---- sorting ----
+    {"topk",
+     [](const Args& a) {
+       auto r = at::topk(T(0), a.i64(1), a.has(2) ? a.i64(2) : -1, a.b(3, true), a.b(4, true));
+       return wrapList(a.env(), {std::get<0>(r), std::get<1>(r)});
+     }},
+    {"sort",
+     [](const Args& a) {
+       auto r = at::sort(T(0), c10::optional<bool>(a.b(3, true)), a.has(1) ? a.i64(1) : -1, a.b(2));
+       return wrapList(a.env(), {std::get<0>(r), std::get<1>(r)});
+     }},
+
+    // ---- nn helpers ----
+    {"sdpa", [](const Args& a) { return W(sdpa(T(0), T(1), T(2), a.optT(3), a.b(4), a.optF64(5))); }},
+    {"rms_norm", [](const Args& a) { return W(rmsNorm(T(0), T(1), a.f64(2))); }},
+    {"rope", [](const Args& a) { return W(rope(T(0), T(1), T(2))); }},
+    {"dropout", [](const Args& a) { return W(at::dropout(T(0), a.f64(1), a.b(2))); }},
+
+    // ---- conversion ----
+    {"to",
+     [](const Args& a) {
+       auto& x = T(0);
+       auto dt = a.optDtype(1).value_or(x.scalar_type());
+       auto dev = a.has(2) ? a.device(2) : x.device();
+       return W(x.to(dev, dt, /*non_blocking=*/false, /*copy=*/a.b(3)));
+     }},
+
+    // ---- creation ----
+    {"full", [](const Args& a) { return W(at::full(a.ints(0), a.scalar(1), opts(a, 2, 3))); }},
+    {"arange",
+     [](const Args& a) { return W(at::arange(a.scalar(0), a.scalar(1), a.scalar(2), opts(a, 3, 4, at::kLong))); }},
+    {"eye", [](const Args& a) { return W(at::eye(a.i64(0), opts(a, 1, 2))); }},
+    {"randn",
+     [](const Args& a) {
+       auto g = a.generator(3);
+       c10::optional<at::Generator> gen;
+       if (g) gen = *g;
+       // Sample on the generator's device (CPU generators are portable), then move.
+       auto o = opts(a, 1, 2);
+       if (gen && gen->device().is_cpu() && !o.device().is_cpu()) {
+         return W(at::randn(a.ints(0), gen, o.device(c10::kCPU)).to(o.device()));
+       }
+       return W(at::randn(a.ints(0), gen, o));
+     }},
+    {"rand",
+     [](const Args& a) {
+       auto g = a.generator(3);
+       c10::optional<at::Generator> gen;
+       if (g) gen = *g;
+       auto o = opts(a, 1, 2);
+       if (gen && gen->device().is_cpu() && !o.device().is_cpu()) {
+         return W(at::rand(a.ints(0), gen, o.device(c10::kCPU)).to(o.device()));
+       }
+       return W(at::rand(a.ints(0), gen, o));
+     }},
+    {"randint",
+     [](const Args& a) {
+       auto g = a.generator(4);
+       c10::optional<at::Generator> gen;
+       if (g) gen = *g;
+       auto o = at::TensorOptions().dtype(at::kLong).device(a.device(3));
+       return W(at::randint(a.i64(0), a.i64(1), a.ints(2), gen, o));
+     }},
+    {"multinomial",
+     [](const Args& a) {
+       auto g = a.generator(3);
+       c10::optional<at::Generator> gen;
+       if (g) gen = *g;
+       return W(at::multinomial(T(0), a.i64(1), a.b(2), gen));
+     }},
+    {"generator",
+     [](const Args& a) {
+       auto g = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(a.i64(0)));
+       return wrapGenerator(a.env(), g);
+     }},
+    {"manual_seed",
+     [](const Args& a) {
+       torch::manual_seed(static_cast<uint64_t>(a.i64(0)));
+       return a.env().Undefined();
+     }},
+
+    // ---- in-place (parameter init, loading, optimizer-free updates) ----
+    {"copy_",
+     [](const Args& a) {
+       at::NoGradGuard guard;
+       T(0).copy_(T(1));
+       return a.env().Undefined();
+     }},
+    {"fill_",
+     [](const Args& a) {
+       at::NoGradGuard guard;
+       T(0).fill_(a.scalar(1));
+       return a.env().Undefined();
+     }},
+    {"normal_",
+     [](const Args& a) {
+       at::NoGradGuard guard;
+       auto g = a.generator(3);
+       c10::optional<at::Generator> gen;
+       if (g) gen = *g;
+       T(0).normal_(a.f64(1), a.f64(2), gen);
+       return a.env().Undefined();
+     }},
+    {"uniform_",
+     [](const Args& a) {
+       at::NoGradGuard guard;
+       auto g = a.generator(3);
+       c10::optional<at::Generator> gen;
+       if (g) gen = *g;
+       T(0).uniform_(a.f64(1), a.f64(2), gen);
+       return a.env().Undefined();
+     }},
+    {"add_",
+     [](const Args& a) {
+       at::NoGradGuard guard;
+       T(0).add_(T(1), a.has(2) ? a.scalar(2) : at::Scalar(1));
+       return a.env().Undefined();
+     }},
+    {"mul_scalar_",
+     [](const Args& a) {
+       at::NoGradGuard guard;
+       T(0).mul_(a.scalar(1));
+       return a.env().Undefined();
+     }},
+});
+
+#undef T
+#undef W
+
+}  // namespace
+}  // namespace lr3

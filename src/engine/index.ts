@@ -1,0 +1,10 @@
+/** The tensor engine: a typed TypeScript façade over libtorch. */
+export { Tensor, Generator, isDtype, type TensorLike } from "./tensor.js";
+export type { DType, Device, AnyTypedArray } from "./dtype.js";
+export { bytesPerElement, isFloat } from "./dtype.js";
+export { tidy, dispose, noGrad, enableGrad, liveTensorCount } from "./scope.js";
+export * from "./create.js";
+export * from "./functional.js";
+export { Optimizer, adamW, sgd, clipGradNorm, type ParamGroup, type OptimizerKind } from "./optim.js";
+export * from "./schedule.js";
+export * from "./runtime.js";
