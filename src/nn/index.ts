@@ -1,0 +1,3 @@
+export * from "./param-store.js";
+export * from "./layers.js";
+export * from "./rotary.js";

@@ -1,0 +1,40 @@
+/** The small building blocks of a decoder: Linear, Embedding, RMSNorm. */
+import { Tensor, embedding, linear, rmsNorm } from "../engine/index.js";
+import { normalInit, onesInit, zerosInit, type ParamPath } from "./param-store.js";
+
+export class Linear {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  /** Weight layout [out, in] as in PyTorch / Hugging Face checkpoints. */
+  constructor(path: ParamPath, inFeatures: number, outFeatures: number, opts: { bias: boolean; std: number }) {
+    this.weight = path.param("weight", [outFeatures, inFeatures], normalInit(opts.std));
+    this.bias = opts.bias ? path.param("bias", [outFeatures], zerosInit) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}
+
+export class Embedding {
+  readonly weight: Tensor;
+  constructor(path: ParamPath, count: number, dim: number, std: number) {
+    this.weight = path.param("weight", [count, dim], normalInit(std));
+  }
+  forward(ids: Tensor): Tensor {
+    return embedding(this.weight, ids);
+  }
+}
+
+export class RMSNorm {
+  readonly weight: Tensor;
+  constructor(
+    path: ParamPath,
+    dim: number,
+    readonly eps: number,
+  ) {
+    this.weight = path.param("weight", [dim], onesInit);
+  }
+  forward(x: Tensor): Tensor {
+    return rmsNorm(x, this.weight, this.eps);
+  }
+}
