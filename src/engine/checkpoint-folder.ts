@@ -48,14 +48,18 @@ export function openCheckpoint(dir: string): Checkpoint {
     const present = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".safetensors")) : [];
     throw new SafetensorsError(
       `${dir}: no ${SINGLE_FILE} and no ${INDEX_FILE}` +
-        (existsSync(dir) ? ` (safetensors files present: ${present.length ? present.join(", ") : "none"})` : " (folder does not exist)"),
+        (existsSync(dir)
+          ? ` (safetensors files present: ${present.length ? present.join(", ") : "none"})`
+          : " (folder does not exist)"),
     );
   }
   const weightMap = readWeightMap(indexPath);
   const shardNames = [...new Set(weightMap.values())].sort();
   const missing = shardNames.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
-    throw new SafetensorsError(`${indexPath}: ${missing.length} of ${shardNames.length} shard files are missing: ${missing.join(", ")}`);
+    throw new SafetensorsError(
+      `${indexPath}: ${missing.length} of ${shardNames.length} shard files are missing: ${missing.join(", ")}`,
+    );
   }
   const files: SafetensorsFile[] = [];
   try {
@@ -69,7 +73,9 @@ export function openCheckpoint(dir: string): Checkpoint {
       else entries.set(name, entry);
     }
     if (absent.length > 0) {
-      throw new SafetensorsError(`${indexPath}: ${absent.length} tensors named by weight_map are not in their shard: ${absent.slice(0, 10).join(", ")}${absent.length > 10 ? ", ..." : ""}`);
+      throw new SafetensorsError(
+        `${indexPath}: ${absent.length} tensors named by weight_map are not in their shard: ${absent.slice(0, 10).join(", ")}${absent.length > 10 ? ", ..." : ""}`,
+      );
     }
     return { ...viewOf(files, entries, files[0]?.metadata ?? {}), dir, files: files.map((f) => f.path), sharded: true };
   } catch (err) {
@@ -92,14 +98,20 @@ function readWeightMap(indexPath: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, file] of Object.entries(weightMap as Record<string, unknown>)) {
     if (typeof file !== "string" || file.includes("/") || file.includes("\\") || file === "" || file.startsWith(".")) {
-      throw new SafetensorsError(`${indexPath}: weight_map["${name}"] must be a shard file name in the same folder, got ${JSON.stringify(file)}`);
+      throw new SafetensorsError(
+        `${indexPath}: weight_map["${name}"] must be a shard file name in the same folder, got ${JSON.stringify(file)}`,
+      );
     }
     out.set(name, file);
   }
   return out;
 }
 
-function viewOf(files: SafetensorsFile[], entries: ReadonlyMap<string, TensorEntry>, metadata: Readonly<Record<string, string>>): TensorReader {
+function viewOf(
+  files: SafetensorsFile[],
+  entries: ReadonlyMap<string, TensorEntry>,
+  metadata: Readonly<Record<string, string>>,
+): TensorReader {
   const byPath = new Map(files.map((f) => [f.path, f] as const));
   return {
     metadata,
@@ -152,7 +164,11 @@ export function shardFileName(i: number, n: number): string {
  * written atomically; afterwards files of the other layout left by an earlier save are removed.
  * Returns the paths written.
  */
-export function writeCheckpoint(dir: string, tensors: readonly TensorData[], options: WriteCheckpointOptions = {}): string[] {
+export function writeCheckpoint(
+  dir: string,
+  tensors: readonly TensorData[],
+  options: WriteCheckpointOptions = {},
+): string[] {
   const maxShardBytes = options.maxShardBytes ?? 5_000_000_000;
   if (!(maxShardBytes > 0)) throw new SafetensorsError(`${dir}: maxShardBytes must be positive, got ${maxShardBytes}`);
   validateTensors(tensors, dir);
@@ -171,7 +187,11 @@ export function writeCheckpoint(dir: string, tensors: readonly TensorData[], opt
       for (const t of shard) weightMap[t.name] = file;
     });
     const totalSize = tensors.reduce((s, t) => s + numelOf(t.shape) * DTYPE_BYTES[t.dtype], 0);
-    const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]!]));
+    const sortedMap = Object.fromEntries(
+      Object.keys(weightMap)
+        .sort()
+        .map((k) => [k, weightMap[k]!]),
+    );
     const index = JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sortedMap }, null, 2) + "\n";
     const indexPath = join(dir, INDEX_FILE);
     writeFileAtomic(indexPath, (fd) => writeFully(fd, new TextEncoder().encode(index)));

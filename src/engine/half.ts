@@ -78,14 +78,16 @@ export function f16BitsToF32(h: number): number {
 
 function mapToU16(src: ArrayLike<number>, out: Uint16Array | undefined, f: (x: number) => number): Uint16Array {
   const dst = out ?? new Uint16Array(src.length);
-  if (dst.length !== src.length) throw new RangeError(`half: output length ${dst.length} != input length ${src.length}`);
+  if (dst.length !== src.length)
+    throw new RangeError(`half: output length ${dst.length} != input length ${src.length}`);
   for (let i = 0; i < src.length; i++) dst[i] = f(src[i]!);
   return dst;
 }
 
 function mapToF32(src: Uint16Array, out: Float32Array | undefined, f: (h: number) => number): Float32Array {
   const dst = out ?? new Float32Array(src.length);
-  if (dst.length !== src.length) throw new RangeError(`half: output length ${dst.length} != input length ${src.length}`);
+  if (dst.length !== src.length)
+    throw new RangeError(`half: output length ${dst.length} != input length ${src.length}`);
   for (let i = 0; i < src.length; i++) dst[i] = f(src[i]!);
   return dst;
 }

@@ -85,7 +85,8 @@ export function openSafetensors(path: string): SafetensorsFile {
   const fd = openSync(path, "r");
   try {
     const fileSize = fstatSync(fd).size;
-    if (fileSize < 8) throw new SafetensorsError(`${path}: file is ${fileSize} bytes, too short for a safetensors header`);
+    if (fileSize < 8)
+      throw new SafetensorsError(`${path}: file is ${fileSize} bytes, too short for a safetensors header`);
     const lenBuf = Buffer.alloc(8);
     readFully(fd, lenBuf, 0, path);
     const headerLen = lenBuf.readBigUInt64LE(0);
@@ -134,7 +135,10 @@ function makeReader(
 
 export function listNames(entries: ReadonlyMap<string, unknown>): string {
   const names = [...entries.keys()];
-  const shown = names.slice(0, 8).map((n) => `"${n}"`).join(", ");
+  const shown = names
+    .slice(0, 8)
+    .map((n) => `"${n}"`)
+    .join(", ");
   return `(has ${names.length} tensor${names.length === 1 ? "" : "s"}${names.length ? ": " + shown : ""}${names.length > 8 ? ", ..." : ""})`;
 }
 
@@ -179,19 +183,25 @@ export function parseHeader(
         throw new SafetensorsError(`${path}: "__metadata__" must be an object of strings`);
       }
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== "string") throw new SafetensorsError(`${path}: "__metadata__"."${k}" must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== "string")
+          throw new SafetensorsError(`${path}: "__metadata__"."${k}" must be a string, got ${JSON.stringify(v)}`);
         metadata[k] = v;
       }
       continue;
     }
     const where = `${path}: tensor "${name}"`;
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new SafetensorsError(`${where}: entry must be an object`);
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+      throw new SafetensorsError(`${where}: entry must be an object`);
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
     if (!isSafetensorsDtype(dtype)) {
-      throw new SafetensorsError(`${where}: unsupported dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPE_BYTES).join(" ")})`);
+      throw new SafetensorsError(
+        `${where}: unsupported dtype ${JSON.stringify(dtype)} (expected one of ${Object.keys(DTYPE_BYTES).join(" ")})`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new SafetensorsError(`${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+      throw new SafetensorsError(
+        `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`,
+      );
     }
     if (
       !Array.isArray(offsets) ||
@@ -199,7 +209,9 @@ export function parseHeader(
       !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
       offsets[0] > offsets[1]
     ) {
-      throw new SafetensorsError(`${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`);
+      throw new SafetensorsError(
+        `${where}: data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offsets)}`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const expected = numelOf(shape as number[]) * DTYPE_BYTES[dtype];
@@ -209,10 +221,18 @@ export function parseHeader(
       );
     }
     if (end > dataLength) {
-      throw new SafetensorsError(`${where}: data_offsets end ${end} is past the end of the data buffer (${dataLength} bytes); file truncated?`);
+      throw new SafetensorsError(
+        `${where}: data_offsets end ${end} is past the end of the data buffer (${dataLength} bytes); file truncated?`,
+      );
     }
     spans.push({ name, begin, end });
-    entries.set(name, { dtype, shape: [...(shape as number[])], byteOffset: dataStart + begin, byteLength: end - begin, file: path });
+    entries.set(name, {
+      dtype,
+      shape: [...(shape as number[])],
+      byteOffset: dataStart + begin,
+      byteLength: end - begin,
+      file: path,
+    });
   }
   // The tensors must tile the buffer: sorted by begin, each starts where the previous ended.
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -221,13 +241,17 @@ export function parseHeader(
   for (const s of spans) {
     if (s.begin !== cursor) {
       const kind = s.begin < cursor ? "overlaps" : "leaves a gap after";
-      throw new SafetensorsError(`${path}: tensor "${s.name}" at data_offsets [${s.begin}, ${s.end}] ${kind} ${previous} (expected begin ${cursor})`);
+      throw new SafetensorsError(
+        `${path}: tensor "${s.name}" at data_offsets [${s.begin}, ${s.end}] ${kind} ${previous} (expected begin ${cursor})`,
+      );
     }
     cursor = s.end;
     previous = `tensor "${s.name}"`;
   }
   if (cursor !== dataLength) {
-    throw new SafetensorsError(`${path}: tensors cover ${cursor} bytes but the data buffer has ${dataLength}; trailing bytes or wrong header`);
+    throw new SafetensorsError(
+      `${path}: tensors cover ${cursor} bytes but the data buffer has ${dataLength}; trailing bytes or wrong header`,
+    );
   }
   return { metadata, entries };
 }
@@ -257,16 +281,20 @@ export function validateTensors(tensors: readonly TensorData[], path: string): v
   const seen = new Set<string>();
   for (const t of tensors) {
     const where = `${path}: tensor "${t.name}"`;
-    if (t.name === "" || t.name === METADATA_KEY) throw new SafetensorsError(`${path}: invalid tensor name ${JSON.stringify(t.name)}`);
+    if (t.name === "" || t.name === METADATA_KEY)
+      throw new SafetensorsError(`${path}: invalid tensor name ${JSON.stringify(t.name)}`);
     if (seen.has(t.name)) throw new SafetensorsError(`${where}: duplicate name`);
     seen.add(t.name);
-    if (!isSafetensorsDtype(t.dtype)) throw new SafetensorsError(`${where}: unsupported dtype ${JSON.stringify(t.dtype)}`);
+    if (!isSafetensorsDtype(t.dtype))
+      throw new SafetensorsError(`${where}: unsupported dtype ${JSON.stringify(t.dtype)}`);
     if (!t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new SafetensorsError(`${where}: shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
     }
     const expected = numelOf(t.shape) * DTYPE_BYTES[t.dtype];
     if (t.data.byteLength !== expected) {
-      throw new SafetensorsError(`${where}: data has ${t.data.byteLength} bytes, but ${t.dtype} ${JSON.stringify(t.shape)} needs ${expected}`);
+      throw new SafetensorsError(
+        `${where}: data has ${t.data.byteLength} bytes, but ${t.dtype} ${JSON.stringify(t.shape)} needs ${expected}`,
+      );
     }
   }
 }
@@ -285,7 +313,11 @@ export function canonicalOrder(tensors: readonly TensorData[]): TensorData[] {
  * Writes a safetensors file atomically (temporary file, fsync, rename). `metadata` is merged over
  * `{format: "pt"}`, which Hugging Face loaders require.
  */
-export function writeSafetensors(path: string, tensors: readonly TensorData[], metadata: Record<string, string> = {}): void {
+export function writeSafetensors(
+  path: string,
+  tensors: readonly TensorData[],
+  metadata: Record<string, string> = {},
+): void {
   validateTensors(tensors, path);
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v !== "string") throw new SafetensorsError(`${path}: metadata "${k}" must be a string`);
@@ -326,7 +358,8 @@ const littleEndian = endianness() === "LE";
 export function typedArrayOf<D extends SafetensorsDtype>(dtype: D, bytes: Uint8Array): TypedArrayOf<D> {
   if (!littleEndian) throw new SafetensorsError("typedArrayOf: big-endian hosts are not supported");
   const size = DTYPE_BYTES[dtype];
-  if (bytes.byteLength % size !== 0) throw new SafetensorsError(`typedArrayOf: ${bytes.byteLength} bytes is not a whole number of ${dtype}`);
+  if (bytes.byteLength % size !== 0)
+    throw new SafetensorsError(`typedArrayOf: ${bytes.byteLength} bytes is not a whole number of ${dtype}`);
   const src = bytes.byteOffset % size === 0 ? bytes : bytes.slice();
   const { buffer, byteOffset } = src;
   const n = src.byteLength / size;

@@ -2,7 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { INDEX_FILE, SINGLE_FILE, openCheckpoint, planShards, writeCheckpoint } from "../../src/engine/checkpoint-folder.js";
+import {
+  INDEX_FILE,
+  SINGLE_FILE,
+  openCheckpoint,
+  planShards,
+  writeCheckpoint,
+} from "../../src/engine/checkpoint-folder.js";
 import { writeSafetensors, type TensorData } from "../../src/engine/safetensors.js";
 import { tempFolder } from "../support/files.js";
 
@@ -35,9 +41,18 @@ test("planShards is greedy in the given order and gives oversized tensors their 
   const sizes = (shards: TensorData[][]): string[][] => shards.map((s) => s.map((t) => t.name));
   const sd = stateDict();
   assert.deepEqual(sizes(planShards(sd, 1000)), [sd.map((t) => t.name)]);
-  assert.deepEqual(sizes(planShards(sd, 100)), [[sd[0]!.name, sd[1]!.name], [sd[2]!.name, sd[3]!.name]]);
-  assert.deepEqual(sizes(planShards(sd, 40)), sd.map((t) => [t.name]));
-  assert.deepEqual(sizes(planShards(sd, 96)), [[sd[0]!.name, sd[1]!.name], [sd[2]!.name, sd[3]!.name]]);
+  assert.deepEqual(sizes(planShards(sd, 100)), [
+    [sd[0]!.name, sd[1]!.name],
+    [sd[2]!.name, sd[3]!.name],
+  ]);
+  assert.deepEqual(
+    sizes(planShards(sd, 40)),
+    sd.map((t) => [t.name]),
+  );
+  assert.deepEqual(sizes(planShards(sd, 96)), [
+    [sd[0]!.name, sd[1]!.name],
+    [sd[2]!.name, sd[3]!.name],
+  ]);
   assert.deepEqual(sizes(planShards([], 10)), [[]]);
 });
 
@@ -62,8 +77,15 @@ test("sharded round trip writes HF-named shards and an index with total_size", (
   try {
     const sd = stateDict();
     writeCheckpoint(dir, sd, { maxShardBytes: 100 });
-    assert.deepEqual(readdirSync(dir).sort(), ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", INDEX_FILE]);
-    const index = JSON.parse(readFileSync(join(dir, INDEX_FILE), "utf8")) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    assert.deepEqual(readdirSync(dir).sort(), [
+      "model-00001-of-00002.safetensors",
+      "model-00002-of-00002.safetensors",
+      INDEX_FILE,
+    ]);
+    const index = JSON.parse(readFileSync(join(dir, INDEX_FILE), "utf8")) as {
+      metadata: { total_size: number };
+      weight_map: Record<string, string>;
+    };
     assert.equal(index.metadata.total_size, 64 + 32 + 64 + 16);
     assert.deepEqual(Object.keys(index.weight_map), sd.map((t) => t.name).sort());
     assert.equal(index.weight_map["model.norm.weight"], "model-00002-of-00002.safetensors");
@@ -80,7 +102,11 @@ test("sharded round trip writes HF-named shards and an index with total_size", (
     // And the reverse: a sharded save removes the stale single file (which loaders would prefer).
     writeFileSync(join(dir, "config.json"), "{}");
     writeCheckpoint(dir, sd, { maxShardBytes: 40 });
-    assert.deepEqual(readdirSync(dir).sort(), ["config.json", ...[1, 2, 3, 4].map((i) => `model-0000${i}-of-00004.safetensors`), INDEX_FILE]);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      "config.json",
+      ...[1, 2, 3, 4].map((i) => `model-0000${i}-of-00004.safetensors`),
+      INDEX_FILE,
+    ]);
     assertSameTensors(dir, sd);
   } finally {
     cleanup();
@@ -91,19 +117,30 @@ test("openCheckpoint explains what is missing", () => {
   const { dir, cleanup } = tempFolder("ckpt");
   try {
     writeFileSync(join(dir, "adapter_model.safetensors"), "");
-    assert.throws(() => openCheckpoint(dir), /no model\.safetensors and no model\.safetensors\.index\.json \(safetensors files present: adapter_model\.safetensors\)/);
+    assert.throws(
+      () => openCheckpoint(dir),
+      /no model\.safetensors and no model\.safetensors\.index\.json \(safetensors files present: adapter_model\.safetensors\)/,
+    );
     assert.throws(() => openCheckpoint(join(dir, "nope")), /folder does not exist/);
     unlinkSync(join(dir, "adapter_model.safetensors"));
 
     writeCheckpoint(dir, stateDict(), { maxShardBytes: 40 });
     unlinkSync(join(dir, "model-00002-of-00004.safetensors"));
     unlinkSync(join(dir, "model-00004-of-00004.safetensors"));
-    assert.throws(() => openCheckpoint(dir), /2 of 4 shard files are missing: model-00002-of-00004\.safetensors, model-00004-of-00004\.safetensors/);
+    assert.throws(
+      () => openCheckpoint(dir),
+      /2 of 4 shard files are missing: model-00002-of-00004\.safetensors, model-00004-of-00004\.safetensors/,
+    );
 
     // A shard that does not hold the tensor the index assigns to it.
-    writeSafetensors(join(dir, "model-00002-of-00004.safetensors"), [{ name: "other", dtype: "U8", shape: [1], data: new Uint8Array(1) }]);
+    writeSafetensors(join(dir, "model-00002-of-00004.safetensors"), [
+      { name: "other", dtype: "U8", shape: [1], data: new Uint8Array(1) },
+    ]);
     writeSafetensors(join(dir, "model-00004-of-00004.safetensors"), [stateDict()[3]!]);
-    assert.throws(() => openCheckpoint(dir), /1 tensors named by weight_map are not in their shard: "model\.layers\.0\.self_attn\.q_proj\.bias" \(in model-00002-of-00004\.safetensors\)/);
+    assert.throws(
+      () => openCheckpoint(dir),
+      /1 tensors named by weight_map are not in their shard: "model\.layers\.0\.self_attn\.q_proj\.bias" \(in model-00002-of-00004\.safetensors\)/,
+    );
 
     writeFileSync(join(dir, INDEX_FILE), JSON.stringify({ weight_map: { a: "../escape.safetensors" } }));
     assert.throws(() => openCheckpoint(dir), /must be a shard file name in the same folder/);

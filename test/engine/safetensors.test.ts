@@ -94,7 +94,14 @@ test("read errors name the file and the tensor", () => {
     const path = join(dir, "x.safetensors");
     writeSafetensors(path, [{ name: "w", dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }]);
     const f = openSafetensors(path);
-    assert.throws(() => f.read("missing"), (e: Error) => e instanceof SafetensorsError && e.message.includes(path) && e.message.includes('"missing"') && e.message.includes('"w"'));
+    assert.throws(
+      () => f.read("missing"),
+      (e: Error) =>
+        e instanceof SafetensorsError &&
+        e.message.includes(path) &&
+        e.message.includes('"missing"') &&
+        e.message.includes('"w"'),
+    );
     f.close();
     assert.throws(() => f.read("w"), /after close/);
   } finally {
@@ -109,10 +116,26 @@ test("writing refuses bad tensors and leaves an existing file untouched", () => 
     writeSafetensors(path, [{ name: "w", dtype: "F32", shape: [2], data: new Float32Array([1, 2]) }]);
     const before = readFileSync(path);
     const w = (t: TensorData[]): void => writeSafetensors(path, t);
-    assert.throws(() => w([{ name: "w", dtype: "F32", shape: [3], data: new Float32Array(2) }]), /"w": data has 8 bytes, but F32 \[3\] needs 12/);
-    assert.throws(() => w([{ name: "a", dtype: "F32", shape: [], data: new Float32Array(1) }, { name: "a", dtype: "F32", shape: [], data: new Float32Array(1) }]), /duplicate/);
-    assert.throws(() => w([{ name: "a", dtype: "F8" as SafetensorsDtype, shape: [1], data: new Uint8Array(1) }]), /unsupported dtype/);
-    assert.throws(() => w([{ name: "__metadata__", dtype: "U8", shape: [1], data: new Uint8Array(1) }]), /invalid tensor name/);
+    assert.throws(
+      () => w([{ name: "w", dtype: "F32", shape: [3], data: new Float32Array(2) }]),
+      /"w": data has 8 bytes, but F32 \[3\] needs 12/,
+    );
+    assert.throws(
+      () =>
+        w([
+          { name: "a", dtype: "F32", shape: [], data: new Float32Array(1) },
+          { name: "a", dtype: "F32", shape: [], data: new Float32Array(1) },
+        ]),
+      /duplicate/,
+    );
+    assert.throws(
+      () => w([{ name: "a", dtype: "F8" as SafetensorsDtype, shape: [1], data: new Uint8Array(1) }]),
+      /unsupported dtype/,
+    );
+    assert.throws(
+      () => w([{ name: "__metadata__", dtype: "U8", shape: [1], data: new Uint8Array(1) }]),
+      /invalid tensor name/,
+    );
     assert.throws(() => w([{ name: "a", dtype: "U8", shape: [-1], data: new Uint8Array(0) }]), /non-negative/);
     // A failure in the middle of writing the bytes: the old file survives and no temporary file remains.
     const exploding = new Float32Array([1]);
@@ -142,33 +165,93 @@ test("corrupt headers are rejected with errors naming file and tensor", () => {
   const { dir, cleanup } = tempFolder("st");
   try {
     const path = join(dir, "bad.safetensors");
-    const t = (dtype: string, shape: number[], begin: number, end: number): unknown => ({ dtype, shape, data_offsets: [begin, end] });
+    const t = (dtype: string, shape: number[], begin: number, end: number): unknown => ({
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    });
     const cases: [string, () => void, RegExp][] = [
       ["short file", () => writeFileSync(path, Buffer.alloc(4)), /too short/],
-      ["header length past end", () => { const b = Buffer.alloc(16); b.writeBigUInt64LE(1000n); writeFileSync(path, b); }, /header length 1000 is not in 1\.\.8/],
+      [
+        "header length past end",
+        () => {
+          const b = Buffer.alloc(16);
+          b.writeBigUInt64LE(1000n);
+          writeFileSync(path, b);
+        },
+        /header length 1000 is not in 1\.\.8/,
+      ],
       ["zero header length", () => writeFileSync(path, Buffer.alloc(16)), /header length 0/],
-      ["huge header length", () => { const b = Buffer.alloc(16); b.writeBigUInt64LE(2n ** 63n); writeFileSync(path, b); }, /header length/],
+      [
+        "huge header length",
+        () => {
+          const b = Buffer.alloc(16);
+          b.writeBigUInt64LE(2n ** 63n);
+          writeFileSync(path, b);
+        },
+        /header length/,
+      ],
       ["not JSON", () => craft(path, null, new Uint8Array(0), "{not json"), /not valid UTF-8 JSON/],
       ["JSON array", () => craft(path, [1, 2], new Uint8Array(0)), /must be a JSON object/],
-      ["bad metadata", () => craft(path, { __metadata__: { a: 1 } }, new Uint8Array(0)), /"__metadata__"\."a" must be a string/],
-      ["unknown dtype", () => craft(path, { w: t("F8_E4M3", [1], 0, 1) }, new Uint8Array(1)), /tensor "w": unsupported dtype "F8_E4M3"/],
+      [
+        "bad metadata",
+        () => craft(path, { __metadata__: { a: 1 } }, new Uint8Array(0)),
+        /"__metadata__"\."a" must be a string/,
+      ],
+      [
+        "unknown dtype",
+        () => craft(path, { w: t("F8_E4M3", [1], 0, 1) }, new Uint8Array(1)),
+        /tensor "w": unsupported dtype "F8_E4M3"/,
+      ],
       ["bad shape", () => craft(path, { w: t("F32", [1.5], 0, 4) }, new Uint8Array(4)), /tensor "w": shape/],
-      ["reversed offsets", () => craft(path, { w: t("U8", [0], 4, 0) }, new Uint8Array(4)), /tensor "w": data_offsets must be/],
-      ["size mismatch", () => craft(path, { w: t("F32", [2, 2], 0, 12) }, new Uint8Array(12)), /tensor "w": data_offsets \[0, 12\] span 12 bytes, but F32 \[2,2\] needs 16/],
-      ["out of bounds", () => craft(path, { w: t("F32", [4], 0, 16) }, new Uint8Array(8)), /tensor "w": data_offsets end 16 is past the end of the data buffer \(8 bytes\)/],
-      ["overlap", () => craft(path, { a: t("F32", [2], 0, 8), b: t("F32", [2], 4, 12) }, new Uint8Array(12)), /tensor "b" at data_offsets \[4, 12\] overlaps tensor "a"/],
-      ["gap", () => craft(path, { a: t("F32", [1], 0, 4), b: t("F32", [1], 8, 12) }, new Uint8Array(12)), /tensor "b" .* leaves a gap after tensor "a"/],
-      ["gap at start", () => craft(path, { a: t("F32", [1], 4, 8) }, new Uint8Array(8)), /leaves a gap after start of the data buffer/],
-      ["trailing bytes", () => craft(path, { a: t("F32", [1], 0, 4) }, new Uint8Array(6)), /cover 4 bytes but the data buffer has 6/],
+      [
+        "reversed offsets",
+        () => craft(path, { w: t("U8", [0], 4, 0) }, new Uint8Array(4)),
+        /tensor "w": data_offsets must be/,
+      ],
+      [
+        "size mismatch",
+        () => craft(path, { w: t("F32", [2, 2], 0, 12) }, new Uint8Array(12)),
+        /tensor "w": data_offsets \[0, 12\] span 12 bytes, but F32 \[2,2\] needs 16/,
+      ],
+      [
+        "out of bounds",
+        () => craft(path, { w: t("F32", [4], 0, 16) }, new Uint8Array(8)),
+        /tensor "w": data_offsets end 16 is past the end of the data buffer \(8 bytes\)/,
+      ],
+      [
+        "overlap",
+        () => craft(path, { a: t("F32", [2], 0, 8), b: t("F32", [2], 4, 12) }, new Uint8Array(12)),
+        /tensor "b" at data_offsets \[4, 12\] overlaps tensor "a"/,
+      ],
+      [
+        "gap",
+        () => craft(path, { a: t("F32", [1], 0, 4), b: t("F32", [1], 8, 12) }, new Uint8Array(12)),
+        /tensor "b" .* leaves a gap after tensor "a"/,
+      ],
+      [
+        "gap at start",
+        () => craft(path, { a: t("F32", [1], 4, 8) }, new Uint8Array(8)),
+        /leaves a gap after start of the data buffer/,
+      ],
+      [
+        "trailing bytes",
+        () => craft(path, { a: t("F32", [1], 0, 4) }, new Uint8Array(6)),
+        /cover 4 bytes but the data buffer has 6/,
+      ],
     ];
     for (const [what, make, expected] of cases) {
       make();
-      assert.throws(() => openSafetensors(path), (e: Error) => {
-        assert.ok(e instanceof SafetensorsError, `${what}: ${e}`);
-        assert.ok(e.message.includes(path), `${what}: message names the file: ${e.message}`);
-        assert.match(e.message, expected, what);
-        return true;
-      }, what);
+      assert.throws(
+        () => openSafetensors(path),
+        (e: Error) => {
+          assert.ok(e instanceof SafetensorsError, `${what}: ${e}`);
+          assert.ok(e.message.includes(path), `${what}: message names the file: ${e.message}`);
+          assert.match(e.message, expected, what);
+          return true;
+        },
+        what,
+      );
     }
     // A valid crafted file (empty header object, zero tensors) opens, proving the cases above fail for their reason.
     craft(path, { __metadata__: { format: "pt" } }, new Uint8Array(0));

@@ -18,7 +18,10 @@ export function findPythonTorch(): PythonTorch {
   const probe = spawnSync(python, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) {
     const why = probe.error ? probe.error.message : (probe.stderr.trim().split("\n").pop() ?? `exit ${probe.status}`);
-    cached = { python: undefined, reason: `no Python with torch at ${python} (${why}); set LATENTR3_PYTHON to run this check` };
+    cached = {
+      python: undefined,
+      reason: `no Python with torch at ${python} (${why}); set LATENTR3_PYTHON to run this check`,
+    };
   } else {
     cached = { python, reason: `torch ${probe.stdout.trim()}` };
   }

@@ -1,0 +1,113 @@
+/**
+ * Loading and saving Qwen2 models as Hugging Face folders: config.json + model.safetensors (or
+ * sharded with model.safetensors.index.json). Saved folders load in Hugging Face tools.
+ */
+import { existsSync, readFileSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { noGrad, type DType, type Device } from "../engine/index.js";
+import { openCheckpoint, writeCheckpoint } from "../engine/checkpoint-folder.js";
+import { loadEntry, toTensorData } from "../engine/tensor-io.js";
+import { writeFileAtomic, writeFully } from "../engine/atomic-file.js";
+import { ParamStore } from "../nn/index.js";
+import { validateConfig, type Qwen2Config } from "./config.js";
+import { Qwen2Model } from "./qwen2.js";
+
+export interface LoadOptions {
+  device?: Device;
+  /** Parameter dtype; default f32 on CPU, bf16 on CUDA. */
+  dtype?: DType;
+  /**
+   * Extra parameters that live in the same checkpoint (e.g. LatentRATT's `latent_ratt.*`): created
+   * by this callback on the model's store before loading, so they load by name like the rest.
+   */
+  extend?: (model: Qwen2Model) => void;
+  /** Names in the checkpoint that are not parameters are an error unless they match one of these prefixes. */
+  ignorePrefixes?: string[];
+}
+
+export function readConfig(dir: string): Qwen2Config {
+  const path = join(dir, "config.json");
+  if (!existsSync(dir)) throw new Error(`model folder ${dir} does not exist`);
+  if (!existsSync(path)) {
+    throw new Error(
+      `${dir} is not a model folder: config.json is missing (found: ${readdirSync(dir).join(", ") || "nothing"})`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new Error(`${path}: invalid JSON (${(e as Error).message})`);
+  }
+  return validateConfig(raw, path);
+}
+
+/** Loads a Qwen2 model from a Hugging Face folder. */
+export function loadModel(dir: string, opts: LoadOptions = {}): Qwen2Model {
+  const config = readConfig(dir);
+  const device = opts.device ?? "cpu";
+  const dtype = opts.dtype ?? (device.startsWith("cuda") ? "bf16" : "f32");
+  const checkpoint = openCheckpoint(dir);
+  try {
+    const model = new Qwen2Model(config, new ParamStore(device, dtype));
+    opts.extend?.(model);
+    loadParameters(model.store, checkpoint.entries, dir, opts.ignorePrefixes ?? []);
+    return model;
+  } finally {
+    checkpoint.close();
+  }
+}
+
+/** Copies every parameter of `store` from the checkpoint entries by name, with strict checks. */
+export function loadParameters(
+  store: ParamStore,
+  entries: ReadonlyMap<string, Parameters<typeof loadEntry>[0]>,
+  where: string,
+  ignorePrefixes: string[] = [],
+): void {
+  const missing = [...store.params.keys()].filter((n) => !entries.has(n));
+  if (missing.length > 0) {
+    throw new Error(
+      `${where}: the checkpoint lacks ${missing.length} parameter(s): ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}`,
+    );
+  }
+  // A tied LM head may still be stored (some exports write it); it is redundant, not an error.
+  const tolerated = ["lm_head.weight", ...ignorePrefixes];
+  const unexpected = [...entries.keys()].filter((n) => !store.params.has(n) && !tolerated.some((p) => n.startsWith(p)));
+  if (unexpected.length > 0) {
+    throw new Error(
+      `${where}: the checkpoint has ${unexpected.length} tensor(s) the model does not: ${unexpected.slice(0, 20).join(", ")}`,
+    );
+  }
+  for (const [name, param] of store.params) {
+    const entry = entries.get(name)!;
+    if (entry.shape.join(",") !== param.shape.join(",")) {
+      throw new Error(
+        `${where}: ${name} has shape [${entry.shape}] in the checkpoint but the config implies [${param.shape}]`,
+      );
+    }
+    const loaded = loadEntry(entry, { device: store.device, dtype: store.dtype });
+    noGrad(() => param.copy_(loaded));
+    loaded.dispose();
+  }
+}
+
+/** Writes config.json and the weights (sharded above `maxShardBytes`) atomically. */
+export function saveModel(model: Qwen2Model, dir: string, opts: { maxShardBytes?: number; dtype?: DType } = {}): void {
+  mkdirSync(dir, { recursive: true });
+  const dtype = opts.dtype ?? model.dtype;
+  const config = { ...model.config, architectures: ["Qwen2ForCausalLM"], torch_dtype: torchDtypeName(dtype) };
+  writeJsonAtomic(join(dir, "config.json"), config);
+  writeCheckpoint(dir, toTensorData(model.store.params.entries(), dtype), {
+    maxShardBytes: opts.maxShardBytes,
+  });
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
+  writeFileAtomic(path, (fd) => writeFully(fd, bytes));
+}
+
+function torchDtypeName(d: DType): string {
+  return { f32: "float32", bf16: "bfloat16", f16: "float16", f64: "float64" }[d as "f32"] ?? "float32";
+}
