@@ -1,0 +1,103 @@
+/**
+ * Latent thought generation on top of the LLM (paper eqs. 2–3): for i = 1..N,
+ * H_{i−1} = LLM⁻¹(x, r_1..r_{i−1}) and r_i = LatentRATT(H_{i−1})[−1].
+ *
+ * The cached formulation (used everywhere): prefill the prompt once with a KV cache, read out r_1,
+ * feed it as one extra input embedding reusing the cache, and so on; the answer then follows with
+ * the cache. It costs one extra token per latent. `twoPass.ts` keeps the reference formulation
+ * for a parity test.
+ */
+import { cat, full, type Tensor } from "../engine/index.js";
+import type { KVCache } from "../llm/kv-cache.js";
+import type { Qwen2Model } from "../llm/qwen2.js";
+import { LATENT_RATT_PREFIX, LatentRATT } from "./latent-ratt.js";
+
+/** How a latent is read out of the hidden states: LatentRATT, or the last hidden state ("w/o LatentRATT"). */
+export type LatentReadout = "ratt" | "last-hidden";
+
+export interface LatentOptions {
+  /** Number of latent thoughts N (0 = plain BIGRec, no reasoning). */
+  numLatents: number;
+  readout: LatentReadout;
+}
+
+/** The state after thinking: a cache over prompt + the first N−1 latents, and the last latent not yet fed. */
+export interface Thought {
+  cache: KVCache;
+  /** Attention mask over the cached positions [B, P + N − 1]. */
+  mask: Tensor;
+  /** Final hidden states of every cached position [B, P + N − 1, d] (LatentRATT's keys). */
+  hidden: Tensor;
+  /** Latents r_1..r_N, each [B, d]. */
+  latents: Tensor[];
+}
+
+export class LatentReasoner {
+  readonly ratt: LatentRATT | null;
+
+  constructor(
+    readonly model: Qwen2Model,
+    readonly options: LatentOptions,
+  ) {
+    const c = model.config;
+    this.ratt =
+      options.readout === "ratt" && options.numLatents > 0
+        ? new LatentRATT(model.store.root().sub(LATENT_RATT_PREFIX), c.hidden_size, c.initializer_range)
+        : null;
+  }
+
+  get numLatents(): number {
+    return this.options.numLatents;
+  }
+
+  /** LatentRATT's parameters (the only ones LR-GRPO trains). */
+  rattParameters(): Tensor[] {
+    return this.model.store.parameters(LATENT_RATT_PREFIX + ".");
+  }
+
+  /** One latent from hidden states [B, L, d] whose last column is the query position. */
+  readout(hidden: Tensor, mask: Tensor): Tensor {
+    if (this.ratt) return this.ratt.forward(hidden, mask);
+    return hidden.select(1, hidden.dim(1) - 1);
+  }
+
+  /**
+   * Prefills left-padded prompts and generates the N latents autoregressively; the last latent is
+   * returned unfed so a caller can perturb it (LR-GRPO) or expand rows (beam search) first.
+   * `perturb(i, r)` may replace latent i before it is fed back (noise on earlier latents).
+   */
+  think(promptIds: Tensor, promptMask: Tensor, perturb?: (i: number, r: Tensor) => Tensor): Thought {
+    if (this.numLatents < 1) throw new Error("think() needs at least one latent (numLatents ≥ 1)");
+    const cache = this.model.newCache();
+    let mask = promptMask;
+    let hidden = this.model.forward({ inputIds: promptIds, attentionMask: promptMask, cache, logits: "none" }).hidden;
+    const latents: Tensor[] = [];
+    for (let i = 0; i < this.numLatents; i++) {
+      let r = this.readout(hidden, mask);
+      if (perturb && i < this.numLatents - 1) r = perturb(i, r);
+      latents.push(r);
+      if (i === this.numLatents - 1) break;
+      mask = cat([mask, full([mask.dim(0), 1], 1, { dtype: "i64", device: mask.device })], 1);
+      const step = this.model.forward({ inputsEmbeds: r.unsqueeze(1), attentionMask: mask, cache, logits: "none" });
+      hidden = cat([hidden, step.hidden], 1);
+    }
+    return { cache, mask, hidden, latents };
+  }
+
+  /**
+   * Feeds the last latent followed by (right-padded) answer tokens, reusing the thought's cache.
+   * Returns the hidden states [B, 1 + Ty, d]: position t predicts answer token t.
+   */
+  answer(thought: Thought, lastLatent: Tensor, answerIds: Tensor, answerMask: Tensor): Tensor {
+    const b = lastLatent.dim(0);
+    const embeds = cat([lastLatent.unsqueeze(1), this.model.embedTokens(answerIds)], 1);
+    const ones = full([b, 1], 1, { dtype: "i64", device: answerMask.device });
+    const mask = cat([thought.mask, ones, answerMask], 1);
+    return this.model.forward({ inputsEmbeds: embeds, attentionMask: mask, cache: thought.cache, logits: "none" })
+      .hidden;
+  }
+
+  dispose(): void {
+    this.ratt?.dispose();
+  }
+}
