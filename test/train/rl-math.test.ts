@@ -1,0 +1,105 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { tensor, tidy } from "../../src/engine/index.js";
+import { batchAdvantage, groupAdvantage } from "../../src/train/rl/advantage.js";
+import { negativePerplexity, negativePerplexityReward, tokenLogProbs } from "../../src/train/rl/reward.js";
+import { clippedPolicyLoss } from "../../src/train/rl/policy-loss.js";
+
+const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+test("negative perplexity reward on hand-computed numbers", () => {
+  // p = (0.5, 0.25): mean log p = −(ln 2 + ln 4)/2 = −1.5 ln 2 → reward = −2^1.5 = −2.828427…
+  close(negativePerplexity([Math.log(0.5), Math.log(0.25)]), -Math.pow(2, 1.5));
+  close(negativePerplexity([0, 0, 0]), -1);
+  tidy(() => {
+    // Row 1 has a padded third token (log-prob 0, not counted).
+    const logp = tensor([
+      [Math.log(0.5), Math.log(0.25), Math.log(0.5)],
+      [Math.log(0.5), Math.log(0.5), 0],
+    ]);
+    const r = negativePerplexityReward(logp, tensor([3, 2], { dtype: "i64" })).toList();
+    close(r[0]!, -Math.exp((2 * Math.log(2) + Math.log(4)) / 3), 1e-5);
+    close(r[1]!, -2, 1e-5);
+  });
+});
+
+test("token log-probs gather the label's log-softmax and zero padding", () => {
+  tidy(() => {
+    const logits = tensor([
+      [
+        [0, 0, Math.log(2)],
+        [1, 1, 1],
+      ],
+    ]); // softmax row 0 = (1/4, 1/4, 1/2)
+    const lp = tokenLogProbs(logits, tensor([[2, -100]], { dtype: "i64" })).toList();
+    close(lp[0]!, Math.log(0.5), 1e-6);
+    close(lp[1]!, 0);
+  });
+});
+
+test("batch advantage: baseline = mean of unnoised rewards, normalised by the batch L2 norm", () => {
+  const a = batchAdvantage([
+    [-2, -3],
+    [-4, -1],
+  ]);
+  // baseline −3; u = [[1, 0], [−1, 2]]; ‖u‖ = √6
+  const n = Math.sqrt(6) + 1e-6;
+  close(a[0]![0]!, 1 / n);
+  close(a[0]![1]!, 0);
+  close(a[1]![0]!, -1 / n);
+  close(a[1]![1]!, 2 / n);
+  // Unlike group normalisation, a group that is worse than the batch everywhere gets negative advantages.
+  const b = batchAdvantage([
+    [-1, -1.1],
+    [-5, -4],
+  ]);
+  assert.ok(b[1]!.every((x) => x < 0));
+});
+
+test("group advantage (w/o batch advantage ablation): group mean and unbiased std", () => {
+  const a = groupAdvantage([
+    [1, 2, 3],
+    [-5, -4, -3],
+  ]);
+  close(a[0]![0]!, -1 / 1.0001);
+  close(a[0]![2]!, 1 / 1.0001);
+  // Group-relative: an all-bad group still gets positive advantages for its better samples.
+  close(a[1]![2]!, 1 / 1.0001);
+});
+
+test("the clip is inert at ratio 1 and acts when ratios move out of range", () => {
+  const clip = { low: 0.2, high: 0.28 };
+  tidy(() => {
+    const mask = tensor([[1, 1]]);
+    // Ratio 1: loss = −A (token mean), no clipping, gradient −A/|y| per token.
+    const logp = tensor([[Math.log(0.5), Math.log(0.25)]]).setRequiresGrad();
+    const r1 = clippedPolicyLoss(logp, logp.detach(), tensor([0.7]), mask, clip);
+    close(r1.lossSum.item(), -0.7);
+    assert.equal(r1.clipFraction, 0);
+    r1.lossSum.backward();
+    assert.deepEqual(
+      logp.grad!.toList().map((g) => Number(g.toFixed(6))),
+      [-0.35, -0.35],
+    );
+  });
+  const cases: [number, number, number, number][] = [
+    // ratio, advantage, expected loss, expected clip fraction
+    [1.5, 1, -1.28, 1], // A > 0, ratio above 1+ε_high: clipped, no gradient
+    [1.5, -1, 1.5, 0], // A < 0: the unclipped term is the minimum
+    [0.5, 1, -0.5, 0],
+    [0.5, -1, 0.8, 1], // A < 0, ratio below 1−ε_low: clipped
+  ];
+  for (const [ratio, adv, loss, fraction] of cases) {
+    tidy(() => {
+      const old = tensor([[Math.log(0.2)]]);
+      const logp = tensor([[Math.log(0.2 * ratio)]]).setRequiresGrad();
+      const r = clippedPolicyLoss(logp, old, tensor([adv]), tensor([[1]]), clip);
+      close(r.lossSum.item(), loss, 1e-5);
+      assert.equal(r.clipFraction, fraction);
+      r.lossSum.backward();
+      const g = logp.grad!.item();
+      if (fraction === 1) assert.equal(g, 0, `clipped case ratio ${ratio} A ${adv} must have no gradient`);
+      else assert.ok(Math.abs(g) > 0);
+    });
+  }
+});
