@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
-import type { TrainingRow } from "./jsonl.js";
+import type { MetricsLog } from "./jsonl.js";
 import type { Metrics } from "./metrics.js";
 import { renderReport } from "./report-html.js";
 
@@ -45,7 +45,7 @@ export interface Report {
   groups: Record<string, Metrics>;
   latency?: LatencyFigures;
   /** Rows of the run's metrics.jsonl, for training-curve plots. */
-  training?: { rows: TrainingRow[]; truncatedLastLine?: boolean };
+  training?: MetricsLog;
   notes?: string[];
 }
 

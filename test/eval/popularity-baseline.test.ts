@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import type { Example, Item } from "../../src/data/types.js";
 import { ItemMapping } from "../../src/decode/item-mapping.js";
 import { evaluatePopularityBaseline, mostPopularTitles } from "../../src/eval/popularity-baseline.js";
+import { evaluationReport } from "../../src/eval/evaluate.js";
 
 const items: Item[] = [
   { id: 0, title: "Abbey Road" },
@@ -38,4 +39,32 @@ test("baseline metrics by hand", () => {
   assert.equal(result.metrics.invalid, 0);
   assert.deepEqual(result.metrics.hr, { 1: 0.25, 3: 0.5 });
   assert.deepEqual(result.metrics.ndcg, { 1: 0.25, 3: 0.375 });
+});
+
+test("baseline report end to end: metrics and groups through evaluationReport", () => {
+  // 6 items → ⌈20% · 6⌉ = 2 popular items by id: 1 (3 targets) and 0 (2); items 2, 3, 4 have 1 each.
+  const testSet = [3, 1, 5, 4].map(example);
+  const titles = mostPopularTitles(train, 3);
+  const report = evaluationReport({
+    run: "most-popular",
+    method: "most popular (top 3 training titles)",
+    dataset: "tiny",
+    split: "test",
+    test: testSet,
+    predictions: testSet.map(() => titles),
+    train,
+    catalogue: items,
+    ks: [1, 3],
+  });
+  assert.deepEqual(report.metrics.hr, { 1: 0.25, 3: 0.5 });
+  // Popular targets: item 1 (rank 0) only. Long tail: items 3 (rank 2), 5 (∞), 4 (∞). Cold start: item 5.
+  assert.deepEqual(report.groups.popular!.hr, { 1: 1, 3: 1 });
+  assert.equal(report.groups["long-tail"]!.records, 3);
+  assert.deepEqual(report.groups["long-tail"]!.hr, { 1: 0, 3: 1 / 3 });
+  assert.equal(report.groups["cold-start"]!.records, 1);
+  assert.equal(report.groups["cold-start"]!.hr[3], 0);
+  assert.throws(
+    () => evaluationReport({ run: "x", method: "x", dataset: "tiny", split: "test", test: testSet, predictions: [], train, catalogue: items }),
+    /evaluation of x: 0 prediction lists for 4 test examples/,
+  );
 });
