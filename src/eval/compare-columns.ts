@@ -3,7 +3,7 @@
  * the HTML comparison page: what each column reads from a report, how it is printed, and which
  * direction is better (for marking the best run per column).
  */
-import { COLD_START, LONG_TAIL, POPULAR } from "./groups.js";
+import { COLD_START, COLD_START_TITLE, LONG_TAIL, POPULAR } from "./groups.js";
 import type { Metrics } from "./metrics.js";
 import type { Report } from "./report.js";
 
@@ -84,6 +84,7 @@ export function fullComparisonColumns(reports: readonly Report[]): ComparisonCol
     groupColumn(POPULAR, "hr", 10),
     groupColumn(LONG_TAIL, "hr", 10),
     groupColumn(COLD_START, "hr", 10),
+    groupColumn(COLD_START_TITLE, "hr", 10),
     MS_PER_USER_COLUMN,
   ];
 }

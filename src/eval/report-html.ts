@@ -76,7 +76,7 @@ function breakdownChart(report: Report): string {
   const value = (m: Metrics, kind: "hr" | "ndcg"): number => (m.records === 0 ? NaN : (m[kind][k] ?? NaN));
   return groupedBarChart({
     title: `Popularity breakdown @${k}`,
-    categories: rows.map(([name, m]) => `${name} (n=${m.records})`),
+    categories: rows.map(([name, m]) => `${name}\nn=${m.records}`),
     series: [
       { name: `HR@${k}`, values: rows.map(([, m]) => value(m, "hr")) },
       { name: `NDCG@${k}`, values: rows.map(([, m]) => value(m, "ndcg")) },

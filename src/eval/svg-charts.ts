@@ -48,6 +48,7 @@ export interface BarSeries {
 
 export interface GroupedBarChart {
   title: string;
+  /** Category labels under the x axis; "\n" starts a second line (e.g. a record count). */
   categories: readonly string[];
   series: readonly BarSeries[];
   /** Label printed above each bar. */
@@ -59,12 +60,15 @@ export function groupedBarChart(chart: GroupedBarChart): string {
   const format = chart.format ?? ((v: number) => v.toFixed(4));
   const n = chart.series.length;
   const barWidth = 22;
-  const groupWidth = Math.max(n * barWidth + 24, 90);
+  const labelLines = chart.categories.map((c) => c.split("\n").map((line) => truncate(line, 28)));
+  // Wide enough for the bars and for the longest label line (about 6.5 px per character at 11 px).
+  const longest = Math.max(0, ...labelLines.flat().map((line) => line.length));
+  const groupWidth = Math.max(n * barWidth + 24, 90, longest * 6.5 + 12);
   const left = 52;
   const top = 44 + 16 * Math.ceil(n / 4);
   const plotHeight = 180;
   const width = Math.max(left + groupWidth * chart.categories.length + 16, 320);
-  const height = top + plotHeight + 44;
+  const height = top + plotHeight + 30 + 14 * Math.max(1, ...labelLines.map((l) => l.length));
   const finite = chart.series.flatMap((s) => s.values.filter(Number.isFinite));
   const max = Math.max(...finite, 0);
   // Headroom above the tallest bar for its value label.
@@ -99,9 +103,9 @@ export function groupedBarChart(chart: GroupedBarChart): string {
         `<text x="${(x + (barWidth - 3) / 2).toFixed(1)}" y="${(y(v) - 3).toFixed(1)}" font-size="8" text-anchor="middle">${escapeHtml(format(v))}</text>`,
       );
     });
-    parts.push(
-      `<text x="${(left + c * groupWidth + groupWidth / 2).toFixed(1)}" y="${top + plotHeight + 16}" font-size="11" text-anchor="middle">${escapeHtml(truncate(category, 24))}</text>`,
-    );
+    const cx = (left + c * groupWidth + groupWidth / 2).toFixed(1);
+    const lines = labelLines[c]!.map((line, l) => `<tspan x="${cx}" dy="${l === 0 ? 0 : 14}">${escapeHtml(line)}</tspan>`);
+    parts.push(`<text x="${cx}" y="${top + plotHeight + 16}" font-size="11" text-anchor="middle">${lines.join("")}</text>`);
   });
   parts.push(axes(left, top, width - 8, top + plotHeight), "</svg>");
   return parts.join("\n");
