@@ -58,7 +58,6 @@ export class TitleTrie {
 
   private constructor(source: TitleTrieSource, hash: string) {
     const { sequences, titles, eos } = source;
-    validateSource(source);
     this.eos = eos;
     this.titles = [...titles];
     this.sequenceCount = sequences.length;
@@ -143,6 +142,7 @@ export class TitleTrie {
 
   /** Builds the trie; throws a `TitleTrieError` naming the offending title(s) when the input is malformed. */
   static build(source: TitleTrieSource): TitleTrie {
+    validateSource(source); // before hashing, which assumes int32 token ids
     return new TitleTrie(source, titleTrieHash(source));
   }
 

@@ -101,6 +101,7 @@ test("a sequence must end with EOS and carry EOS nowhere else", () => {
   );
   assert.throws(() => TitleTrie.build({ sequences: [[1, EOS]], titles: [], eos: EOS }), /1 token sequences but 0 titles/);
   assert.throws(() => TitleTrie.build({ sequences: [[1.5, EOS]], titles: ["X"], eos: EOS }), /invalid token id 1.5 at position 0/);
+  assert.throws(() => TitleTrie.build({ sequences: [[2 ** 31, EOS]], titles: ["X"], eos: EOS }), /invalid token id 2147483648 at position 0/);
 });
 
 test("content hash depends on sequences and titles", () => {
