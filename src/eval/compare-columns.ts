@@ -4,7 +4,7 @@
  * direction is better (for marking the best run per column).
  */
 import { COLD_START, COLD_START_TITLE, LONG_TAIL, POPULAR } from "./groups.js";
-import type { Metrics } from "./metrics.js";
+import { metricAt } from "./metrics.js";
 import type { Report } from "./report.js";
 
 export interface ComparisonColumn {
@@ -17,16 +17,11 @@ export interface ComparisonColumn {
 
 const metricFormat = (v: number): string => v.toFixed(4);
 
-function metricValue(m: Metrics | undefined, kind: "hr" | "ndcg", k: number): number | undefined {
-  if (!m || m.records === 0) return undefined;
-  return m[kind][k];
-}
-
 const kindName = { hr: "HR", ndcg: "NDCG" } as const;
 
 /** HR@K or NDCG@K over all records. */
 export function metricColumn(kind: "hr" | "ndcg", k: number): ComparisonColumn {
-  return { header: `${kindName[kind]}@${k}`, better: "higher", value: (r) => metricValue(r.metrics, kind, k), format: metricFormat };
+  return { header: `${kindName[kind]}@${k}`, better: "higher", value: (r) => metricAt(r.metrics, kind, k), format: metricFormat };
 }
 
 /** HR@K or NDCG@K within one group (popular, long-tail, cold-start). */
@@ -34,7 +29,7 @@ export function groupColumn(group: string, kind: "hr" | "ndcg", k: number, label
   return {
     header: `${label} ${kindName[kind]}@${k}`,
     better: "higher",
-    value: (r) => metricValue(r.groups[group], kind, k),
+    value: (r) => metricAt(r.groups[group], kind, k),
     format: metricFormat,
   };
 }

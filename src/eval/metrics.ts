@@ -97,6 +97,15 @@ export function aggregateMetrics(scores: readonly RecordScore[], ks: readonly nu
   return { records: scores.length, invalid: scores.reduce((n, s) => n + s.invalid, 0), ks: [...ks], hr, ndcg: nd };
 }
 
+/**
+ * One metric value for display: undefined when there is nothing to show (a group with no records,
+ * a missing group, a K that was not evaluated) so tables print "n/a" rather than a misleading 0.
+ */
+export function metricAt(m: Metrics | undefined, kind: "hr" | "ndcg", k: number): number | undefined {
+  if (!m || m.records === 0) return undefined;
+  return m[kind][k];
+}
+
 /** Scores every record and aggregates: the one evaluator every recommender goes through. */
 export function evaluateRankings(
   records: readonly RankedPredictions[],

@@ -8,7 +8,7 @@
  */
 import { bestRuns, fullComparisonColumns, runLabels } from "./compare-columns.js";
 import { seriesNames } from "./jsonl.js";
-import type { Metrics } from "./metrics.js";
+import { metricAt, type Metrics } from "./metrics.js";
 import type { Report } from "./report.js";
 import { escapeHtml, groupedBarChart, lineChart, seriesColor } from "./svg-charts.js";
 
@@ -24,10 +24,8 @@ td.best { font-weight: bold; }
 .note { color: #8a5a00; }
 `;
 
-/** Metric value for display: "n/a" for an empty group or a K not evaluated. */
 function metricCell(m: Metrics, kind: "hr" | "ndcg", k: number): string {
-  const v = m[kind][k];
-  return m.records === 0 || v === undefined ? "n/a" : v.toFixed(4);
+  return metricAt(m, kind, k)?.toFixed(4) ?? "n/a";
 }
 
 function page(title: string, body: string[]): string {
@@ -73,7 +71,7 @@ function chartK(ks: readonly number[]): number {
 function breakdownChart(report: Report): string {
   const k = chartK(report.metrics.ks);
   const rows: [string, Metrics][] = [["overall", report.metrics], ...Object.entries(report.groups)];
-  const value = (m: Metrics, kind: "hr" | "ndcg"): number => (m.records === 0 ? NaN : (m[kind][k] ?? NaN));
+  const value = (m: Metrics, kind: "hr" | "ndcg"): number => metricAt(m, kind, k) ?? NaN;
   return groupedBarChart({
     title: `Popularity breakdown @${k}`,
     categories: rows.map(([name, m]) => `${name}\nn=${m.records}`),
@@ -165,17 +163,10 @@ export function renderComparison(reports: readonly Report[], labels: readonly st
       "</tr>",
   );
   const k = chartK(reports.flatMap((r) => r.metrics.ks));
-  const headline = [`HR@5`, `HR@${k}`, `NDCG@5`, `NDCG@${k}`].filter((h, i, all) => all.indexOf(h) === i);
-  const headlineValue = (r: Report, h: string): number => {
-    const [kind, at] = h.split("@") as [string, string];
-    const v = r.metrics[kind === "HR" ? "hr" : "ndcg"][Number(at)];
-    return v === undefined ? NaN : v;
-  };
+  const cutoffs = k === 5 ? [5] : [5, k];
+  const headline = (["hr", "ndcg"] as const).flatMap((kind) => cutoffs.map((at) => ({ kind, at })));
   const groupNames = [...new Set(reports.flatMap((r) => Object.keys(r.groups)))];
-  const groupValue = (r: Report, g: string): number => {
-    const m = r.groups[g];
-    return !m || m.records === 0 ? NaN : (m.hr[k] ?? NaN);
-  };
+  const groupValue = (r: Report, g: string): number => metricAt(r.groups[g], "hr", k) ?? NaN;
   return page(`Comparison of ${reports.length} runs`, [
     `<h1>Comparison of ${reports.length} runs</h1>`,
     '<p class="meta">Bold: best value in the column (highest metric, lowest invalid count and latency).</p>',
@@ -183,8 +174,11 @@ export function renderComparison(reports: readonly Report[], labels: readonly st
     '<div class="charts">',
     groupedBarChart({
       title: "Overall metrics",
-      categories: headline,
-      series: reports.map((r, i) => ({ name: labels[i]!, values: headline.map((h) => headlineValue(r, h)) })),
+      categories: headline.map(({ kind, at }) => `${kind === "hr" ? "HR" : "NDCG"}@${at}`),
+      series: reports.map((r, i) => ({
+        name: labels[i]!,
+        values: headline.map(({ kind, at }) => metricAt(r.metrics, kind, at) ?? NaN),
+      })),
     }),
     groupNames.length > 0
       ? groupedBarChart({
