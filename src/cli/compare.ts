@@ -1,7 +1,7 @@
 import { optStr, type CommandSpec } from "./command.js";
 import { comparisonTable, loadRunReports } from "../eval/compare.js";
 import { renderComparison } from "../eval/report-html.js";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 
 /** `latentr3 compare RUN...`: runs side by side from their report.json files. */
 export const compareCommand: CommandSpec = {

@@ -17,7 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import { TitleTrie, TitleTrieError } from "./title-trie.js";
 
 const MAGIC = "LR3TRIE1";
@@ -71,7 +71,8 @@ export function titleTrieFromBinary(bytes: Uint8Array, source = "title trie file
   } catch {
     fail("its title list is not valid JSON");
   }
-  if (!Array.isArray(titles) || !titles.every((t) => typeof t === "string")) fail("its title list is not an array of strings");
+  if (!Array.isArray(titles) || !titles.every((t) => typeof t === "string"))
+    fail("its title list is not an array of strings");
   let trie: TitleTrie;
   try {
     trie = TitleTrie.build({ sequences, titles: titles as string[], eos });

@@ -111,7 +111,9 @@ export class TitleTrie {
       // An EOS inside a title would let a beam finish on a node that is not a catalogue title.
       if (edgeToken[node] === eos && lo < hi) {
         const i = order[lo]!;
-        throw new TitleTrieError(`title trie: title ${JSON.stringify(titles[i])} (#${i}) contains EOS (${eos}) before its end`);
+        throw new TitleTrieError(
+          `title trie: title ${JSON.stringify(titles[i])} (#${i}) contains EOS (${eos}) before its end`,
+        );
       }
       childStart[node] = nodeCount;
       while (lo < hi) {
@@ -245,9 +247,12 @@ function compareSequences(a: readonly number[], b: readonly number[]): number {
 
 function validateSource({ sequences, titles, eos }: TitleTrieSource): void {
   if (sequences.length !== titles.length) {
-    throw new TitleTrieError(`title trie: got ${sequences.length} token sequences but ${titles.length} titles; expected one per title`);
+    throw new TitleTrieError(
+      `title trie: got ${sequences.length} token sequences but ${titles.length} titles; expected one per title`,
+    );
   }
-  if (!Number.isInteger(eos) || eos < 0) throw new TitleTrieError(`title trie: EOS must be a non-negative integer id, got ${eos}`);
+  if (!Number.isInteger(eos) || eos < 0)
+    throw new TitleTrieError(`title trie: EOS must be a non-negative integer id, got ${eos}`);
   for (let i = 0; i < sequences.length; i++) {
     const s = sequences[i]!;
     const name = `title ${JSON.stringify(titles[i])} (#${i})`;

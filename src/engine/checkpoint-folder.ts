@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, readdirSync, unlinkSync } from "node:fs";
 import { basename, join } from "node:path";
-import { writeFileAtomic, writeFully } from "./atomic-file.js";
+import { writeAtomic, writeFully } from "../util/atomic-file.js";
 import {
   DTYPE_BYTES,
   SafetensorsError,
@@ -194,7 +194,7 @@ export function writeCheckpoint(
     );
     const index = JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sortedMap }, null, 2) + "\n";
     const indexPath = join(dir, INDEX_FILE);
-    writeFileAtomic(indexPath, (fd) => writeFully(fd, new TextEncoder().encode(index)));
+    writeAtomic(indexPath, (fd) => writeFully(fd, new TextEncoder().encode(index)));
     written.push(indexPath);
   }
   removeStale(dir, new Set(written.map((p) => basename(p))));

@@ -11,7 +11,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { endianness } from "node:os";
-import { writeFileAtomic, writeFully } from "./atomic-file.js";
+import { writeAtomic, writeFully } from "../util/atomic-file.js";
 
 export type SafetensorsDtype = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
 
@@ -326,7 +326,7 @@ export function writeSafetensors(
   const header = encodeHeader(ordered, { format: "pt", ...metadata });
   const len = Buffer.alloc(8);
   len.writeBigUInt64LE(BigInt(header.length));
-  writeFileAtomic(path, (fd) => {
+  writeAtomic(path, (fd) => {
     writeFully(fd, len);
     writeFully(fd, header);
     for (const t of ordered) writeFully(fd, bytesOf(t.data));

@@ -21,7 +21,12 @@ const kindName = { hr: "HR", ndcg: "NDCG" } as const;
 
 /** HR@K or NDCG@K over all records. */
 export function metricColumn(kind: "hr" | "ndcg", k: number): ComparisonColumn {
-  return { header: `${kindName[kind]}@${k}`, better: "higher", value: (r) => metricAt(r.metrics, kind, k), format: metricFormat };
+  return {
+    header: `${kindName[kind]}@${k}`,
+    better: "higher",
+    value: (r) => metricAt(r.metrics, kind, k),
+    format: metricFormat,
+  };
 }
 
 /** HR@K or NDCG@K within one group (popular, long-tail, cold-start). */

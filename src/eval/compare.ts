@@ -27,7 +27,10 @@ export function loadRunReports(dirs: readonly string[]): RunReport[] {
  * An aligned plain-text table, one row per run; the best value per column is marked with `*`
  * (no colour codes, so the output stays readable when piped or pasted).
  */
-export function comparisonTable(runs: readonly RunReport[], columns: readonly ComparisonColumn[] = textComparisonColumns()): string {
+export function comparisonTable(
+  runs: readonly RunReport[],
+  columns: readonly ComparisonColumn[] = textComparisonColumns(),
+): string {
   const reports = runs.map((r) => r.report);
   const best = columns.map((c) => bestRuns(reports, c));
   // Headers and "n/a" get the trailing space the best-mark takes in value cells, to stay aligned.
@@ -42,7 +45,10 @@ export function comparisonTable(runs: readonly RunReport[], columns: readonly Co
   const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
   // Run names left-aligned, numbers right-aligned (the trailing mark column keeps decimals aligned).
   const line = (cells: string[]): string =>
-    cells.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join("  ").trimEnd();
+    cells
+      .map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!)))
+      .join("  ")
+      .trimEnd();
   const lines = [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
   if (runs.length > 1) lines.push("", "* best in column (highest metric, fewest invalid predictions)");
   return lines.join("\n");

@@ -36,7 +36,10 @@ export function evaluationReport(input: EvaluationInput): Report {
     );
   }
   const ks = input.ks ?? METRIC_KS;
-  const records = input.test.map((example, i) => ({ predictions: input.predictions[i]!, target: example.target.title }));
+  const records = input.test.map((example, i) => ({
+    predictions: input.predictions[i]!,
+    target: example.target.title,
+  }));
   const { metrics, scores } = evaluateRankings(records, new ItemMapping(input.catalogue), ks);
   const groups = popularityBreakdown(input.test, scores, input.train, input.catalogue, {
     fraction: input.popularFraction ?? POPULAR_FRACTION,

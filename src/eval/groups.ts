@@ -54,7 +54,8 @@ export function popularitySplit(
   catalogue: readonly Item[],
   fraction = POPULAR_FRACTION,
 ): PopularitySplit {
-  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`popular fraction must be within [0, 1], got ${fraction}`);
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new RangeError(`popular fraction must be within [0, 1], got ${fraction}`);
   const frequency = trainFrequency(train);
   const ids = [...new Set(catalogue.map((item) => item.id))];
   const freq = (id: number): number => frequency.get(id) ?? 0;
@@ -113,7 +114,9 @@ export function groupMetrics(
   ks: readonly number[] = METRIC_KS,
 ): Record<string, Metrics> {
   if (scores.length !== groupsOf.length) {
-    throw new Error(`group metrics: ${scores.length} record scores but ${groupsOf.length} group labels; expected one per record`);
+    throw new Error(
+      `group metrics: ${scores.length} record scores but ${groupsOf.length} group labels; expected one per record`,
+    );
   }
   const members = new Map<string, RecordScore[]>(groupNames.map((g) => [g, []]));
   scores.forEach((score, i) => {

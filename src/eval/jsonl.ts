@@ -48,10 +48,14 @@ export function parseMetricsJsonl(text: string, source = "metrics.jsonl"): Metri
         truncatedLastLine = true;
         continue;
       }
-      throw new MetricsLogError(`${where}: not valid JSON (${(err as Error).message}); expected one JSON object per line`);
+      throw new MetricsLogError(
+        `${where}: not valid JSON (${(err as Error).message}); expected one JSON object per line`,
+      );
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      throw new MetricsLogError(`${where}: expected a JSON object like {"step": 1, "loss": 2.3}, got ${line.slice(0, 60)}`);
+      throw new MetricsLogError(
+        `${where}: expected a JSON object like {"step": 1, "loss": 2.3}, got ${line.slice(0, 60)}`,
+      );
     }
     const row: Record<string, number> = {};
     for (const [key, v] of Object.entries(value)) if (typeof v === "number" && Number.isFinite(v)) row[key] = v;

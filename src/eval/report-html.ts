@@ -60,7 +60,12 @@ function metricTable(report: Report): string {
 }
 
 function table(head: string[], body: string[]): string {
-  return [`<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`, "<tbody>", ...body, "</tbody></table>"].join("\n");
+  return [
+    `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
+    "<tbody>",
+    ...body,
+    "</tbody></table>",
+  ].join("\n");
 }
 
 /** The @K to chart: 10 (the paper's headline) when evaluated, else the largest K. */
@@ -100,7 +105,10 @@ function latencySection(report: Report): string[] {
   );
   return [
     "<h2>Latency</h2>",
-    table(["figure", "value"], facts.map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td>${escapeHtml(v!)}</td></tr>`)),
+    table(
+      ["figure", "value"],
+      facts.map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td>${escapeHtml(v!)}</td></tr>`),
+    ),
     ...(stages.length > 0 ? ["<h3>Per stage</h3>", table(["stage", "total ms", "ms / user", "share"], stages)] : []),
   ];
 }
@@ -117,7 +125,9 @@ function trainingSection(report: Report): string[] {
   );
   return [
     "<h2>Training curves</h2>",
-    report.training?.truncatedLastLine ? '<p class="note">The last line of metrics.jsonl was cut short (a killed run) and is not plotted.</p>' : "",
+    report.training?.truncatedLastLine
+      ? '<p class="note">The last line of metrics.jsonl was cut short (a killed run) and is not plotted.</p>'
+      : "",
     `<div class="charts">${charts.join("\n")}</div>`,
   ];
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../util/atomic-write.js";
+import { writeFileAtomic } from "../util/atomic-file.js";
 import type { MetricsLog } from "./jsonl.js";
 import type { Metrics } from "./metrics.js";
 import { renderReport } from "./report-html.js";
@@ -113,7 +113,8 @@ export function parseReport(value: unknown, source: string): Report {
     throw new ReportError(`${source}: ${what}`);
   };
   if (!isObject(value)) return fail("expected a JSON object");
-  if (value.schema !== REPORT_SCHEMA) fail(`unsupported schema ${JSON.stringify(value.schema)}; expected "${REPORT_SCHEMA}"`);
+  if (value.schema !== REPORT_SCHEMA)
+    fail(`unsupported schema ${JSON.stringify(value.schema)}; expected "${REPORT_SCHEMA}"`);
   for (const key of ["run", "method", "dataset", "split", "createdAt"]) {
     if (typeof value[key] !== "string") fail(`"${key}" must be a string`);
   }
@@ -136,8 +137,10 @@ export function parseReport(value: unknown, source: string): Report {
 
 function checkMetrics(m: unknown, where: string, fail: (what: string) => never): void {
   if (!isObject(m)) return fail(`"${where}" must be an object`);
-  if (typeof m.records !== "number" || typeof m.invalid !== "number") fail(`"${where}" needs numeric "records" and "invalid"`);
-  if (!Array.isArray(m.ks) || !m.ks.every((k) => typeof k === "number")) fail(`"${where}.ks" must be an array of numbers`);
+  if (typeof m.records !== "number" || typeof m.invalid !== "number")
+    fail(`"${where}" needs numeric "records" and "invalid"`);
+  if (!Array.isArray(m.ks) || !m.ks.every((k) => typeof k === "number"))
+    fail(`"${where}.ks" must be an array of numbers`);
   for (const table of ["hr", "ndcg"]) {
     const values = m[table];
     if (!isObject(values)) return fail(`"${where}.${table}" must be an object`);

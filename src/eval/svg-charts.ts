@@ -104,8 +104,12 @@ export function groupedBarChart(chart: GroupedBarChart): string {
       );
     });
     const cx = (left + c * groupWidth + groupWidth / 2).toFixed(1);
-    const lines = labelLines[c]!.map((line, l) => `<tspan x="${cx}" dy="${l === 0 ? 0 : 14}">${escapeHtml(line)}</tspan>`);
-    parts.push(`<text x="${cx}" y="${top + plotHeight + 16}" font-size="11" text-anchor="middle">${lines.join("")}</text>`);
+    const lines = labelLines[c]!.map(
+      (line, l) => `<tspan x="${cx}" dy="${l === 0 ? 0 : 14}">${escapeHtml(line)}</tspan>`,
+    );
+    parts.push(
+      `<text x="${cx}" y="${top + plotHeight + 16}" font-size="11" text-anchor="middle">${lines.join("")}</text>`,
+    );
   });
   parts.push(axes(left, top, width - 8, top + plotHeight), "</svg>");
   return parts.join("\n");
@@ -154,12 +158,16 @@ export function lineChart(chart: LineChart): string {
     );
   }
   for (const t of niceTicks(xLo, xHi, 5).filter((t) => t >= xLo && t <= xHi)) {
-    parts.push(`<text x="${px(t).toFixed(1)}" y="${bottom + 14}" font-size="10" text-anchor="middle">${formatTick(t)}</text>`);
+    parts.push(
+      `<text x="${px(t).toFixed(1)}" y="${bottom + 14}" font-size="10" text-anchor="middle">${formatTick(t)}</text>`,
+    );
   }
   const d = points.map((p, i) => `${i === 0 ? "M" : "L"}${px(p[0]).toFixed(1)} ${py(p[1]).toFixed(1)}`).join(" ");
   parts.push(
     `<path d="${d}" fill="none" stroke="${chart.color ?? seriesColor(0)}" stroke-width="1.5"/>`,
-    points.length === 1 ? `<circle cx="${px(xs[0]!).toFixed(1)}" cy="${py(ys[0]!).toFixed(1)}" r="3" fill="${chart.color ?? seriesColor(0)}"/>` : "",
+    points.length === 1
+      ? `<circle cx="${px(xs[0]!).toFixed(1)}" cy="${py(ys[0]!).toFixed(1)}" r="3" fill="${chart.color ?? seriesColor(0)}"/>`
+      : "",
     `<text x="${(left + right) / 2}" y="${height - 6}" font-size="11" text-anchor="middle">${escapeHtml(chart.xLabel ?? "step")}</text>`,
     axes(left, top, right, bottom),
     "</svg>",

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { noGrad, type DType, type Device } from "../engine/index.js";
 import { openCheckpoint, writeCheckpoint } from "../engine/checkpoint-folder.js";
 import { loadEntry, toTensorData } from "../engine/tensor-io.js";
-import { writeFileAtomic, writeFully } from "../engine/atomic-file.js";
+import { writeJsonAtomic } from "../util/atomic-file.js";
 import { ParamStore } from "../nn/index.js";
 import { validateConfig, type Qwen2Config } from "./config.js";
 import { Qwen2Model } from "./qwen2.js";
@@ -101,11 +101,6 @@ export function saveModel(model: Qwen2Model, dir: string, opts: { maxShardBytes?
   writeCheckpoint(dir, toTensorData(model.store.params.entries(), dtype), {
     maxShardBytes: opts.maxShardBytes,
   });
-}
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  const bytes = new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n");
-  writeFileAtomic(path, (fd) => writeFully(fd, bytes));
 }
 
 function torchDtypeName(d: DType): string {

@@ -10,7 +10,7 @@ import { noGrad, type Optimizer } from "../engine/index.js";
 import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
 import { loadEntry, toTensorData } from "../engine/tensor-io.js";
 import type { ParamStore } from "../nn/index.js";
-import { writeJsonAtomic } from "../llm/checkpoint.js";
+import { writeJsonAtomic } from "../util/atomic-file.js";
 
 export interface CheckpointState {
   step: number;

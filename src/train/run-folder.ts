@@ -4,8 +4,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic, writeFully } from "../engine/atomic-file.js";
-import { writeJsonAtomic } from "../llm/checkpoint.js";
+import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-file.js";
 
 export class RunFolder {
   constructor(readonly dir: string) {
@@ -48,11 +47,6 @@ export class RunFolder {
           return false; // a line cut off by the kill
         }
       });
-    writeFileAtomicText(p, kept.map((l) => l + "\n").join(""));
+    writeFileAtomic(p, kept.map((l) => l + "\n").join(""));
   }
-}
-
-export function writeFileAtomicText(path: string, text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  writeFileAtomic(path, (fd) => writeFully(fd, bytes));
 }

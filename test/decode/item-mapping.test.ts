@@ -36,7 +36,7 @@ test("target: any mix of space, newline and quote", () => {
 
 test("catalogue key: quotes, spaces, newlines, quotes", () => {
   assert.equal(normalizeCatalogueTitle('"Abbey Road"'), "Abbey Road");
-  assert.equal(normalizeCatalogueTitle(' Abbey Road '), "Abbey Road");
+  assert.equal(normalizeCatalogueTitle(" Abbey Road "), "Abbey Road");
   // A quote after a space is not removed by the first quote strip but by the last.
   assert.equal(normalizeCatalogueTitle(' "Abbey Road" '), "Abbey Road");
   // Spaces are stripped before newlines, so a space in front of a trailing newline survives.

@@ -83,9 +83,19 @@ test("complete nodes and titles, duplicate titles collapse onto one path", () =>
 
 test("a strict prefix is rejected, naming both titles", () => {
   assert.throws(
-    () => TitleTrie.build({ sequences: [[1, 5, EOS], [1, 5, EOS, 7, EOS]], titles: ["Short", "Short Longer"], eos: EOS }),
+    () =>
+      TitleTrie.build({
+        sequences: [
+          [1, 5, EOS],
+          [1, 5, EOS, 7, EOS],
+        ],
+        titles: ["Short", "Short Longer"],
+        eos: EOS,
+      }),
     (err: unknown) =>
-      err instanceof TitleTrieError && /"Short" \(#0\) is a strict prefix/.test(err.message) && /"Short Longer" \(#1\)/.test(err.message),
+      err instanceof TitleTrieError &&
+      /"Short" \(#0\) is a strict prefix/.test(err.message) &&
+      /"Short Longer" \(#1\)/.test(err.message),
   );
 });
 
@@ -94,14 +104,26 @@ test("a sequence must end with EOS and carry EOS nowhere else", () => {
     () => TitleTrie.build({ sequences: [[1, 5]], titles: ["No End"], eos: EOS }),
     /title "No End" \(#0\) does not end with EOS \(99\)/,
   );
-  assert.throws(() => TitleTrie.build({ sequences: [[]], titles: ["Empty"], eos: EOS }), /"Empty".*does not end with EOS/);
+  assert.throws(
+    () => TitleTrie.build({ sequences: [[]], titles: ["Empty"], eos: EOS }),
+    /"Empty".*does not end with EOS/,
+  );
   assert.throws(
     () => TitleTrie.build({ sequences: [[1, EOS, 5, EOS]], titles: ["Early"], eos: EOS }),
     /title "Early" \(#0\) contains EOS \(99\) before its end/,
   );
-  assert.throws(() => TitleTrie.build({ sequences: [[1, EOS]], titles: [], eos: EOS }), /1 token sequences but 0 titles/);
-  assert.throws(() => TitleTrie.build({ sequences: [[1.5, EOS]], titles: ["X"], eos: EOS }), /invalid token id 1.5 at position 0/);
-  assert.throws(() => TitleTrie.build({ sequences: [[2 ** 31, EOS]], titles: ["X"], eos: EOS }), /invalid token id 2147483648 at position 0/);
+  assert.throws(
+    () => TitleTrie.build({ sequences: [[1, EOS]], titles: [], eos: EOS }),
+    /1 token sequences but 0 titles/,
+  );
+  assert.throws(
+    () => TitleTrie.build({ sequences: [[1.5, EOS]], titles: ["X"], eos: EOS }),
+    /invalid token id 1.5 at position 0/,
+  );
+  assert.throws(
+    () => TitleTrie.build({ sequences: [[2 ** 31, EOS]], titles: ["X"], eos: EOS }),
+    /invalid token id 2147483648 at position 0/,
+  );
 });
 
 test("content hash depends on sequences and titles", () => {
@@ -142,7 +164,10 @@ test("trie file: atomic write, read back, corrupt file named in the error", () =
   bytes[bytes.length - 3] ^= 0x01; // flip a bit in the titles
   const corrupt = join(dir, "corrupt.bin");
   writeFileSync(corrupt, bytes);
-  assert.throws(() => readTitleTrie(corrupt), (e: unknown) => e instanceof TitleTrieError && e.message.startsWith(corrupt));
+  assert.throws(
+    () => readTitleTrie(corrupt),
+    (e: unknown) => e instanceof TitleTrieError && e.message.startsWith(corrupt),
+  );
 
   const truncated = join(dir, "truncated.bin");
   writeFileSync(truncated, readFileSync(path).subarray(0, 70));

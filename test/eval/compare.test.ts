@@ -39,8 +39,26 @@ test("text table: values by hand, best marked, columns aligned", () => {
   //           invalid 0, pop HR@10 (ranks 0, ∞) .5, tail HR@10 (ranks 7, ∞) .5
   // latentr3: HR@5 .75, NDCG@5 (.630930 + 1 + .430677)/4 = .5154, HR@10 .75, NDCG@10 .5154,
   //           invalid 2, pop HR@10 (ranks 1, 0) 1, tail HR@10 (ranks 3, ∞) .5
-  assert.deepEqual(lines[2]!.split(/\s+/), ["bigrec", "0.2500", "0.2500", "0.5000", "0.3289", "0*", "0.5000", "0.5000*"]);
-  assert.deepEqual(lines[3]!.split(/\s+/), ["latentr3", "0.7500*", "0.5154*", "0.7500*", "0.5154*", "2", "1.0000*", "0.5000*"]);
+  assert.deepEqual(lines[2]!.split(/\s+/), [
+    "bigrec",
+    "0.2500",
+    "0.2500",
+    "0.5000",
+    "0.3289",
+    "0*",
+    "0.5000",
+    "0.5000*",
+  ]);
+  assert.deepEqual(lines[3]!.split(/\s+/), [
+    "latentr3",
+    "0.7500*",
+    "0.5154*",
+    "0.7500*",
+    "0.5154*",
+    "2",
+    "1.0000*",
+    "0.5000*",
+  ]);
   // Numbers right-aligned under their headers: every column (cells are 2+ spaces apart) ends at the
   // same position in every line, the best-mark "*" aside.
   const columnEnds = (line: string): number[] =>

@@ -24,7 +24,10 @@ test("a truncated last line from a killed run is skipped", () => {
 });
 
 test("other malformed lines are errors naming file and line", () => {
-  assert.throws(() => parseMetricsJsonl('{"step":1}\n{"step":\n{"step":3}\n', "run/metrics.jsonl"), /^MetricsLogError: run\/metrics.jsonl:2: not valid JSON/);
+  assert.throws(
+    () => parseMetricsJsonl('{"step":1}\n{"step":\n{"step":3}\n', "run/metrics.jsonl"),
+    /^MetricsLogError: run\/metrics.jsonl:2: not valid JSON/,
+  );
   // A broken line that is last but terminated by a newline was fully written: an error.
   assert.throws(() => parseMetricsJsonl('{"step":1}\n{"step":\n'), /metrics.jsonl:2: not valid JSON/);
   assert.throws(() => parseMetricsJsonl("[1,2]\n"), /metrics.jsonl:1: expected a JSON object/);

@@ -64,7 +64,17 @@ test("baseline report end to end: metrics and groups through evaluationReport", 
   assert.equal(report.groups["cold-start"]!.records, 1);
   assert.equal(report.groups["cold-start"]!.hr[3], 0);
   assert.throws(
-    () => evaluationReport({ run: "x", method: "x", dataset: "tiny", split: "test", test: testSet, predictions: [], train, catalogue: items }),
+    () =>
+      evaluationReport({
+        run: "x",
+        method: "x",
+        dataset: "tiny",
+        split: "test",
+        test: testSet,
+        predictions: [],
+        train,
+        catalogue: items,
+      }),
     /evaluation of x: 0 prediction lists for 4 test examples/,
   );
 });

@@ -17,7 +17,11 @@ export function makeReport(run: string, ranks: number[], overrides: Partial<Repo
     split: "test",
     createdAt: "2025-01-01T00:00:00.000Z",
     metrics: metricsOf(ranks),
-    groups: { popular: metricsOf(ranks.slice(0, 2)), "long-tail": metricsOf(ranks.slice(2)), "cold-start": metricsOf([]) },
+    groups: {
+      popular: metricsOf(ranks.slice(0, 2)),
+      "long-tail": metricsOf(ranks.slice(2)),
+      "cold-start": metricsOf([]),
+    },
     latency: latencyFigures(ranks.length, 1000, { prefill: 600, "beam search": 400 }, { device: "2-core CPU" }),
     ...overrides,
   };

@@ -3,7 +3,7 @@
  * over the destination, then fsync the folder. A reader sees the old file or the new one, never a torn one;
  * a crash leaves at most a stray `.NAME.*.tmp` next to it.
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -18,7 +18,7 @@ export function writeFully(fd: number, data: Uint8Array): void {
 }
 
 /** Runs `write(fd)` on a fresh temporary file, then atomically renames it to `path`. */
-export function writeFileAtomic(path: string, write: (fd: number) => void): void {
+export function writeAtomic(path: string, write: (fd: number) => void): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", 0o644);
@@ -57,4 +57,16 @@ function syncDirectory(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Writes `data` to `path` atomically, creating the folder if needed. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  writeAtomic(path, (fd) => writeFully(fd, bytes));
+}
+
+/** Pretty-printed JSON, written atomically. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
 }
