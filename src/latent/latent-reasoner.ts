@@ -61,16 +61,22 @@ export class LatentReasoner {
     return hidden.select(1, hidden.dim(1) - 1);
   }
 
-  /**
-   * Prefills left-padded prompts and generates the N latents autoregressively; the last latent is
-   * returned unfed so a caller can perturb it (LR-GRPO) or expand rows (beam search) first.
-   * `perturb(i, r)` may replace latent i before it is fed back (noise on earlier latents).
-   */
-  think(promptIds: Tensor, promptMask: Tensor, perturb?: (i: number, r: Tensor) => Tensor): Thought {
-    if (this.numLatents < 1) throw new Error("think() needs at least one latent (numLatents ≥ 1)");
+  /** Prefills left-padded prompts with a fresh cache: the state before the first latent. */
+  prefill(promptIds: Tensor, promptMask: Tensor): Thought {
     const cache = this.model.newCache();
-    let mask = promptMask;
-    let hidden = this.model.forward({ inputIds: promptIds, attentionMask: promptMask, cache, logits: "none" }).hidden;
+    const hidden = this.model.forward({ inputIds: promptIds, attentionMask: promptMask, cache, logits: "none" }).hidden;
+    return { cache, mask: promptMask, hidden, latents: [] };
+  }
+
+  /**
+   * Generates the N latents autoregressively after a prefill (whose cache this call extends); the last
+   * latent is returned unfed so a caller can perturb it (LR-GRPO) or expand rows (beam search) first.
+   * `perturb(i, r)` may replace an earlier latent i < N−1 before it is fed back.
+   */
+  continueThinking(prefilled: Thought, perturb?: (i: number, r: Tensor) => Tensor): Thought {
+    if (this.numLatents < 1) throw new Error("latent reasoning needs at least one latent (numLatents ≥ 1)");
+    const { cache } = prefilled;
+    let { mask, hidden } = prefilled;
     const latents: Tensor[] = [];
     for (let i = 0; i < this.numLatents; i++) {
       let r = this.readout(hidden, mask);
@@ -82,6 +88,23 @@ export class LatentReasoner {
       hidden = cat([hidden, step.hidden], 1);
     }
     return { cache, mask, hidden, latents };
+  }
+
+  /** Prefill + all latents. */
+  think(promptIds: Tensor, promptMask: Tensor, perturb?: (i: number, r: Tensor) => Tensor): Thought {
+    return this.continueThinking(this.prefill(promptIds, promptMask), perturb);
+  }
+
+  /** Repeats every row `times` times (one prompt → K samples or B beams), cache included. */
+  expandRows(thought: Thought, times: number): Thought {
+    if (times === 1) return thought;
+    thought.cache.repeatRows(times);
+    return {
+      cache: thought.cache,
+      mask: thought.mask.repeatInterleave(times, 0),
+      hidden: thought.hidden.repeatInterleave(times, 0),
+      latents: thought.latents.map((r) => r.repeatInterleave(times, 0)),
+    };
   }
 
   /**
