@@ -20,7 +20,8 @@ export interface BucketOptions {
 /** Batches of example indices for one epoch. */
 export function lengthBucketedBatches(lengths: readonly number[], options: BucketOptions, epoch = 0): number[][] {
   const { batchSize } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
   const window = batchSize * (options.bucketBatches ?? 32);
   const rng = new Rng(hashSeed(options.seed, "length-buckets", epoch));
   const order = rng.shuffle(lengths.map((_, i) => i));

@@ -25,7 +25,8 @@ export class ItemCatalogue implements Catalogue {
   constructor(items: readonly Item[]) {
     const titles: string[] = [];
     for (const item of items) {
-      if (!Number.isInteger(item.id) || item.id < 0) throw new Error(`item id ${item.id} is not a non-negative integer`);
+      if (!Number.isInteger(item.id) || item.id < 0)
+        throw new Error(`item id ${item.id} is not a non-negative integer`);
       if (this.idIndex.has(item.id)) throw new Error(`duplicate item id ${item.id}`);
       this.idIndex.set(item.id, item);
       const same = this.titleIndex.get(item.title);
@@ -66,10 +67,15 @@ export class ItemCatalogue implements Catalogue {
 export function parseInfoLine(line: string, layout: InfoLayout, file: string, lineNo: number): Item {
   const lastTab = line.lastIndexOf("\t");
   const expected = layout === "d3" ? "title<TAB>id" : "sid<TAB>title<TAB>id";
-  if (lastTab === -1) throw new DataFormatError({ file, line: lineNo }, `no tab in ${JSON.stringify(line.slice(0, 80))}`, expected);
+  if (lastTab === -1)
+    throw new DataFormatError({ file, line: lineNo }, `no tab in ${JSON.stringify(line.slice(0, 80))}`, expected);
   const idText = line.slice(lastTab + 1);
   if (!/^\d+$/.test(idText)) {
-    throw new DataFormatError({ file, line: lineNo, field: "id" }, `item id ${JSON.stringify(idText)} is not an integer`, expected);
+    throw new DataFormatError(
+      { file, line: lineNo, field: "id" },
+      `item id ${JSON.stringify(idText)} is not an integer`,
+      expected,
+    );
   }
   const id = Number(idText);
   if (layout === "d3") return { id, title: line.slice(0, lastTab) };
@@ -97,12 +103,17 @@ export async function readCatalogue(path: string, layout?: InfoLayout): Promise<
     chosen ??= detectInfoLayout(line);
     const item = parseInfoLine(line, chosen, path, lineNo);
     if (seen.has(item.id)) {
-      throw new DataFormatError({ file: path, line: lineNo, field: "id" }, `item id ${item.id} appears twice`, "unique item ids");
+      throw new DataFormatError(
+        { file: path, line: lineNo, field: "id" },
+        `item id ${item.id} appears twice`,
+        "unique item ids",
+      );
     }
     seen.add(item.id);
     items.push(item);
   }
-  if (items.length === 0) throw new DataFormatError({ file: path, line: 1 }, "the info file is empty", "one item per line");
+  if (items.length === 0)
+    throw new DataFormatError({ file: path, line: 1 }, "the info file is empty", "one item per line");
   return new ItemCatalogue(items);
 }
 

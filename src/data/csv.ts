@@ -89,7 +89,10 @@ export class CsvParser {
             this.endField();
             i++;
           } else if (d === QUOTE) {
-            this.fail("a double quote inside an unquoted field", 'fields containing " to be wrapped in quotes with inner quotes doubled ("")');
+            this.fail(
+              "a double quote inside an unquoted field",
+              'fields containing " to be wrapped in quotes with inner quotes doubled ("")',
+            );
             i++;
           } else {
             i = this.newline(chunk, i);

@@ -35,7 +35,8 @@ export function locateDataset(dir: string, stem?: string): DatasetFiles {
   if (stems.length === 0) throw new Error(`${infoDir}: no <stem>.txt info file`);
   let chosen = stem;
   if (chosen === undefined) {
-    if (stems.length > 1) throw new Error(`${infoDir}: several info files (${stems.join(", ")}); pass the stem to choose one`);
+    if (stems.length > 1)
+      throw new Error(`${infoDir}: several info files (${stems.join(", ")}); pass the stem to choose one`);
     chosen = stems[0]!;
   } else if (!stems.includes(chosen)) {
     throw new Error(`${infoDir}: no ${chosen}.txt (found ${stems.join(", ")})`);
@@ -57,7 +58,10 @@ export interface LoadedDataset {
 }
 
 /** Loads the catalogue and every present split into memory, checking each row against the catalogue. */
-export async function loadDataset(dir: string, options: Omit<ReadOptions, "catalogue"> & { stem?: string } = {}): Promise<LoadedDataset> {
+export async function loadDataset(
+  dir: string,
+  options: Omit<ReadOptions, "catalogue"> & { stem?: string } = {},
+): Promise<LoadedDataset> {
   const files = locateDataset(dir, options.stem);
   const catalogue = await readCatalogue(files.info);
   const splits: Partial<Record<Split, Example[]>> = {};

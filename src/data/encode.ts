@@ -49,11 +49,17 @@ function placeholders(options: EncodeOptions): number[] {
 /** The generation-time prompt: P1 ‖ P2 ‖ placeholders, left-truncated to `maxLength`. */
 export function encodePrompt(pieces: PromptPieces, encoder: TokenEncoder, options: EncodeOptions): number[] {
   const ids = [...encoder.encode(pieces.instruction), ...encoder.encode(pieces.input), ...placeholders(options)];
-  return options.maxLength !== undefined && ids.length > options.maxLength ? ids.slice(ids.length - options.maxLength) : ids;
+  return options.maxLength !== undefined && ids.length > options.maxLength
+    ? ids.slice(ids.length - options.maxLength)
+    : ids;
 }
 
 /** The training row with its labels; the loss covers the target tokens and EOS only. */
-export function encodeTrainingExample(pieces: PromptPieces, encoder: TokenEncoder, options: EncodeOptions): EncodedExample {
+export function encodeTrainingExample(
+  pieces: PromptPieces,
+  encoder: TokenEncoder,
+  options: EncodeOptions,
+): EncodedExample {
   if (pieces.target === undefined) throw new Error("encodeTrainingExample needs prompt pieces with a target");
   const prompt = [...encoder.encode(pieces.instruction), ...encoder.encode(pieces.input), ...placeholders(options)];
   const target = [...encoder.encode(pieces.target), options.eosId];
@@ -86,7 +92,11 @@ export interface PadOptions {
 }
 
 /** Pads sequences to a common length. */
-export function padBatch(sequences: readonly number[][], options: PadOptions, labels?: readonly number[][]): PaddedBatch {
+export function padBatch(
+  sequences: readonly number[][],
+  options: PadOptions,
+  labels?: readonly number[][],
+): PaddedBatch {
   if (labels && labels.length !== sequences.length) throw new Error("padBatch: labels and sequences differ in count");
   let width = Math.max(0, ...sequences.map((s) => s.length));
   const m = options.multipleOf ?? 1;
@@ -101,7 +111,8 @@ export function padBatch(sequences: readonly number[][], options: PadOptions, la
   };
   if (labels) {
     batch.labels = labels.map((l, i) => {
-      if (l.length !== sequences[i]!.length) throw new Error(`padBatch: row ${i} has ${l.length} labels for ${sequences[i]!.length} tokens`);
+      if (l.length !== sequences[i]!.length)
+        throw new Error(`padBatch: row ${i} has ${l.length} labels for ${sequences[i]!.length} tokens`);
       return pad(l, IGNORE_INDEX);
     });
   }

@@ -112,7 +112,8 @@ class RowReader {
   float(name: string): number {
     const text = this.raw(name);
     const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value)) this.bad("bad-number", name, "not a number", "a number such as 5.0", text);
+    if (text.trim() === "" || !Number.isFinite(value))
+      this.bad("bad-number", name, "not a number", "a number such as 5.0", text);
     return value;
   }
 
@@ -137,7 +138,13 @@ class RowReader {
     if (!cat) return item;
     const known = cat.byId(item.id);
     if (!known) {
-      this.bad("missing-from-catalogue", field, `item id ${item.id} is not in the catalogue`, "an id listed in the info file", String(item.id));
+      this.bad(
+        "missing-from-catalogue",
+        field,
+        `item id ${item.id} is not in the catalogue`,
+        "an id listed in the info file",
+        String(item.id),
+      );
     }
     if ((this.ctx.checkTitles ?? true) && known.title !== item.title) {
       this.bad(

@@ -33,7 +33,9 @@ export const CATEGORY_PHRASES: Readonly<Record<string, string>> = {
 export function categoryPhrase(category: string): string {
   const phrase = CATEGORY_PHRASES[category];
   if (phrase === undefined) {
-    throw new Error(`no prompt phrase for category "${category}"; known: ${Object.keys(CATEGORY_PHRASES).join(", ")} (or pass a phrase explicitly)`);
+    throw new Error(
+      `no prompt phrase for category "${category}"; known: ${Object.keys(CATEGORY_PHRASES).join(", ")} (or pass a phrase explicitly)`,
+    );
   }
   return phrase;
 }

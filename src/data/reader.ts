@@ -38,7 +38,11 @@ export class ExampleStream implements AsyncIterable<Example> {
     for await (const record of readCsvRecords(this.path)) {
       if (this.layout === undefined) {
         if (record.error) {
-          throw new DataFormatError({ file: this.path, line: record.line }, `malformed header: ${record.error.problem}`, record.error.expected);
+          throw new DataFormatError(
+            { file: this.path, line: record.line },
+            `malformed header: ${record.error.problem}`,
+            record.error.expected,
+          );
         }
         this.layout = detectLayout(record.fields, this.path);
         offset = record.fields[0] === "" || record.fields[0] === "Unnamed: 0" ? 1 : 0;
@@ -47,7 +51,12 @@ export class ExampleStream implements AsyncIterable<Example> {
       this.rowsRead++;
       try {
         if (record.error) {
-          throw new BadRowError("csv-syntax", { file: this.path, line: record.line }, `malformed CSV: ${record.error.problem}`, record.error.expected);
+          throw new BadRowError(
+            "csv-syntax",
+            { file: this.path, line: record.line },
+            `malformed CSV: ${record.error.problem}`,
+            record.error.expected,
+          );
         }
         yield rowToExample(record.fields, {
           file: this.path,

@@ -14,7 +14,11 @@ import type { Example } from "./types.js";
 export const LINE_TERMINATORS: Record<CsvLayout, string> = { d3: "\r\n", minionerec: "\n" };
 
 /** Whole file as a string (small data, tests). */
-export function formatExamplesCsv(examples: Iterable<Example>, layout: CsvLayout, lineTerminator = LINE_TERMINATORS[layout]): string {
+export function formatExamplesCsv(
+  examples: Iterable<Example>,
+  layout: CsvLayout,
+  lineTerminator = LINE_TERMINATORS[layout],
+): string {
   let out = formatCsvRow(HEADERS[layout], lineTerminator);
   for (const ex of examples) out += formatCsvRow(exampleToRow(ex, layout), lineTerminator);
   return out;

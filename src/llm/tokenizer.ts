@@ -76,7 +76,8 @@ export class Tokenizer {
   /** Reads `tokenizer.json` and, when present, `tokenizer_config.json` from a model folder. */
   static async fromFolder(dir: string): Promise<Tokenizer> {
     const tokPath = join(dir, "tokenizer.json");
-    if (!existsSync(tokPath)) throw new Error(`${dir}: no tokenizer.json (expected a Hugging Face model or tokenizer folder)`);
+    if (!existsSync(tokPath))
+      throw new Error(`${dir}: no tokenizer.json (expected a Hugging Face model or tokenizer folder)`);
     const cfgPath = join(dir, "tokenizer_config.json");
     const json = JSON.parse(await readFile(tokPath, "utf8")) as TokenizerJson;
     const config = existsSync(cfgPath) ? (JSON.parse(await readFile(cfgPath, "utf8")) as TokenizerConfig) : {};
@@ -139,11 +140,28 @@ export class Tokenizer {
         continue;
       }
       const id = ++this.maxId;
-      this.json.added_tokens.push({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+      this.json.added_tokens.push({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      });
       const decoder = (this.config.added_tokens_decoder ?? {}) as Record<string, unknown>;
-      decoder[String(id)] = { content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true };
+      decoder[String(id)] = {
+        content,
+        lstrip: false,
+        normalized: false,
+        rstrip: false,
+        single_word: false,
+        special: true,
+      };
       this.config.added_tokens_decoder = decoder;
-      const extra = Array.isArray(this.config.additional_special_tokens) ? (this.config.additional_special_tokens as string[]) : [];
+      const extra = Array.isArray(this.config.additional_special_tokens)
+        ? (this.config.additional_special_tokens as string[])
+        : [];
       this.config.additional_special_tokens = [...extra, content];
       ids.push(id);
       changed = true;
@@ -152,7 +170,9 @@ export class Tokenizer {
     tokens.forEach((content, i) => {
       const got = this.encode(content);
       if (got.length !== 1 || got[0] !== ids[i]) {
-        throw new Error(`special token ${JSON.stringify(content)} encodes to [${got.join(", ")}], expected [${ids[i]}]`);
+        throw new Error(
+          `special token ${JSON.stringify(content)} encodes to [${got.join(", ")}], expected [${ids[i]}]`,
+        );
       }
     });
     return ids;

@@ -31,7 +31,8 @@ export class VocabCompaction {
   }
 
   static fromJSON(json: VocabCompactionJson): VocabCompaction {
-    if (!json || !Array.isArray(json.fullIds)) throw new Error("VocabCompaction.fromJSON: expected { fullIds: number[] }");
+    if (!json || !Array.isArray(json.fullIds))
+      throw new Error("VocabCompaction.fromJSON: expected { fullIds: number[] }");
     return new VocabCompaction(json.fullIds);
   }
 

@@ -26,7 +26,11 @@ test("CPython random: seed(42) getrandbits and shuffle match CPython 3", () => {
 test("title cleaning in the reference order; kept iff > 1 character and ≤ 20 space-separated words", () => {
   assert.equal(cleanTitle("  &quot;Beta&quot; &amp; Co  "), 'Beta" & Co');
   assert.equal(cleanTitle("&amp;quot;Delta&amp;quot;"), "&quot;Delta&quot;");
-  assert.equal(cleanTitle(cleanTitle("&amp;quot;Delta&amp;quot;")), "Delta", "not idempotent: a second pass decodes again");
+  assert.equal(
+    cleanTitle(cleanTitle("&amp;quot;Delta&amp;quot;")),
+    "Delta",
+    "not idempotent: a second pass decodes again",
+  );
   assert.equal(cleanTitle('"  Iota  "'), "  Iota  ");
   assert.equal(cleanTitle("Caf&eacute; &#39;n&#39; Bar"), "Caf&eacute; &#39;n&#39; Bar");
   assert.ok(!isTitleKept("X"));
@@ -34,7 +38,10 @@ test("title cleaning in the reference order; kept iff > 1 character and ≤ 20 s
   assert.ok(!isTitleKept("🎵"), "one code point");
   assert.ok(isTitleKept(Array.from({ length: 20 }, (_, i) => `w${i}`).join(" ")));
   assert.ok(!isTitleKept(Array.from({ length: 21 }, (_, i) => `w${i}`).join(" ")));
-  assert.ok(!isTitleKept(`${Array.from({ length: 19 }, (_, i) => `w${i}`).join(" ")}  x`), "a double space counts as an empty word");
+  assert.ok(
+    !isTitleKept(`${Array.from({ length: 19 }, (_, i) => `w${i}`).join(" ")}  x`),
+    "a double space counts as an empty word",
+  );
 });
 
 test("month bounds and widening", () => {
@@ -52,12 +59,21 @@ test("user sequences: stable sort by time, history window of 10, global split at
   const examples = buildExamples(ts.map((t, i) => ({ userId: "u", item: item(i), timestamp: t, rating: 5 })));
   assert.equal(examples.length, 11);
   // time order: item1(1) item4(2) item2(3) item3(3) item0(5) item5(6) ...
-  assert.deepEqual(examples[0]!.history.map((h) => h.id), [1]);
+  assert.deepEqual(
+    examples[0]!.history.map((h) => h.id),
+    [1],
+  );
   assert.equal(examples[0]!.target.id, 4);
-  assert.deepEqual(examples[2]!.history.map((h) => h.id), [1, 4, 2]);
+  assert.deepEqual(
+    examples[2]!.history.map((h) => h.id),
+    [1, 4, 2],
+  );
   assert.equal(examples[2]!.target.id, 3);
   const last = examples[10]!;
-  assert.deepEqual(last.history.map((h) => h.id), [4, 2, 3, 0, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(
+    last.history.map((h) => h.id),
+    [4, 2, 3, 0, 5, 6, 7, 8, 9, 10],
+  );
   assert.equal(last.target.id, 11);
   assert.deepEqual(splitPoints(61564), [49251, 55407]); // CDs: train 49251, valid 6156, test 6157
   assert.deepEqual(splitPoints(9), [7, 8]);
@@ -70,10 +86,25 @@ test("user sequences: stable sort by time, history window of 10, global split at
 const DAY = {
   apr30last: 1525132799, // 2018-04-30 23:59:59, one second before a 2018-05 window
   may1: 1525132800,
-  jun1: 1527811200, jun3: 1527984000, jun4: 1528070400, jun5: 1528156800, jun6: 1528243200,
-  jun7: 1528329600, jun8: 1528416000, jun9: 1528502400, jun10: 1528588800, jun11: 1528675200,
-  jun12: 1528761600, jun13: 1528848000, jun14: 1528934400, jun15: 1529020800, jun20: 1529452800,
-  aug10: 1533859200, aug11: 1533945600, aug12: 1534032000, aug13: 1534118400,
+  jun1: 1527811200,
+  jun3: 1527984000,
+  jun4: 1528070400,
+  jun5: 1528156800,
+  jun6: 1528243200,
+  jun7: 1528329600,
+  jun8: 1528416000,
+  jun9: 1528502400,
+  jun10: 1528588800,
+  jun11: 1528675200,
+  jun12: 1528761600,
+  jun13: 1528848000,
+  jun14: 1528934400,
+  jun15: 1529020800,
+  jun20: 1529452800,
+  aug10: 1533859200,
+  aug11: 1533945600,
+  aug12: 1534032000,
+  aug13: 1534118400,
   nov1: 1541030400, // == end bound (2018-11-01 00:00 UTC), included
   nov2: 1541116800,
 };
@@ -121,18 +152,32 @@ const META: Array<Record<string, unknown>> = [
 ];
 
 function writeRaw(dir: string): void {
-  const reviews = REVIEWS.map(([u, a, t, r]) => JSON.stringify({ overall: r, reviewerID: u, asin: a, unixReviewTime: t, reviewText: "ok" }));
+  const reviews = REVIEWS.map(([u, a, t, r]) =>
+    JSON.stringify({ overall: r, reviewerID: u, asin: a, unixReviewTime: t, reviewText: "ok" }),
+  );
   writeFileSync(join(dir, "Test_5.json.gz"), gzipSync(reviews.join("\n") + "\n"));
   writeFileSync(join(dir, "meta_Test.json"), META.map((m) => JSON.stringify(m)).join("\n") + "\n");
 }
 
-const OPTIONS = { k: 2, start: { year: 2018, month: 8 }, end: { year: 2018, month: 11 }, itemThreshold: 4, widenMonths: 3 };
+const OPTIONS = {
+  k: 2,
+  start: { year: 2018, month: 8 },
+  end: { year: 2018, month: 11 },
+  itemThreshold: 4,
+  widenMonths: 3,
+};
 
 test("preprocess: window widening, iterative K-core with duplicates counted, ids, split, exact files", async () => {
   const dir = mkdtempSync(join(tmpdir(), "latentr3-raw-"));
   writeRaw(dir);
   const messages: string[] = [];
-  const result = await preprocessAmazon({ category: "Test", rawDir: dir, outDir: join(dir, "out"), ...OPTIONS, log: (m) => messages.push(m) });
+  const result = await preprocessAmazon({
+    category: "Test",
+    rawDir: dir,
+    outDir: join(dir, "out"),
+    ...OPTIONS,
+    log: (m) => messages.push(m),
+  });
   // 2018-8..2018-11 holds 3 items (A, B, C) < 4: widen by 3 months to 2018-5. There the K-core
   // cascades: pass 1 drops u7 (only K counts), pass 2 drops K (now only u8), pass 3 drops u8.
   assert.deepEqual(
@@ -155,12 +200,17 @@ test("preprocess: window widening, iterative K-core with duplicates counted, ids
     readFileSync(result.files.info, "utf8"),
     `${JUNK}\t0\nAlpha\t1\nGamma\t2\nIota\t3\nBeta" & Co\t4\nAlpha\t5\n`,
   );
-  const header = "user_id,item_asins,item_asin,history_item_id,item_id,history_item_title,item_title,history_rating,rating,history_timestamp,timestamp\r\n";
+  const header =
+    "user_id,item_asins,item_asin,history_item_id,item_id,history_item_title,item_title,history_rating,rating,history_timestamp,timestamp\r\n";
   assert.equal(
     readFileSync(result.files.test, "utf8"),
-    header + `u2,"['A', 'B']",C,"[1, 4]",2,"['Alpha', 'Beta"" & Co']",Gamma,"[4.0, 5.0]",5.0,"[1534032000, 1534118400]",1541030400\r\n`,
+    header +
+      `u2,"['A', 'B']",C,"[1, 4]",2,"['Alpha', 'Beta"" & Co']",Gamma,"[4.0, 5.0]",5.0,"[1534032000, 1534118400]",1541030400\r\n`,
   );
-  assert.equal(readFileSync(result.files.valid, "utf8"), header + `u2,['A'],B,[1],4,['Alpha'],"Beta"" & Co",[4.0],5.0,[1534032000],1534118400\r\n`);
+  assert.equal(
+    readFileSync(result.files.valid, "utf8"),
+    header + `u2,['A'],B,[1],4,['Alpha'],"Beta"" & Co",[4.0],5.0,[1534032000],1534118400\r\n`,
+  );
   const junkCell = `"${JUNK.replaceAll('"', '""')}"`;
   assert.equal(
     readFileSync(result.files.train, "utf8"),
@@ -188,32 +238,58 @@ async function loadRaw(): Promise<{ reviews: RawReviews; meta: RawMetaRecord[] }
 test("preprocess options: drop HTML junk titles, de-duplicate, stop year", async () => {
   let raw = await loadRaw();
   assert.equal(raw.reviews.user.length, REVIEWS.length - 1, "the review after the end bound is dropped on load");
-  const noJunk = buildAmazonDataset(raw.reviews, raw.meta, resolveSelectionOptions({ ...OPTIONS, dropHtmlTitles: true }));
+  const noJunk = buildAmazonDataset(
+    raw.reviews,
+    raw.meta,
+    resolveSelectionOptions({ ...OPTIONS, dropHtmlTitles: true }),
+  );
   assert.deepEqual(noJunk.catalogue.map((i) => i.title).sort(), ["Alpha", "Alpha", 'Beta" & Co', "Gamma", "Iota"]);
 
   raw = await loadRaw(); // titles are cleaned in place per run: start from fresh metadata
-  const dedup = buildAmazonDataset(raw.reviews, raw.meta, resolveSelectionOptions({ ...OPTIONS, dropHtmlTitles: true, dedupe: "exact" }));
+  const dedup = buildAmazonDataset(
+    raw.reviews,
+    raw.meta,
+    resolveSelectionOptions({ ...OPTIONS, dropHtmlTitles: true, dedupe: "exact" }),
+  );
   // Without u6's duplicate review, u6 and J fall below K = 2.
   assert.deepEqual(dedup.catalogue.map((i) => i.title).sort(), ["Alpha", 'Beta" & Co', "Gamma", "Iota"]);
   assert.ok(!dedup.examples.some((e) => e.userId === "u6"));
 
   raw = await loadRaw();
   // From 1997-2 one 3-month step reaches 1996-11; from a 1996 start the reference no longer aborts.
-  const old = buildAmazonDataset(raw.reviews, raw.meta, resolveSelectionOptions({ ...OPTIONS, start: { year: 1997, month: 2 }, itemThreshold: 100 }));
+  const old = buildAmazonDataset(
+    raw.reviews,
+    raw.meta,
+    resolveSelectionOptions({ ...OPTIONS, start: { year: 1997, month: 2 }, itemThreshold: 100 }),
+  );
   assert.deepEqual(old.selection.start, { year: 1996, month: 11 });
   raw = await loadRaw();
   assert.throws(
-    () => buildAmazonDataset(raw.reviews, raw.meta, resolveSelectionOptions({ ...OPTIONS, start: { year: 1995, month: 6 } })),
+    () =>
+      buildAmazonDataset(
+        raw.reviews,
+        raw.meta,
+        resolveSelectionOptions({ ...OPTIONS, start: { year: 1995, month: 6 } }),
+      ),
     /before 1996/,
   );
 });
 
 test("preprocess: missing raw files and bad JSON lines are clear errors", async () => {
   const dir = mkdtempSync(join(tmpdir(), "latentr3-raw-"));
-  await assert.rejects(preprocessAmazon({ category: "Nope", rawDir: dir, outDir: dir }), /missing raw files for Nope: need Nope_5\.json/);
-  writeFileSync(join(dir, "Bad_5.json"), '{"reviewerID": "u", "asin": "a", "unixReviewTime": 1, "overall": 5.0}\n{not json}\n');
+  await assert.rejects(
+    preprocessAmazon({ category: "Nope", rawDir: dir, outDir: dir }),
+    /missing raw files for Nope: need Nope_5\.json/,
+  );
+  writeFileSync(
+    join(dir, "Bad_5.json"),
+    '{"reviewerID": "u", "asin": "a", "unixReviewTime": 1, "overall": 5.0}\n{not json}\n',
+  );
   writeFileSync(join(dir, "meta_Bad.json"), "");
   await assert.rejects(preprocessAmazon({ category: "Bad", rawDir: dir, outDir: dir }), /Bad_5\.json:2: invalid JSON/);
   writeFileSync(join(dir, "Bad_5.json"), '{"reviewerID": "u", "asin": "a", "unixReviewTime": "x", "overall": 5.0}\n');
-  await assert.rejects(preprocessAmazon({ category: "Bad", rawDir: dir, outDir: dir }), /Bad_5\.json:1 \(field "unixReviewTime"\): got "x"; expected an integer unixReviewTime/);
+  await assert.rejects(
+    preprocessAmazon({ category: "Bad", rawDir: dir, outDir: dir }),
+    /Bad_5\.json:1 \(field "unixReviewTime"\): got "x"; expected an integer unixReviewTime/,
+  );
 });

@@ -8,9 +8,18 @@ import { CsvParser, formatCsvField, formatCsvRow, parseCsv, readCsvRecords } fro
 const fields = (text: string): string[][] => parseCsv(text).map((r) => r.fields);
 
 test("csv: CRLF, LF and lone CR all end records; no trailing newline needed", () => {
-  assert.deepEqual(fields("a,b\r\nc,d\r\n"), [["a", "b"], ["c", "d"]]);
-  assert.deepEqual(fields("a,b\nc,d"), [["a", "b"], ["c", "d"]]);
-  assert.deepEqual(fields("a,b\rc,d\r"), [["a", "b"], ["c", "d"]]);
+  assert.deepEqual(fields("a,b\r\nc,d\r\n"), [
+    ["a", "b"],
+    ["c", "d"],
+  ]);
+  assert.deepEqual(fields("a,b\nc,d"), [
+    ["a", "b"],
+    ["c", "d"],
+  ]);
+  assert.deepEqual(fields("a,b\rc,d\r"), [
+    ["a", "b"],
+    ["c", "d"],
+  ]);
   assert.deepEqual(fields("a,,\r\n"), [["a", "", ""]]);
 });
 
@@ -19,9 +28,17 @@ test("csv: quoted fields hold commas, doubled quotes and newlines; line numbers 
   const records = parseCsv(text);
   assert.deepEqual(
     records.map((r) => r.fields),
-    [["h1", "h2"], ["x, y", 'say "hi"'], ["two\r\nlines", "z"], ["last", "\n"]],
+    [
+      ["h1", "h2"],
+      ["x, y", 'say "hi"'],
+      ["two\r\nlines", "z"],
+      ["last", "\n"],
+    ],
   );
-  assert.deepEqual(records.map((r) => r.line), [1, 2, 3, 5]);
+  assert.deepEqual(
+    records.map((r) => r.line),
+    [1, 2, 3, 5],
+  );
   assert.ok(records.every((r) => r.error === undefined));
 });
 
@@ -44,7 +61,10 @@ test("csv: any chunking gives the same records as one chunk", () => {
 
 test("csv: malformed quoting is reported with its line, and parsing resumes on the next line", () => {
   const records = parseCsv('a,b\r\nab"c,d\r\n"x"y,z\r\nok,1\r\n"open,2\r\n');
-  assert.deepEqual(records.map((r) => r.line), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    records.map((r) => r.line),
+    [1, 2, 3, 4, 5],
+  );
   assert.equal(records[0]!.error, undefined);
   assert.match(records[1]!.error!.problem, /quote inside an unquoted field/);
   assert.match(records[2]!.error!.problem, /after the closing quote/);
@@ -74,7 +94,14 @@ test("csv: readCsvRecords streams a file in small chunks and strips a BOM", asyn
   for await (const r of readCsvRecords(path, 3)) got.push(r);
   assert.deepEqual(
     got.map((r) => r.fields),
-    [["h1", "h2"], ["café, €", "2"], ["x", "y\r\nz"]],
+    [
+      ["h1", "h2"],
+      ["café, €", "2"],
+      ["x", "y\r\nz"],
+    ],
   );
-  assert.deepEqual(got.map((r) => r.line), [1, 2, 3]);
+  assert.deepEqual(
+    got.map((r) => r.line),
+    [1, 2, 3],
+  );
 });

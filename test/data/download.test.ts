@@ -6,7 +6,13 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
-import { amazonFiles, downloadAmazonCategory, downloadFile, formatProgress, parseContentRange } from "../../src/data/amazon/download.js";
+import {
+  amazonFiles,
+  downloadAmazonCategory,
+  downloadFile,
+  formatProgress,
+  parseContentRange,
+} from "../../src/data/amazon/download.js";
 
 const BODY = randomBytes(300_000);
 const SHA = createHash("sha256").update(BODY).digest("hex");
@@ -17,7 +23,9 @@ interface Behaviour {
   ignoreRange?: boolean;
 }
 
-async function serve(behaviour: Behaviour = {}): Promise<{ url: string; server: Server; requests: IncomingHttpHeaders[]; methods: string[] }> {
+async function serve(
+  behaviour: Behaviour = {},
+): Promise<{ url: string; server: Server; requests: IncomingHttpHeaders[]; methods: string[] }> {
   const requests: IncomingHttpHeaders[] = [];
   const methods: string[] = [];
   const server = createServer((req, res) => {
@@ -36,7 +44,10 @@ async function serve(behaviour: Behaviour = {}): Promise<{ url: string; server: 
     const start = range && !behaviour.ignoreRange ? Number(range[1]) : 0;
     const slice = BODY.subarray(start);
     if (start > 0) {
-      res.writeHead(206, { "Content-Length": slice.length, "Content-Range": `bytes ${start}-${BODY.length - 1}/${BODY.length}` });
+      res.writeHead(206, {
+        "Content-Length": slice.length,
+        "Content-Range": `bytes ${start}-${BODY.length - 1}/${BODY.length}`,
+      });
     } else {
       res.writeHead(200, { "Content-Length": BODY.length });
     }
@@ -105,7 +116,10 @@ test("download: a server ignoring Range restarts cleanly; wrong sha256, HTTP 404
     await downloadFile(`${ignoring.url}/a.json.gz`, dest);
     assert.ok(readFileSync(dest).equals(BODY));
     const other = join(mkdtempSync(join(tmpdir(), "latentr3-dl-")), "b.json.gz");
-    await assert.rejects(downloadFile(`${ignoring.url}/b.json.gz`, other, { sha256: "0".repeat(64) }), /sha256 [0-9a-f]{64} does not match/);
+    await assert.rejects(
+      downloadFile(`${ignoring.url}/b.json.gz`, other, { sha256: "0".repeat(64) }),
+      /sha256 [0-9a-f]{64} does not match/,
+    );
     assert.ok(!existsSync(other));
     await assert.rejects(downloadFile(`${ignoring.url}/missing.txt`, other), /HTTP 404.*category name/);
   } finally {
@@ -114,7 +128,10 @@ test("download: a server ignoring Range restarts cleanly; wrong sha256, HTTP 404
   const flaky = await serve({ cutAt: { 1: 1000, 2: 1000 } });
   try {
     const dest = join(mkdtempSync(join(tmpdir(), "latentr3-dl-")), "c.json.gz");
-    await assert.rejects(downloadFile(`${flaky.url}/c.json.gz`, dest, { retries: 1, retryDelayMs: 5 }), /failed after 2 attempt\(s\).*bytes kept in .*c\.json\.gz\.part, run again to resume/);
+    await assert.rejects(
+      downloadFile(`${flaky.url}/c.json.gz`, dest, { retries: 1, retryDelayMs: 5 }),
+      /failed after 2 attempt\(s\).*bytes kept in .*c\.json\.gz\.part, run again to resume/,
+    );
     assert.ok(existsSync(`${dest}.part`));
   } finally {
     flaky.server.close();
@@ -129,12 +146,18 @@ test("download: category file names and URLs; progress formatting", async () => 
   assert.equal(amazonFiles("Books", "http://h", true)[0]!.url, "http://h/categoryFiles/Books.json.gz");
   assert.deepEqual(parseContentRange("bytes 100-199/200"), { start: 100, total: 200 });
   assert.equal(parseContentRange("nonsense"), undefined);
-  assert.equal(formatProgress({ file: "f", received: 25e6, total: 100e6, resumedFrom: 0, elapsedMs: 5000 }), "25.0 MB / 100.0 MB (25.0%)  5.0 MB/s  ETA 15 s");
+  assert.equal(
+    formatProgress({ file: "f", received: 25e6, total: 100e6, resumedFrom: 0, elapsedMs: 5000 }),
+    "25.0 MB / 100.0 MB (25.0%)  5.0 MB/s  ETA 15 s",
+  );
   const { url, server } = await serve();
   try {
     const dir = mkdtempSync(join(tmpdir(), "latentr3-dl-"));
     const results = await downloadAmazonCategory("X", dir, { baseUrl: url, sha256ByName: { "X_5.json.gz": SHA } });
-    assert.deepEqual(results.map((r) => r.path), [join(dir, "X_5.json.gz"), join(dir, "meta_X.json.gz")]);
+    assert.deepEqual(
+      results.map((r) => r.path),
+      [join(dir, "X_5.json.gz"), join(dir, "meta_X.json.gz")],
+    );
   } finally {
     server.close();
   }

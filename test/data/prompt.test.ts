@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildPrompt, categoryPhrase, historyString, promptText } from "../../src/data/prompt.js";
-import { encodePrompt, encodeTrainingExample, IGNORE_INDEX, padBatch, type TokenEncoder } from "../../src/data/encode.js";
+import {
+  encodePrompt,
+  encodeTrainingExample,
+  IGNORE_INDEX,
+  padBatch,
+  type TokenEncoder,
+} from "../../src/data/encode.js";
 import { categoryFromStem } from "../../src/data/dataset.js";
 import { CATEGORY_PHRASES } from "../../src/data/prompt.js";
 
@@ -59,7 +65,10 @@ test("training row: prompt ‖ placeholders ‖ target ‖ EOS with labels only 
   const noLatent = encodeTrainingExample(pieces, charEncoder, { latentTokens: 0, eosId: 999 });
   assert.deepEqual(noLatent.inputIds, [97, 98, 99, 34, 84, 34, 10, 999]);
   assert.equal(noLatent.labels.filter((l) => l === IGNORE_INDEX).length, 3);
-  assert.deepEqual(encodePrompt(pieces, charEncoder, { latentTokens: 1, placeholderId: 900, eosId: 999 }), [97, 98, 99, 900]);
+  assert.deepEqual(
+    encodePrompt(pieces, charEncoder, { latentTokens: 1, placeholderId: 900, eosId: 999 }),
+    [97, 98, 99, 900],
+  );
   assert.throws(() => encodePrompt(pieces, charEncoder, { latentTokens: 1, eosId: 999 }), /placeholderId is required/);
   assert.throws(() => encodePrompt(pieces, charEncoder, { latentTokens: -1, eosId: 1 }), /non-negative integer/);
 });
@@ -71,17 +80,35 @@ test("truncation keeps the last maxLength tokens (and their labels)", () => {
   assert.deepEqual(row.inputIds, [102, 103, 5, 88, 89, 6]);
   assert.deepEqual(row.labels, [-100, -100, -100, 88, 89, 6]);
   assert.equal(row.promptLength, 3);
-  assert.deepEqual(encodePrompt(pieces, charEncoder, { latentTokens: 1, placeholderId: 5, eosId: 6, maxLength: 3 }), [102, 103, 5]);
+  assert.deepEqual(
+    encodePrompt(pieces, charEncoder, { latentTokens: 1, placeholderId: 5, eosId: 6, maxLength: 3 }),
+    [102, 103, 5],
+  );
 });
 
 test("padding: left for generation, right with IGNORE_INDEX labels and multiple-of rounding for SFT", () => {
   const left = padBatch([[1, 2, 3], [4]], { padId: 0, side: "left" });
-  assert.deepEqual(left.inputIds, [[1, 2, 3], [0, 0, 4]]);
-  assert.deepEqual(left.attentionMask, [[1, 1, 1], [0, 0, 1]]);
+  assert.deepEqual(left.inputIds, [
+    [1, 2, 3],
+    [0, 0, 4],
+  ]);
+  assert.deepEqual(left.attentionMask, [
+    [1, 1, 1],
+    [0, 0, 1],
+  ]);
   assert.equal(left.labels, undefined);
   const right = padBatch([[1, 2, 3], [4]], { padId: 7, side: "right", multipleOf: 4 }, [[-100, 2, 3], [4]]);
-  assert.deepEqual(right.inputIds, [[1, 2, 3, 7], [4, 7, 7, 7]]);
-  assert.deepEqual(right.attentionMask, [[1, 1, 1, 0], [1, 0, 0, 0]]);
-  assert.deepEqual(right.labels, [[-100, 2, 3, -100], [4, -100, -100, -100]]);
+  assert.deepEqual(right.inputIds, [
+    [1, 2, 3, 7],
+    [4, 7, 7, 7],
+  ]);
+  assert.deepEqual(right.attentionMask, [
+    [1, 1, 1, 0],
+    [1, 0, 0, 0],
+  ]);
+  assert.deepEqual(right.labels, [
+    [-100, 2, 3, -100],
+    [4, -100, -100, -100],
+  ]);
   assert.throws(() => padBatch([[1]], { padId: 0, side: "left" }, [[1, 2]]), /row 0 has 2 labels for 1 tokens/);
 });

@@ -12,7 +12,10 @@ import {
 } from "../../src/data/python-literal.js";
 
 test("python literal: both quote styles, embedded quotes, empty list, whitespace", () => {
-  assert.deepEqual(parseStringList("['Hot Rocks', \"Pure 60's: The #1 Hits\"]"), ["Hot Rocks", "Pure 60's: The #1 Hits"]);
+  assert.deepEqual(parseStringList("['Hot Rocks', \"Pure 60's: The #1 Hits\"]"), [
+    "Hot Rocks",
+    "Pure 60's: The #1 Hits",
+  ]);
   assert.deepEqual(parseStringList("[]"), []);
   assert.deepEqual(parseStringList("  [ 'a' ,\n'b', ]  "), ["a", "b"]);
   assert.deepEqual(parseStringList(`['He said "hi"', 'It\\'s']`), ['He said "hi"', "It's"]);
@@ -26,7 +29,12 @@ test("python literal: backslash escapes", () => {
     'c"d',
     "n\nt\tr\r",
   ]);
-  assert.deepEqual(parseStringList(String.raw`['\xe9t\xe9', '\u00e9\u20ac', '\U0001F3B5', '\101\0']`), ["été", "é€", "🎵", "A\0"]);
+  assert.deepEqual(parseStringList(String.raw`['\xe9t\xe9', '\u00e9\u20ac', '\U0001F3B5', '\101\0']`), [
+    "été",
+    "é€",
+    "🎵",
+    "A\0",
+  ]);
   // Unknown escapes keep their backslash; a backslash-newline is a line continuation.
   assert.deepEqual(parseStringList("['\\d\\q', 'a\\\nb']"), ["\\d\\q", "ab"]);
   assert.deepEqual(parseStringList(String.raw`[r'\n\'', u'x']`), ["\\n\\'", "x"]);
@@ -37,7 +45,14 @@ test("python literal: backslash escapes", () => {
 test("python literal: ints, floats, constants, nesting", () => {
   assert.deepEqual(parseIntList("[5652, 1345, -3, 0, 1_000]"), [5652, 1345, -3, 0, 1000]);
   assert.deepEqual(parseFloatList("[5.0, 3.0, 1, 2.5e-3, .5, 1.]"), [5, 3, 1, 0.0025, 0.5, 1]);
-  assert.deepEqual(parsePythonLiteral("[None, True, False, [1, (2, 3)], 'x', 0x1F]"), [null, true, false, [1, [2, 3]], "x", 31]);
+  assert.deepEqual(parsePythonLiteral("[None, True, False, [1, (2, 3)], 'x', 0x1F]"), [
+    null,
+    true,
+    false,
+    [1, [2, 3]],
+    "x",
+    31,
+  ]);
 });
 
 test("python literal: errors name the problem and position", () => {
@@ -54,7 +69,12 @@ test("python literal: errors name the problem and position", () => {
     ["[007]", /leading zeros/],
     ["", /unexpected end/],
   ];
-  for (const [text, re] of bad) assert.throws(() => parsePythonLiteral(text), (e: unknown) => e instanceof PythonLiteralError && re.test(e.message), text);
+  for (const [text, re] of bad)
+    assert.throws(
+      () => parsePythonLiteral(text),
+      (e: unknown) => e instanceof PythonLiteralError && re.test(e.message),
+      text,
+    );
   assert.throws(() => parseIntList("[1, 2.0]"), /element 1 is a float, expected integers/);
   assert.throws(() => parseStringList("['a', 3]"), /element 1 is a int, expected strings/);
   assert.throws(() => parseStringList("'a'"), /expected a list of strings/);
@@ -95,6 +115,18 @@ test("repr: floats as CPython (shortest digits, exponent outside [1e-4, 1e16))",
 });
 
 test("repr then parse is the identity on tricky strings", () => {
-  const strings = ["", "'", '"', `'"`, "\\", "\\'", "a\nb", "tab\there", "é€🎵", "\u0000\u001f", "Dr. Dre - 2001 (Explicit)"];
+  const strings = [
+    "",
+    "'",
+    '"',
+    `'"`,
+    "\\",
+    "\\'",
+    "a\nb",
+    "tab\there",
+    "é€🎵",
+    "\u0000\u001f",
+    "Dr. Dre - 2001 (Explicit)",
+  ];
   assert.deepEqual(parseStringList(reprStringList(strings)), strings);
 });

@@ -72,7 +72,9 @@ test("MiniOneRec round trip (LF line ends, semantic ids)", async () => {
   const path = join(tmp(), "m.csv");
   await writeExamplesCsv(path, [ex], "minionerec");
   const text = readFileSync(path, "utf8");
-  assert.ok(text.startsWith("user_id,history_item_title,item_title,history_item_id,item_id,history_item_sid,item_sid\n"));
+  assert.ok(
+    text.startsWith("user_id,history_item_title,item_title,history_item_id,item_id,history_item_sid,item_sid\n"),
+  );
   assert.ok(!text.includes("\r"));
   const read = await readAllExamples(path);
   assert.equal(read.layout, "minionerec");
@@ -88,11 +90,17 @@ test("catalogue round trip in both info layouts; titles are not unique", async (
   ];
   const dir = tmp();
   writeFileSync(join(dir, "d3.txt"), formatCatalogue(items));
-  assert.equal(formatCatalogue(items), "Greatest Hits, Vol. 2\t0\nGreatest Hits\t1\nLet's Get It On\tRemastered\t2\nGreatest Hits\t3\n");
+  assert.equal(
+    formatCatalogue(items),
+    "Greatest Hits, Vol. 2\t0\nGreatest Hits\t1\nLet's Get It On\tRemastered\t2\nGreatest Hits\t3\n",
+  );
   const cat = await readCatalogue(join(dir, "d3.txt"));
   assert.deepEqual(cat.items, items);
   assert.deepEqual(cat.titles, ["Greatest Hits, Vol. 2", "Greatest Hits", "Let's Get It On\tRemastered"]);
-  assert.deepEqual(cat.itemsWithTitle("Greatest Hits").map((i) => i.id), [1, 3]);
+  assert.deepEqual(
+    cat.itemsWithTitle("Greatest Hits").map((i) => i.id),
+    [1, 3],
+  );
   assert.deepEqual(cat.itemsWithTitle("nope"), []);
   assert.equal(cat.byId(2)!.title, "Let's Get It On\tRemastered");
   assert.equal(cat.duplicateTitles().length, 1);
@@ -107,7 +115,16 @@ test("catalogue round trip in both info layouts; titles are not unique", async (
 });
 
 const HEADER = D3_HEADER.join(",");
-function d3Row(user: string, ids: string, titles: string, target: string, targetTitle: string, stamps: string, ts = "100", extra = ""): string {
+function d3Row(
+  user: string,
+  ids: string,
+  titles: string,
+  target: string,
+  targetTitle: string,
+  stamps: string,
+  ts = "100",
+  extra = "",
+): string {
   const n = (ids.match(/\d+/g) ?? []).length;
   const asins = `"[${Array.from({ length: n }, (_, i) => `'X${i}'`).join(", ")}]"`;
   const ratings = `"[${Array.from({ length: n }, () => "5.0").join(", ")}]"`;
@@ -141,7 +158,10 @@ function writeBadFile(): string {
 test("bad rows: skipBadRows counts one row per reason and keeps only the good rows", async () => {
   const path = writeBadFile();
   const read = await readAllExamples(path, { catalogue: CATALOGUE, skipBadRows: true });
-  assert.deepEqual(read.examples.map((e) => e.userId), ["good1", "good2"]);
+  assert.deepEqual(
+    read.examples.map((e) => e.userId),
+    ["good1", "good2"],
+  );
   assert.deepEqual(read.skipped.toJSON(), {
     "csv-syntax": 1,
     "column-count": 1,

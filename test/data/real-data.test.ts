@@ -53,7 +53,10 @@ test("real data amazon-cds: spec 1.6 facts (users, history lengths, sample row, 
   assert.deepEqual(hist, [380, 455, 607, 853, 636, 503, 370, 287, 225, 1841]);
   const sample = test_[5]!; // line 7 = header + 6th row
   assert.equal(sample.userId, "AVDLYN3JVVKNK");
-  assert.deepEqual(sample.history.map((h) => h.title), ["Wish You Were Here", "Best of Kansas", "High Voltage"]);
+  assert.deepEqual(
+    sample.history.map((h) => h.title),
+    ["Wish You Were Here", "Best of Kansas", "High Voltage"],
+  );
   assert.equal(sample.target.title, "Turn It On Again: The Hits");
   const junk = '<span class="a-size-medium a-color-secondary a-text-normal';
   assert.equal(ds.catalogue.itemsWithTitle(junk).length, 29);

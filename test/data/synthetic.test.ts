@@ -12,7 +12,8 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), "latentr3-synth-"));
 
 function filesOf(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const sub of ["info", "train", "valid", "test"]) for (const f of readdirSync(join(dir, sub))) out[`${sub}/${f}`] = readFileSync(join(dir, sub, f), "utf8");
+  for (const sub of ["info", "train", "valid", "test"])
+    for (const f of readdirSync(join(dir, sub))) out[`${sub}/${f}`] = readFileSync(join(dir, sub, f), "utf8");
   return out;
 }
 
@@ -20,7 +21,10 @@ test("rng: mulberry32 is deterministic and roughly uniform", () => {
   const a = new Rng(1);
   const b = new Rng(1);
   const xs = Array.from({ length: 10000 }, () => a.next());
-  assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => b.next()));
+  assert.deepEqual(
+    xs.slice(0, 5),
+    Array.from({ length: 5 }, () => b.next()),
+  );
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 0.02, `mean ${mean}`);
   assert.ok(xs.every((x) => x >= 0 && x < 1));
@@ -35,10 +39,18 @@ test("synthetic: same seed → same bytes, another seed → other data", async (
   await writeSyntheticDataset(d1, ds);
   await writeSyntheticDataset(d2, generateSyntheticDataset({ seed: 42 }));
   const f1 = filesOf(d1);
-  assert.deepEqual(Object.keys(f1).sort(), ["info/Synthetic_Music_seed42.txt", "test/Synthetic_Music_seed42.csv", "train/Synthetic_Music_seed42.csv", "valid/Synthetic_Music_seed42.csv"]);
+  assert.deepEqual(Object.keys(f1).sort(), [
+    "info/Synthetic_Music_seed42.txt",
+    "test/Synthetic_Music_seed42.csv",
+    "train/Synthetic_Music_seed42.csv",
+    "valid/Synthetic_Music_seed42.csv",
+  ]);
   assert.deepEqual(filesOf(d2), f1);
   const other = generateSyntheticDataset({ seed: 43 });
-  assert.notDeepEqual(other.items.map((i) => i.title), ds.items.map((i) => i.title));
+  assert.notDeepEqual(
+    other.items.map((i) => i.title),
+    ds.items.map((i) => i.title),
+  );
   // The written folder reads back with every row resolving against the catalogue.
   const loaded = await loadDataset(d1);
   assert.equal(loaded.catalogue.size, 400);
@@ -57,11 +69,16 @@ test("synthetic: default sizes and title shape", () => {
   assert.equal(story.rows.valid, Math.trunc(n * 0.9) - Math.trunc(n * 0.8));
   const words = ds.items.map((i) => i.title.split(" ").length);
   assert.ok(Math.min(...words) >= 3 && Math.max(...words) <= 8, "titles of 3–8 words");
-  assert.ok(story.distinctTitles < story.items && story.distinctTitles >= story.items - 15, "a few shared titles, as in the real data");
+  assert.ok(
+    story.distinctTitles < story.items && story.distinctTitles >= story.items - 15,
+    "a few shared titles, as in the real data",
+  );
   assert.ok(ds.items.some((i) => / - .+ Vol\. 2 \((CD|Vinyl|Cassette)\)$/.test(i.title)));
   for (const ex of [...ds.split.train, ...ds.split.test]) assert.ok(ex.history.length >= 1 && ex.history.length <= 10);
   // Chronological: every train target is no later than every test target.
-  assert.ok(Math.max(...ds.split.train.map((e) => e.timestamp!)) <= Math.min(...ds.split.test.map((e) => e.timestamp!)));
+  assert.ok(
+    Math.max(...ds.split.train.map((e) => e.timestamp!)) <= Math.min(...ds.split.test.map((e) => e.timestamp!)),
+  );
   // Late starters give short test histories, as in the real data (not only full windows of 10).
   assert.ok(ds.split.test.filter((e) => e.history.length < 10).length > ds.split.test.length / 3);
 });
@@ -81,7 +98,10 @@ test("synthetic: targets follow the generative story", () => {
     series++;
     // A continuation is the next volume of the most recent series item among the last 3 history items.
     const target = releaseOf(ex.target.id);
-    const recent = ex.history.slice(-3).map((h) => releaseOf(h.id)).filter((r) => r.series !== undefined);
+    const recent = ex.history
+      .slice(-3)
+      .map((h) => releaseOf(h.id))
+      .filter((r) => r.series !== undefined);
     const last = recent.at(-1)!;
     assert.equal(target.series, last.series);
     assert.equal(target.volume, last.volume! + 1);
@@ -101,7 +121,10 @@ test("synthetic: sizes are parameters", () => {
   const small = generateSyntheticDataset({ seed: 7, users: 40, items: 60 });
   assert.equal(small.items.length, 60);
   assert.equal(small.users.length, 40);
-  assert.deepEqual(small.items.map((i) => i.id), Array.from({ length: 60 }, (_, i) => i));
+  assert.deepEqual(
+    small.items.map((i) => i.id),
+    Array.from({ length: 60 }, (_, i) => i),
+  );
   assert.throws(() => generateSyntheticDataset({ items: 5 }), /at least 20 items/);
   assert.throws(() => generateSyntheticDataset({ users: 0 }), /positive integer/);
 });

@@ -21,7 +21,11 @@ test("default Qwen tokenizer: EOS, pad, vocabulary size and the added placeholde
   assert.equal(tokenizer.padId, 151643); // <|endoftext|>
   assert.equal(THOUGHT, 151669); // appended after the package's last added token, 151668
   assert.equal(tokenizer.vocabSize, 151670);
-  assert.deepEqual(tokenizer.addSpecialTokens(["<|Thought|>", "<|im_end|>"]), [151669, 151645], "existing tokens keep their ids");
+  assert.deepEqual(
+    tokenizer.addSpecialTokens(["<|Thought|>", "<|im_end|>"]),
+    [151669, 151645],
+    "existing tokens keep their ids",
+  );
   assert.equal(tokenizer.vocabSize, 151670);
   assert.deepEqual(tokenizer.encode("<|Thought|>"), [151669]);
   assert.equal(tokenizer.tokenId("<|Thought|>"), 151669);
@@ -36,17 +40,34 @@ test("spec 2.3 on the sample row: piecewise = whole encoding, prompt ends with #
   assert.deepEqual(prompt, tokenizer.encode(promptText(pieces)));
   const last4 = prompt.slice(-4);
   assert.deepEqual(last4, [14374, 5949, 25, 715]);
-  assert.deepEqual(last4.map((id) => tokenizer.decode([id])), ["###", " Response", ":", " \n"]);
+  assert.deepEqual(
+    last4.map((id) => tokenizer.decode([id])),
+    ["###", " Response", ":", " \n"],
+  );
   assert.deepEqual(tokenizer.tokenize("### Response: \n"), ["###", "ĠResponse", ":", "ĠĊ"]);
   assert.equal(tokenizer.decode(prompt), promptText(pieces));
 });
 
 test("training row for the sample: target '\"Turn It On Again: The Hits\"\\n' + EOS, label mask on prompt and placeholder", () => {
   const pieces = buildPrompt(SAMPLE, { phrase: "musics" });
-  const row = encodeTrainingExample(pieces, tokenizer, { latentTokens: 1, placeholderId: THOUGHT!, eosId: tokenizer.eosId });
+  const row = encodeTrainingExample(pieces, tokenizer, {
+    latentTokens: 1,
+    placeholderId: THOUGHT!,
+    eosId: tokenizer.eosId,
+  });
   const promptIds = tokenizer.encode(promptText(pieces));
   const targetIds = tokenizer.encode('"Turn It On Again: The Hits"\n');
-  assert.deepEqual(tokenizer.tokenize('"Turn It On Again: The Hits"\n'), ['"', "Turn", "ĠIt", "ĠOn", "ĠAgain", ":", "ĠThe", "ĠHits", '"Ċ']);
+  assert.deepEqual(tokenizer.tokenize('"Turn It On Again: The Hits"\n'), [
+    '"',
+    "Turn",
+    "ĠIt",
+    "ĠOn",
+    "ĠAgain",
+    ":",
+    "ĠThe",
+    "ĠHits",
+    '"Ċ',
+  ]);
   assert.deepEqual(row.inputIds, [...promptIds, THOUGHT, ...targetIds, 151645]);
   assert.equal(row.promptLength, promptIds.length + 1);
   assert.deepEqual(row.labels, [...new Array(promptIds.length + 1).fill(IGNORE_INDEX), ...targetIds, 151645]);

@@ -3,7 +3,13 @@ import assert from "node:assert/strict";
 import { VocabCompaction } from "../../src/llm/vocab-compaction.js";
 
 test("vocab compaction maps corpus ids and required ids onto 0..n-1 in full-id order", () => {
-  const v = VocabCompaction.fromCorpus([[500, 7, 151645], [7, 42]], [151643, 151669]);
+  const v = VocabCompaction.fromCorpus(
+    [
+      [500, 7, 151645],
+      [7, 42],
+    ],
+    [151643, 151669],
+  );
   assert.equal(v.size, 6);
   assert.deepEqual(v.toJSON(), { fullIds: [7, 42, 500, 151643, 151645, 151669] });
   assert.deepEqual(v.toCompact([151669, 7, 500]), [5, 0, 2]);

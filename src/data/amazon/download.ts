@@ -98,11 +98,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const part = `${dest}.part`;
   const retries = options.retries ?? 3;
-  const verify = async (path: string, attempts: number, resumed: boolean, skipped: boolean): Promise<DownloadResult> => {
+  const verify = async (
+    path: string,
+    attempts: number,
+    resumed: boolean,
+    skipped: boolean,
+  ): Promise<DownloadResult> => {
     const sha256 = await sha256File(path);
     if (options.sha256 && sha256 !== options.sha256.toLowerCase()) {
       await rm(path, { force: true });
-      throw new DownloadError(`${url}: sha256 ${sha256} does not match the expected ${options.sha256}; the file was deleted, run again to re-download`);
+      throw new DownloadError(
+        `${url}: sha256 ${sha256} does not match the expected ${options.sha256}; the file was deleted, run again to re-download`,
+      );
     }
     return { path: dest, bytes: sizeOf(path), sha256, resumed, skipped, attempts };
   };
@@ -168,7 +175,13 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       const now = Date.now();
       if (!options.onProgress || (!force && now - lastReport < (options.progressIntervalMs ?? 500))) return;
       lastReport = now;
-      options.onProgress({ file: dest, received: offset + received, total, resumedFrom: offset, elapsedMs: now - started });
+      options.onProgress({
+        file: dest,
+        received: offset + received,
+        total,
+        resumedFrom: offset,
+        elapsedMs: now - started,
+      });
     };
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -197,14 +210,18 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     return verify(dest, attempt, resumed, false);
   }
   const detail = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new DownloadError(`${url}: download failed after ${retries + 1} attempt(s) (${detail}); ${sizeOf(part)} bytes kept in ${part}, run again to resume`);
+  throw new DownloadError(
+    `${url}: download failed after ${retries + 1} attempt(s) (${detail}); ${sizeOf(part)} bytes kept in ${part}, run again to resume`,
+  );
 }
 
 /** `12.3 MB / 45.6 MB (27.0%)  3.2 MB/s  ETA 11 s` */
 export function formatProgress(p: DownloadProgress): string {
   const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
   const rate = p.elapsedMs > 0 ? (p.received - p.resumedFrom) / (p.elapsedMs / 1000) : 0;
-  const parts = [p.total ? `${mb(p.received)} / ${mb(p.total)} (${((100 * p.received) / p.total).toFixed(1)}%)` : mb(p.received)];
+  const parts = [
+    p.total ? `${mb(p.received)} / ${mb(p.total)} (${((100 * p.received) / p.total).toFixed(1)}%)` : mb(p.received),
+  ];
   if (rate > 0) parts.push(`${mb(rate)}/s`);
   if (p.total && rate > 0) parts.push(`ETA ${Math.ceil((p.total - p.received) / rate)} s`);
   return parts.join("  ");
@@ -220,7 +237,9 @@ export async function downloadAmazonCategory(
   const results: DownloadResult[] = [];
   for (const f of amazonFiles(category, options.baseUrl, options.full)) {
     const expected = options.sha256ByName?.[f.name];
-    results.push(await downloadFile(f.url, join(outDir, f.name), { ...options, ...(expected ? { sha256: expected } : {}) }));
+    results.push(
+      await downloadFile(f.url, join(outDir, f.name), { ...options, ...(expected ? { sha256: expected } : {}) }),
+    );
   }
   return results;
 }

@@ -33,7 +33,11 @@ export async function* readJsonLines(path: string): AsyncGenerator<JsonLine> {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new DataFormatError({ file: path, line }, `invalid JSON (${(err as Error).message})`, "one JSON object per line");
+      throw new DataFormatError(
+        { file: path, line },
+        `invalid JSON (${(err as Error).message})`,
+        "one JSON object per line",
+      );
     }
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       throw new DataFormatError({ file: path, line }, "the line is not a JSON object", "one JSON object per line");

@@ -97,7 +97,8 @@ function inWindow(reviews: RawReviews, startTs: number, endTs: number, dedupe: D
     const t = reviews.time[i]!;
     if (t < startTs || t > endTs) continue;
     if (dedupe !== "none") {
-      const key = dedupe === "exact" ? `${reviews.user[i]}|${reviews.item[i]}|${t}` : `${reviews.user[i]}|${reviews.item[i]}`;
+      const key =
+        dedupe === "exact" ? `${reviews.user[i]}|${reviews.item[i]}|${t}` : `${reviews.user[i]}|${reviews.item[i]}`;
       if (seen.has(key)) continue;
       seen.add(key);
     }

@@ -14,7 +14,14 @@ import { writeCatalogue } from "../catalogue.js";
 import { buildExamples, chronologicalSplit, HISTORY_LENGTH, type Interaction } from "../sequences.js";
 import type { Item } from "../types.js";
 import { writeExamplesCsv } from "../writer.js";
-import { formatYearMonth, monthStart, selectInteractions, type PassLog, type SelectionOptions, type YearMonth } from "./kcore.js";
+import {
+  formatYearMonth,
+  monthStart,
+  selectInteractions,
+  type PassLog,
+  type SelectionOptions,
+  type YearMonth,
+} from "./kcore.js";
 import { PythonRandom } from "./python-random.js";
 import { locateRawFiles, readRawMeta, readRawReviews, type RawMetaRecord, type RawReviews } from "./raw.js";
 
@@ -85,7 +92,8 @@ export function buildAmazonDataset(
   const selection = selectInteractions(reviews, meta, options);
   const ids = assignItemIds(selection.items, idSeed);
   const itemOf = new Map<number, Item>();
-  for (const [index, id] of ids) itemOf.set(index, { id, title: selection.titles[index]!, asin: reviews.asins[index]! });
+  for (const [index, id] of ids)
+    itemOf.set(index, { id, title: selection.titles[index]!, asin: reviews.asins[index]! });
   const interactions: Interaction[] = selection.reviews.map((i) => ({
     userId: reviews.users[reviews.user[i]!]!,
     item: itemOf.get(reviews.item[i]!)!,
@@ -95,7 +103,14 @@ export function buildAmazonDataset(
   const catalogue = [...itemOf.values()].sort((a, b) => a.id - b.id);
   const examples = buildExamples(interactions, historyLength);
   const users = new Set(interactions.map((x) => x.userId)).size;
-  return { selection, catalogue, examples, split: chronologicalSplit(examples), users, interactions: interactions.length };
+  return {
+    selection,
+    catalogue,
+    examples,
+    split: chronologicalSplit(examples),
+    users,
+    interactions: interactions.length,
+  };
 }
 
 export function datasetStem(category: string, k: number, start: YearMonth, end: YearMonth): string {
@@ -117,13 +132,17 @@ export async function preprocessAmazon(options: PreprocessOptions): Promise<Prep
   const t0 = Date.now();
   log(`reading reviews ${reviewsPath}`);
   const reviews = await readRawReviews(reviewsPath, monthStart(sel.end, sel.timezone));
-  log(`  ${reviews.user.length} reviews up to ${formatYearMonth(sel.end)}, ${reviews.users.length} users, ${reviews.asins.length} items (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(
+    `  ${reviews.user.length} reviews up to ${formatYearMonth(sel.end)}, ${reviews.users.length} users, ${reviews.asins.length} items (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   log(`reading metadata ${metaPath}`);
   const meta = await readRawMeta(metaPath, reviews.asins);
   log(`  ${meta.length} metadata records of reviewed items`);
   const built = buildAmazonDataset(reviews, meta, sel, options.historyLength ?? HISTORY_LENGTH, options.idSeed ?? 42);
   for (const p of built.selection.log) {
-    log(`  window ${formatYearMonth(p.start)}..${formatYearMonth(sel.end)} pass ${p.pass}: ${p.users} users, ${p.items} items, ${p.reviews} reviews`);
+    log(
+      `  window ${formatYearMonth(p.start)}..${formatYearMonth(sel.end)} pass ${p.pass}: ${p.users} users, ${p.items} items, ${p.reviews} reviews`,
+    );
   }
   const { start, end } = built.selection;
   const stem = datasetStem(options.category, sel.k, start, end);
@@ -135,9 +154,12 @@ export async function preprocessAmazon(options: PreprocessOptions): Promise<Prep
   };
   for (const d of ["info", "train", "valid", "test"]) await mkdir(join(options.outDir, d), { recursive: true });
   await writeCatalogue(files.info, built.catalogue);
-  for (const split of ["train", "valid", "test"] as const) await writeExamplesCsv(files[split], built.split[split], "d3");
+  for (const split of ["train", "valid", "test"] as const)
+    await writeExamplesCsv(files[split], built.split[split], "d3");
   const counts = { train: built.split.train.length, valid: built.split.valid.length, test: built.split.test.length };
-  log(`wrote ${stem}: ${built.catalogue.length} items, train ${counts.train}, valid ${counts.valid}, test ${counts.test} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  log(
+    `wrote ${stem}: ${built.catalogue.length} items, train ${counts.train}, valid ${counts.valid}, test ${counts.test} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+  );
   return {
     stem,
     start,

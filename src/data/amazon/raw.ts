@@ -47,14 +47,22 @@ export function locateRawFiles(dir: string, category: string): RawFiles {
   return { reviews, meta };
 }
 
-function field<T>(value: Record<string, unknown>, name: string, check: (v: unknown) => v is T, file: string, line: number, expected: string): T {
+function field<T>(
+  value: Record<string, unknown>,
+  name: string,
+  check: (v: unknown) => v is T,
+  file: string,
+  line: number,
+  expected: string,
+): T {
   const v = value[name];
   if (!check(v)) throw new DataFormatError({ file, line, field: name }, `got ${JSON.stringify(v)}`, expected);
   return v;
 }
 const isString = (v: unknown): v is string => typeof v === "string";
 const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isIntLike = (v: unknown): v is number | string => (typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v));
+const isIntLike = (v: unknown): v is number | string =>
+  (typeof v === "number" && Number.isInteger(v)) || (typeof v === "string" && /^-?\d+$/.test(v));
 
 /**
  * Loads reviews. Reviews after `maxTime` can never enter any window (the window end is fixed

@@ -68,14 +68,24 @@ function formatsFor(rng: Rng): Format[] {
 
 export function generateCatalogue(rng: Rng, options: CatalogueOptions): SyntheticCatalogue {
   const target = options.items;
-  if (!Number.isInteger(target) || target < 20) throw new Error(`the synthetic catalogue needs at least 20 items, got ${target}`);
+  if (!Number.isInteger(target) || target < 20)
+    throw new Error(`the synthetic catalogue needs at least 20 items, got ${target}`);
   const cat: SyntheticCatalogue = { artists: [], series: [], releases: [], items: [] };
   const usedArtistNames = new Set<string>();
 
-  const addRelease = (r: Omit<SyntheticRelease, "index" | "items" | "popularity">, titleOf: (f: Format) => string): SyntheticRelease | undefined => {
+  const addRelease = (
+    r: Omit<SyntheticRelease, "index" | "items" | "popularity">,
+    titleOf: (f: Format) => string,
+  ): SyntheticRelease | undefined => {
     const remaining = target - cat.items.length;
     if (remaining <= 0) return undefined;
-    const release: SyntheticRelease = { ...r, formats: r.formats.slice(0, remaining), index: cat.releases.length, items: [], popularity: 0 };
+    const release: SyntheticRelease = {
+      ...r,
+      formats: r.formats.slice(0, remaining),
+      index: cat.releases.length,
+      items: [],
+      popularity: 0,
+    };
     for (const format of release.formats) {
       release.items.push(cat.items.length);
       cat.items.push({ index: cat.items.length, release: release.index, format, title: titleOf(format) });
@@ -90,7 +100,14 @@ export function generateCatalogue(rng: Rng, options: CatalogueOptions): Syntheti
     const title = SHARED_COMPILATION_TITLES[c % SHARED_COMPILATION_TITLES.length]!;
     const format: Format = title.endsWith("(Vinyl)") ? "Vinyl" : "CD";
     addRelease(
-      { genre: c % GENRES.length, artist: undefined, series: undefined, volume: undefined, name: title.replace(/ \(\w+\)$/, ""), formats: [format] },
+      {
+        genre: c % GENRES.length,
+        artist: undefined,
+        series: undefined,
+        volume: undefined,
+        name: title.replace(/ \(\w+\)$/, ""),
+        formats: [format],
+      },
       () => title,
     );
   }

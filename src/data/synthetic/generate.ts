@@ -8,11 +8,24 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeCatalogue } from "../catalogue.js";
 import { hashSeed, Rng } from "../rng.js";
-import { buildExamples, chronologicalSplit, HISTORY_LENGTH, type Interaction, type SplitExamples } from "../sequences.js";
+import {
+  buildExamples,
+  chronologicalSplit,
+  HISTORY_LENGTH,
+  type Interaction,
+  type SplitExamples,
+} from "../sequences.js";
 import type { Example, Item } from "../types.js";
 import { writeExamplesCsv } from "../writer.js";
 import { generateCatalogue, type SyntheticCatalogue } from "./catalogue.js";
-import { DEFAULT_BEHAVIOUR, generatePurchases, generateUser, type BehaviourOptions, type PurchaseReason, type SyntheticUser } from "./users.js";
+import {
+  DEFAULT_BEHAVIOUR,
+  generatePurchases,
+  generateUser,
+  type BehaviourOptions,
+  type PurchaseReason,
+  type SyntheticUser,
+} from "./users.js";
 
 /** Category name of the synthetic data (prompt phrase `musics`, as CDs_and_Vinyl). */
 export const SYNTHETIC_CATEGORY = "Synthetic_Music";
@@ -51,11 +64,18 @@ export function generateSyntheticDataset(options: SyntheticOptions = {}): Synthe
   if (!Number.isInteger(nUsers) || nUsers < 1) throw new Error(`users must be a positive integer, got ${nUsers}`);
   const behaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
   const root = new Rng(hashSeed("latentr3-synthetic", seed));
-  const catalogue = generateCatalogue(root.fork("catalogue"), { items: options.items ?? SYNTHETIC_DEFAULTS.items, ...(options.zipf !== undefined ? { zipf: options.zipf } : {}) });
+  const catalogue = generateCatalogue(root.fork("catalogue"), {
+    items: options.items ?? SYNTHETIC_DEFAULTS.items,
+    ...(options.zipf !== undefined ? { zipf: options.zipf } : {}),
+  });
 
   // Ids are a random relabelling, as in the reference, so id order carries no structure.
   const ids = root.fork("ids").shuffle(catalogue.items.map((_, i) => i));
-  const itemOf: Item[] = catalogue.items.map((info) => ({ id: ids[info.index]!, title: info.title, asin: `S${String(info.index).padStart(9, "0")}` }));
+  const itemOf: Item[] = catalogue.items.map((info) => ({
+    id: ids[info.index]!,
+    title: info.title,
+    asin: `S${String(info.index).padStart(9, "0")}`,
+  }));
 
   const users: SyntheticUser[] = [];
   const interactions: Interaction[] = [];

@@ -28,7 +28,10 @@ export interface SyntheticStory {
 
 const REASONS = ["series", "artist", "genre", "popular"] as const;
 
-function shares(examples: readonly Example[], reasons: ReadonlyMap<Example, PurchaseReason>): Record<(typeof REASONS)[number], number> {
+function shares(
+  examples: readonly Example[],
+  reasons: ReadonlyMap<Example, PurchaseReason>,
+): Record<(typeof REASONS)[number], number> {
   const out = { series: 0, artist: 0, genre: 0, popular: 0 };
   for (const ex of examples) {
     const r = reasons.get(ex);
@@ -45,7 +48,11 @@ export function continuationPrediction(ds: SyntheticDataset, example: Example): 
   return predict(ds, example, infoByTitle);
 }
 
-function predict(ds: SyntheticDataset, example: Example, indexOfTitle: ReadonlyMap<string, number>): string | undefined {
+function predict(
+  ds: SyntheticDataset,
+  example: Example,
+  indexOfTitle: ReadonlyMap<string, number>,
+): string | undefined {
   const cat = ds.catalogue;
   const historyReleases = example.history.map((h) => cat.items[indexOfTitle.get(h.title)!]!.release);
   const owned = new Set(historyReleases);
@@ -86,7 +93,12 @@ export function describeSynthetic(ds: SyntheticDataset): SyntheticStory {
   }
   const freq = new Map<string, number>();
   for (const ex of train) freq.set(ex.target.title, (freq.get(ex.target.title) ?? 0) + 1);
-  const top10 = new Set([...freq.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([t]) => t));
+  const top10 = new Set(
+    [...freq.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([t]) => t),
+  );
   const itemFreq = new Map<number, number>();
   for (const ex of train) itemFreq.set(ex.target.id, (itemFreq.get(ex.target.id) ?? 0) + 1);
   const sortedCounts = ds.items.map((it) => itemFreq.get(it.id) ?? 0).sort((a, b) => b - a);

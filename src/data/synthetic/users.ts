@@ -91,7 +91,11 @@ function pickByPopularity(rng: Rng, releases: readonly SyntheticRelease[]): Synt
 }
 
 /** The next volume of the most recent series purchase among the last 3, if it exists and is not owned. */
-export function openContinuation(cat: SyntheticCatalogue, recentReleases: readonly number[], owned: ReadonlySet<number>): SyntheticRelease | undefined {
+export function openContinuation(
+  cat: SyntheticCatalogue,
+  recentReleases: readonly number[],
+  owned: ReadonlySet<number>,
+): SyntheticRelease | undefined {
   for (let i = recentReleases.length - 1; i >= Math.max(0, recentReleases.length - 3); i--) {
     const rel = cat.releases[recentReleases[i]!]!;
     if (rel.series === undefined) continue;
@@ -102,7 +106,12 @@ export function openContinuation(cat: SyntheticCatalogue, recentReleases: readon
   return undefined;
 }
 
-export function generatePurchases(rng: Rng, cat: SyntheticCatalogue, user: SyntheticUser, b: BehaviourOptions): Purchase[] {
+export function generatePurchases(
+  rng: Rng,
+  cat: SyntheticCatalogue,
+  user: SyntheticUser,
+  b: BehaviourOptions,
+): Purchase[] {
   const length = Math.min(60, 3 + Math.round(rng.exponential(Math.max(0, b.meanLength - 3))));
   let day = rng.int(Math.max(1, b.spanDays));
   const owned = new Set<number>();
@@ -126,7 +135,10 @@ export function generatePurchases(rng: Rng, cat: SyntheticCatalogue, user: Synth
         release = next;
       } else if (rng.bernoulli(b.favouriteArtist)) {
         reason = "artist";
-        release = pickByPopularity(rng, available(cat.releases.filter((r) => r.artist !== undefined && user.favouriteArtists.includes(r.artist))));
+        release = pickByPopularity(
+          rng,
+          available(cat.releases.filter((r) => r.artist !== undefined && user.favouriteArtists.includes(r.artist))),
+        );
       } else if (rng.bernoulli(b.genre)) {
         reason = "genre";
         release = byGenre();
@@ -143,7 +155,8 @@ export function generatePurchases(rng: Rng, cat: SyntheticCatalogue, user: Synth
     const loyal = release.formats.includes(user.format) && rng.bernoulli(b.formatLoyalty);
     const format = loyal ? user.format : rng.pick(release.formats);
     const item = release.items[release.formats.indexOf(format)]!;
-    const rating = reason === "series" || reason === "artist" ? (rng.bernoulli(0.8) ? 5 : 4) : rng.pick([3, 4, 4, 5, 5]);
+    const rating =
+      reason === "series" || reason === "artist" ? (rng.bernoulli(0.8) ? 5 : 4) : rng.pick([3, 4, 4, 5, 5]);
     owned.add(release.index);
     releasesInOrder.push(release.index);
     purchases.push({ item, time: b.startTime + day * DAY, rating, reason });

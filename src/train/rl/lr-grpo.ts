@@ -1,0 +1,303 @@
+/**
+ * LR-GRPO (paper §3.2.2): RL on the latent thought with only LatentRATT trainable.
+ *
+ * Per optimizer step, for `promptsPerStep` prompts:
+ *   sample   — prefill each prompt once, read out the latent r, draw K samples r + ε (ε ~ N(0, σ²I),
+ *              sample 1 unnoised; with N > 1 latents only the last is noised, as in Appendix J);
+ *   reward   — negative perplexity of the true target (EOS included), fp32, under each sample;
+ *   advantage— batch-level (baseline = mean unnoised reward over the step's prompts, L2-normalised),
+ *              or group-level for the ablation;
+ *   update   — PPO clipped objective on the target-token likelihood ratio against the sampling
+ *              policy, `iterations` passes; grad-norm clip; cosine schedule with warm-up.
+ * The prompt prefill is computed once per step and reused by the sampling and update passes: the
+ * LLM is frozen, so it cannot change within a step. Noise is seeded by (seed, step), so a resumed
+ * run draws the same noise as an uninterrupted one.
+ */
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import {
+  Generator,
+  adamW,
+  clipGradNorm,
+  cosineWithWarmup,
+  noGrad,
+  randn,
+  tensor,
+  tidy,
+  type Tensor,
+} from "../../engine/index.js";
+import { hashSeed } from "../../data/rng.js";
+import { lengthBucketedBatches } from "../../data/batching.js";
+import type { LatentReasoner, Thought } from "../../latent/latent-reasoner.js";
+import { CheckpointManager, stepName } from "../checkpoint.js";
+import { collatePromptTarget, type PromptTarget, type PromptTargetBatch } from "../collate.js";
+import { Progress } from "../progress.js";
+import type { RunFolder } from "../run-folder.js";
+import { advantages, summary, type AdvantageKind } from "./advantage.js";
+import { clippedPolicyLoss } from "./policy-loss.js";
+import { negativePerplexityReward, tokenLogProbs } from "./reward.js";
+
+export interface LrGrpoConfig {
+  /** Samples per prompt K (sample 1 is the unnoised latent). */
+  samples: number;
+  /** Standard deviation of the Gaussian noise added to the (last) latent. */
+  sigma: number;
+  /** Prompts per optimizer step (the "batch" of the batch advantage). */
+  promptsPerStep: number;
+  /** Prompts per forward/backward micro-step (gradient accumulation within a step). */
+  microPrompts: number;
+  lr: number;
+  warmupSteps: number;
+  epochs: number;
+  /** Stop after this many optimizer steps (0 = the epochs' worth). */
+  maxSteps: number;
+  clipLow: number;
+  clipHigh: number;
+  /** Passes over a step's samples; with 1 the ratio is 1 and the clip is inert (the reference). */
+  iterations: number;
+  maxGradNorm: number;
+  weightDecay: number;
+  advantage: AdvantageKind;
+  seed: number;
+  checkpointEvery: number;
+}
+
+export const DEFAULT_LR_GRPO: LrGrpoConfig = {
+  samples: 8,
+  sigma: 1.5,
+  promptsPerStep: 32,
+  microPrompts: 8,
+  lr: 5e-5,
+  warmupSteps: 200,
+  epochs: 1,
+  maxSteps: 0,
+  clipLow: 0.2,
+  clipHigh: 0.28,
+  iterations: 1,
+  maxGradNorm: 1,
+  weightDecay: 0,
+  advantage: "batch",
+  seed: 42,
+  checkpointEvery: 20,
+};
+
+export interface LrGrpoStepStats {
+  step: number;
+  reward_mean: number;
+  reward_std: number;
+  /** Mean reward of the unnoised samples: the current policy's own reward. */
+  reward_unnoised: number;
+  advantage_mean: number;
+  advantage_std: number;
+  advantage_min: number;
+  advantage_max: number;
+  clip_fraction: number;
+  grad_norm: number;
+  lr: number;
+  loss: number;
+}
+
+interface Sampled {
+  batch: PromptTargetBatch;
+  prefilled: Thought;
+  /** ε for every expanded row [m·K, d] (row 0 of each group is zero). */
+  noise: Tensor;
+  oldLogp: Tensor;
+  rewards: number[];
+}
+
+/** K copies of each row, in the layout rows (p0 k0, p0 k1, …, p1 k0, …). */
+function repeatBatch(batch: PromptTargetBatch, k: number): { ids: Tensor; mask: Tensor; labels: Tensor } {
+  return {
+    ids: batch.targetIds.repeatInterleave(k, 0),
+    mask: batch.targetMask.repeatInterleave(k, 0),
+    labels: batch.labels.repeatInterleave(k, 0),
+  };
+}
+
+function forkThought(t: Thought): Thought {
+  return { cache: t.cache.fork(), mask: t.mask, hidden: t.hidden, latents: [...t.latents] };
+}
+
+/** Per-token log-probs [m·K, Ty] of the targets under the K latent samples of each prompt. */
+export function sampleLogProbs(
+  reasoner: LatentReasoner,
+  prefilled: Thought,
+  batch: PromptTargetBatch,
+  noise: Tensor,
+  k: number,
+): Tensor {
+  const thought = reasoner.expandRows(reasoner.continueThinking(forkThought(prefilled)), k);
+  const last = thought.latents[thought.latents.length - 1]!.add(noise);
+  const rep = repeatBatch(batch, k);
+  const hidden = reasoner.answer(thought, last, rep.ids, rep.mask);
+  thought.cache.dispose();
+  const ty = rep.ids.dim(1);
+  const logits = reasoner.model.logits(hidden.narrow(1, 0, ty));
+  return tokenLogProbs(logits, rep.labels);
+}
+
+/** Gaussian noise for m prompts × K samples, zero on each group's first sample. */
+export function latentNoise(
+  m: number,
+  k: number,
+  dim: number,
+  sigma: number,
+  generator: Generator,
+  device: string,
+): Tensor {
+  return tidy(() => {
+    const keep = tensor(
+      Array.from({ length: m * k }, (_, i) => (i % k === 0 ? 0 : 1)),
+      { device },
+    ).unsqueeze(1);
+    return randn([m * k, dim], { generator })
+      .to(device)
+      .mul(sigma)
+      .mul(keep);
+  });
+}
+
+export async function trainLrGrpo(
+  reasoner: LatentReasoner,
+  train: readonly PromptTarget[],
+  padId: number,
+  config: LrGrpoConfig,
+  run: RunFolder,
+  opts: { resume?: boolean; label?: string } = {},
+): Promise<{ steps: number; history: LrGrpoStepStats[]; seconds: number }> {
+  const label = opts.label ?? "rl";
+  const model = reasoner.model;
+  const store = model.store;
+  const trainable = reasoner.rattParameters();
+  if (trainable.length === 0)
+    throw new Error("LR-GRPO trains LatentRATT, but this reasoner has none (readout last-hidden?)");
+  // Only LatentRATT trains: freeze everything else.
+  for (const p of store.parameters()) p.setRequiresGrad(trainable.includes(p));
+  const optimizer = adamW(trainable, { lr: config.lr, weightDecay: config.weightDecay });
+  const lengths = train.map((e) => e.prompt.length + e.target.length);
+  const batchesOf = (epoch: number) =>
+    lengthBucketedBatches(lengths, { batchSize: config.promptsPerStep, seed: config.seed, dropLast: true }, epoch);
+  const perEpoch = batchesOf(0).length;
+  const planned = perEpoch * config.epochs;
+  const totalSteps = config.maxSteps > 0 ? Math.min(config.maxSteps, planned) : planned;
+  if (totalSteps === 0) {
+    throw new Error(`LR-GRPO: ${train.length} training prompts give no full step of ${config.promptsPerStep} prompts`);
+  }
+  const schedule = cosineWithWarmup({ warmupSteps: config.warmupSteps, totalSteps });
+  const checkpoints = new CheckpointManager(run.dir);
+  let state = { step: 0, history: [] as LrGrpoStepStats[] };
+  const latest = opts.resume ? checkpoints.latest() : undefined;
+  if (latest) {
+    state = checkpoints.load(latest, store, optimizer) as typeof state;
+    run.truncateMetrics(state.step);
+    console.error(`[${label}] resumed from ${latest} (step ${state.step})`);
+  }
+  const progress = new Progress(label, totalSteps, process.stderr, undefined, state.step);
+  const k = config.samples;
+
+  while (state.step < totalSteps) {
+    const epoch = Math.floor(state.step / perEpoch);
+    const indices = batchesOf(epoch)[state.step % perEpoch]!;
+    const prompts = indices.map((i) => train[i]!);
+    const generator = new Generator(hashSeed(config.seed, "lr-grpo-noise", state.step));
+
+    // 1. Sample: rewards and the sampling policy's log-probs, no gradients.
+    const sampled: Sampled[] = [];
+    for (let i = 0; i < prompts.length; i += config.microPrompts) {
+      const micro = prompts.slice(i, i + config.microPrompts);
+      sampled.push(
+        noGrad(() =>
+          tidy(() => {
+            const batch = collatePromptTarget(micro, padId, model.device);
+            const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
+            const noise = latentNoise(micro.length, k, model.config.hidden_size, config.sigma, generator, model.device);
+            const oldLogp = sampleLogProbs(reasoner, prefilled, batch, noise, k);
+            const tokens = batch.targetMask.repeatInterleave(k, 0).sum(1);
+            const rewards = negativePerplexityReward(oldLogp, tokens).toList();
+            return { batch, prefilled, noise, oldLogp, rewards };
+          }),
+        ),
+      );
+    }
+    const rewards = sampled.flatMap((s) => chunk(s.rewards, k));
+    const adv = advantages(config.advantage, rewards);
+
+    // 2. Update: PPO clipped objective, gradients reach LatentRATT through the frozen LLM.
+    let lossTotal = 0;
+    let clipSum = 0;
+    let clipCount = 0;
+    let gradNorm = 0;
+    const lr = config.lr * schedule(state.step);
+    for (let it = 0; it < config.iterations; it++) {
+      let row = 0;
+      for (const s of sampled) {
+        const m = s.rewards.length / k;
+        tidy(() => {
+          const a = tensor(adv.slice(row, row + m).flat(), { device: model.device });
+          const logp = sampleLogProbs(reasoner, s.prefilled, s.batch, s.noise, k);
+          const mask = s.batch.targetMask.repeatInterleave(k, 0).to("f32");
+          const { lossSum, clipFraction } = clippedPolicyLoss(logp, s.oldLogp, a, mask, {
+            low: config.clipLow,
+            high: config.clipHigh,
+          });
+          const loss = lossSum.div(prompts.length * k);
+          loss.backward();
+          lossTotal += loss.item();
+          clipSum += clipFraction * m;
+          clipCount += m;
+        });
+        row += m;
+      }
+      gradNorm = clipGradNorm(trainable, config.maxGradNorm);
+      optimizer.setLr(lr);
+      optimizer.step();
+      optimizer.zeroGrad();
+    }
+    for (const s of sampled) disposeSampled(s);
+    state.step++;
+
+    const all = rewards.flat();
+    const a = summary(adv.flat());
+    const r = summary(all);
+    const stats: LrGrpoStepStats = {
+      step: state.step,
+      reward_mean: r.mean,
+      reward_std: r.std,
+      reward_unnoised: summary(rewards.map((g) => g[0]!)).mean,
+      advantage_mean: a.mean,
+      advantage_std: a.std,
+      advantage_min: a.min,
+      advantage_max: a.max,
+      clip_fraction: clipSum / Math.max(1, clipCount),
+      grad_norm: gradNorm,
+      lr,
+      loss: lossTotal / config.iterations,
+    };
+    state.history.push(stats);
+    run.logMetrics({ ...stats });
+    progress.update(state.step, {
+      reward: stats.reward_mean,
+      unnoised: stats.reward_unnoised,
+      "adv std": stats.advantage_std,
+    });
+    if (state.step % config.checkpointEvery === 0 || state.step === totalSteps) {
+      checkpoints.save(stepName(state.step), store, optimizer, state, "latent_ratt.");
+    }
+    await yieldToEventLoop();
+  }
+  progress.finish();
+  return { steps: state.step, history: state.history, seconds: progress.elapsedSeconds() };
+}
+
+function chunk<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+function disposeSampled(s: Sampled): void {
+  s.prefilled.cache.dispose();
+  for (const t of [s.prefilled.mask, s.prefilled.hidden, s.noise, s.oldLogp, ...Object.values(s.batch)]) {
+    if (typeof t === "object" && t !== null && "dispose" in t) (t as Tensor).dispose();
+  }
+}
