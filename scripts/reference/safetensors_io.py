@@ -10,7 +10,8 @@ then the byte buffer (offsets relative to its start; tensors row-major, little-e
 buffer exactly). The writer pads the header with spaces to a multiple of 8 and orders tensors by
 element size (descending) then name, like the Rust reference implementation.
 
-Library use:  tensors, metadata = load(path);  save(path, {name: tensor}, metadata)
+Library use:  tensors, metadata = load(path);  save(path, {name: tensor}, metadata);
+              tensors = load_folder(hf_checkpoint_folder)   (single file or sharded index)
 CLI:          python3 safetensors_io.py FILE      (prints the header as a table)
 """
 
@@ -109,6 +110,30 @@ def load(path):
             f.seek(8 + n + begin)
             out[name] = _from_bytes(f.read(end - begin), dtype, shape)
     return out, metadata
+
+
+def load_folder(folder):
+    """All tensors of an HF checkpoint folder: model.safetensors, else the shards named by
+    model.safetensors.index.json (weight_map: tensor name -> shard file)."""
+    single = os.path.join(folder, "model.safetensors")
+    if os.path.exists(single):
+        return load(single)[0]
+    index_path = os.path.join(folder, "model.safetensors.index.json")
+    if not os.path.exists(index_path):
+        raise FileNotFoundError(f"{folder}: no model.safetensors and no model.safetensors.index.json")
+    with open(index_path) as f:
+        weight_map = json.load(f)["weight_map"]
+    missing = sorted({s for s in weight_map.values() if not os.path.exists(os.path.join(folder, s))})
+    if missing:
+        raise FileNotFoundError(f"{index_path}: missing shard files: {', '.join(missing)}")
+    out = {}
+    for shard in sorted(set(weight_map.values())):
+        tensors, _ = load(os.path.join(folder, shard))
+        out.update({k: v for k, v in tensors.items() if weight_map.get(k) == shard})
+    absent = sorted(set(weight_map) - set(out))
+    if absent:
+        raise SafetensorsFormatError(f"{index_path}: tensors not found in their shards: {absent[:10]}")
+    return out
 
 
 def tensor_bytes(t):
