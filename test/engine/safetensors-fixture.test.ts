@@ -15,7 +15,10 @@ import { naiveQwen2Logits, readFloat, type Qwen2TinyConfig } from "../support/qw
 function expectedShapes(c: Qwen2TinyConfig): Map<string, number[]> {
   const hd = c.head_dim ?? c.hidden_size / c.num_attention_heads;
   const [d, f, q, kv] = [c.hidden_size, c.intermediate_size, c.num_attention_heads * hd, c.num_key_value_heads * hd];
-  const m = new Map<string, number[]>([["model.embed_tokens.weight", [c.vocab_size, d]], ["model.norm.weight", [d]]]);
+  const m = new Map<string, number[]>([
+    ["model.embed_tokens.weight", [c.vocab_size, d]],
+    ["model.norm.weight", [d]],
+  ]);
   if (!c.tie_word_embeddings) m.set("lm_head.weight", [c.vocab_size, d]);
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `model.layers.${i}.`;
@@ -24,7 +27,9 @@ function expectedShapes(c: Qwen2TinyConfig): Map<string, number[]> {
     m.set(p + "self_attn.k_proj.weight", [kv, d]).set(p + "self_attn.k_proj.bias", [kv]);
     m.set(p + "self_attn.v_proj.weight", [kv, d]).set(p + "self_attn.v_proj.bias", [kv]);
     m.set(p + "self_attn.o_proj.weight", [d, q]);
-    m.set(p + "mlp.gate_proj.weight", [f, d]).set(p + "mlp.up_proj.weight", [f, d]).set(p + "mlp.down_proj.weight", [d, f]);
+    m.set(p + "mlp.gate_proj.weight", [f, d])
+      .set(p + "mlp.up_proj.weight", [f, d])
+      .set(p + "mlp.down_proj.weight", [d, f]);
   }
   return m;
 }
@@ -36,7 +41,9 @@ function ints(io: TensorReader, name: string): number[][] {
 }
 
 function rows(flat: Float64Array, b: number, t: number, d: number): Float64Array[][] {
-  return Array.from({ length: b }, (_, i) => Array.from({ length: t }, (_, j) => flat.subarray((i * t + j) * d, (i * t + j + 1) * d)));
+  return Array.from({ length: b }, (_, i) =>
+    Array.from({ length: t }, (_, j) => flat.subarray((i * t + j) * d, (i * t + j + 1) * d)),
+  );
 }
 
 for (const name of ["qwen2-tiny", "qwen2-tiny-untied"]) {
@@ -79,7 +86,9 @@ for (const name of ["qwen2-tiny", "qwen2-tiny-untied"]) {
       const e = rows(readFloat(io, "inputs_embeds"), es[0], es[1], D);
       const ones = e.map((r) => r.map(() => 1));
       const steps = e.map((r) => r.map((_, t) => t));
-      const gotE = naiveQwen2Logits(cfg, w, e, ones, steps).flat().flatMap((x) => [...x]);
+      const gotE = naiveQwen2Logits(cfg, w, e, ones, steps)
+        .flat()
+        .flatMap((x) => [...x]);
       const wantE = readFloat(io, "inputs_embeds_logits");
       const worstE = gotE.reduce((m, x, i) => Math.max(m, Math.abs(x - wantE[i]!)), 0);
       assert.ok(worstE < 1e-4, `inputs_embeds: max |logit diff| ${worstE}`);
