@@ -29,6 +29,12 @@ export interface EncodeOptions {
   maxLength?: number;
 }
 
+/** A training/eval row in token ids: prompt (no latent slots) and target (`"title"⏎` + EOS). */
+export interface PromptTarget {
+  prompt: readonly number[];
+  target: readonly number[];
+}
+
 export interface EncodedExample {
   inputIds: number[];
   /** Same length as `inputIds`. */

@@ -50,6 +50,14 @@ export class ModelTokenizer {
   get padId(): number {
     return this.toModel([this.tokenizer.padId])[0]!;
   }
+  /** Identifies the id mapping (tokenizer + compaction) for caches such as the title trie. */
+  fingerprint(): string {
+    return (
+      this.tokenizer.fingerprint() +
+      (this.compaction ? `+compact:${this.compaction.size}:${this.compaction.toJSON().fullIds.join(",")}` : "")
+    );
+  }
+
   /** Rows the model's embedding needs. */
   get vocabSize(): number {
     return this.compaction ? this.compaction.size : this.tokenizer.vocabSize;

@@ -10,6 +10,7 @@
  * New special tokens are added by editing the JSON's `added_tokens` and rebuilding the encoder, the
  * only supported way in tokenizers.js; the rebuild is checked to really recognise each token.
  */
+import { createHash } from "node:crypto";
 import { Tokenizer as HfTokenizer } from "@huggingface/tokenizers";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -205,6 +206,11 @@ export class Tokenizer {
   /** Largest token id + 1 (the embedding rows a model needs). */
   get vocabSize(): number {
     return this.maxId + 1;
+  }
+
+  /** sha256 of the tokenizer definition (vocabulary, merges, added tokens, config): a cache key. */
+  fingerprint(): string {
+    return createHash("sha256").update(JSON.stringify(this.json)).update(JSON.stringify(this.config)).digest("hex");
   }
 
   /** Writes `tokenizer.json` and `tokenizer_config.json` (with any added tokens) into `dir`. */

@@ -3,12 +3,9 @@
  * column, where the latent thought or the answer starts); targets are right-padded after them.
  */
 import { int64, type Device, type Tensor } from "../engine/index.js";
+import { IGNORE_INDEX, padBatch, type PromptTarget } from "../data/encode.js";
 
-/** One training/eval row in model token space: prompt ids (without latent slots) and target ids (incl. EOS). */
-export interface PromptTarget {
-  prompt: readonly number[];
-  target: readonly number[];
-}
+export type { PromptTarget };
 
 export interface PromptTargetBatch {
   /** [B, P] left-padded prompt ids. */
@@ -24,46 +21,8 @@ export interface PromptTargetBatch {
   targetTokens: number;
 }
 
-export const IGNORE_INDEX = -100;
-
-export function leftPad(
-  rows: readonly (readonly number[])[],
-  pad: number,
-): { ids: number[]; mask: number[]; width: number } {
-  const width = Math.max(1, ...rows.map((r) => r.length));
-  const ids: number[] = [];
-  const mask: number[] = [];
-  for (const r of rows) {
-    for (let i = r.length; i < width; i++) {
-      ids.push(pad);
-      mask.push(0);
-    }
-    for (const t of r) {
-      ids.push(t);
-      mask.push(1);
-    }
-  }
-  return { ids, mask, width };
-}
-
-export function rightPad(
-  rows: readonly (readonly number[])[],
-  pad: number,
-): { ids: number[]; mask: number[]; width: number } {
-  const width = Math.max(1, ...rows.map((r) => r.length));
-  const ids: number[] = [];
-  const mask: number[] = [];
-  for (const r of rows) {
-    for (const t of r) {
-      ids.push(t);
-      mask.push(1);
-    }
-    for (let i = r.length; i < width; i++) {
-      ids.push(pad);
-      mask.push(0);
-    }
-  }
-  return { ids, mask, width };
+function tensorOf(rows: number[][], device: Device): Tensor {
+  return int64(rows.flat(), [rows.length, rows[0]?.length ?? 0], device);
 }
 
 export function collatePromptTarget(
@@ -71,23 +30,22 @@ export function collatePromptTarget(
   padId: number,
   device: Device = "cpu",
 ): PromptTargetBatch {
-  const b = rows.length;
-  const p = leftPad(
-    rows.map((r) => r.prompt),
-    padId,
+  const prompts = padBatch(
+    rows.map((r) => [...r.prompt]),
+    { padId, side: "left" },
   );
-  const t = rightPad(
-    rows.map((r) => r.target),
-    padId,
+  const targets = padBatch(
+    rows.map((r) => [...r.target]),
+    { padId, side: "right" },
+    rows.map((r) => [...r.target]),
   );
-  const labels = t.ids.map((id, i) => (t.mask[i] ? id : IGNORE_INDEX));
   return {
-    promptIds: int64(p.ids, [b, p.width], device),
-    promptMask: int64(p.mask, [b, p.width], device),
-    targetIds: int64(t.ids, [b, t.width], device),
-    targetMask: int64(t.mask, [b, t.width], device),
-    labels: int64(labels, [b, t.width], device),
-    targetTokens: t.mask.reduce((s, m) => s + m, 0),
+    promptIds: tensorOf(prompts.inputIds, device),
+    promptMask: tensorOf(prompts.attentionMask, device),
+    targetIds: tensorOf(targets.inputIds, device),
+    targetMask: tensorOf(targets.attentionMask, device),
+    labels: tensorOf(targets.labels!, device),
+    targetTokens: rows.reduce((n, r) => n + r.target.length, 0),
   };
 }
 
@@ -97,9 +55,9 @@ export function collatePrompts(
   padId: number,
   device: Device = "cpu",
 ): { ids: Tensor; mask: Tensor } {
-  const p = leftPad(prompts, padId);
-  return {
-    ids: int64(p.ids, [prompts.length, p.width], device),
-    mask: int64(p.mask, [prompts.length, p.width], device),
-  };
+  const p = padBatch(
+    prompts.map((r) => [...r]),
+    { padId, side: "left" },
+  );
+  return { ids: tensorOf(p.inputIds, device), mask: tensorOf(p.attentionMask, device) };
 }

@@ -4,6 +4,7 @@
  */
 import { cat, crossEntropy, type Tensor } from "../engine/index.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
+import type { LatentReasoner } from "../latent/latent-reasoner.js";
 import type { PromptTargetBatch } from "./collate.js";
 
 /**
@@ -33,4 +34,16 @@ export function languageModelLossSum(model: Qwen2Model, ids: Tensor, mask: Tenso
   const t = ids.dim(1);
   const { hidden } = model.forward({ inputIds: ids, attentionMask: mask, logits: "none" });
   return answerLossSum(model, hidden.narrow(1, 0, t - 1), labels.narrow(1, 1, t - 1));
+}
+
+/**
+ * Latent SFT (LatentR3 stage 1): the same target cross-entropy, with the N latent thoughts between
+ * prompt and answer. Gradients flow through the latents into LatentRATT and the whole LLM.
+ */
+export function latentTargetLossSum(reasoner: LatentReasoner, batch: PromptTargetBatch): Tensor {
+  const thought = reasoner.think(batch.promptIds, batch.promptMask);
+  const last = thought.latents[thought.latents.length - 1]!;
+  const hidden = reasoner.answer(thought, last, batch.targetIds, batch.targetMask);
+  thought.cache.dispose();
+  return answerLossSum(reasoner.model, hidden.narrow(1, 0, batch.targetIds.dim(1)), batch.labels);
 }

@@ -1,0 +1,90 @@
+/**
+ * Recommending with a trained model: the title trie over the catalogue, then per batch of users
+ * prime (prompt, latent thoughts) and constrained beam search; generated paths become titles.
+ */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { tidy } from "../engine/index.js";
+import type { Example } from "../data/types.js";
+import type { Recommender } from "../latent/recommender.js";
+import { collatePrompts } from "../train/collate.js";
+import { constrainedBeamSearch, type BeamSearchOptions } from "./beam-search.js";
+import { primeLatent, primePlain } from "./prime.js";
+import { TitleTrie } from "./title-trie.js";
+import { readTitleTrie, titleTrieCacheKey, writeTitleTrie } from "./title-trie-file.js";
+
+/** Distinct catalogue titles as the reference builds its trie: spaces stripped at both ends. */
+export function trieTitles(titles: readonly string[]): string[] {
+  return [...new Set(titles.map((t) => t.trim()))];
+}
+
+export function cacheDir(): string {
+  return process.env.LATENTR3_CACHE ?? join(homedir(), ".cache", "latentr3");
+}
+
+/** Builds (or loads from the cache) the trie of `"title"⏎` + EOS token paths for a recommender's tokenizer. */
+export function buildTitleTrie(rec: Recommender, catalogueTitles: readonly string[], useCache = true): TitleTrie {
+  const titles = trieTitles(catalogueTitles);
+  const path = join(cacheDir(), "tries", `${titleTrieCacheKey(rec.tokenizer.fingerprint(), titles)}.trie`);
+  if (useCache && existsSync(path)) return readTitleTrie(path);
+  const trie = TitleTrie.build({ sequences: titles.map((t) => rec.answerIds(t)), titles, eos: rec.tokenizer.eosId });
+  if (useCache) writeTitleTrie(path, trie);
+  return trie;
+}
+
+export interface RecommendOptions extends BeamSearchOptions {
+  /** Users decoded together (rows = users × beams during the search). */
+  batchSize: number;
+  /** Called after each batch with the number of users done. */
+  onProgress?: (done: number) => void;
+}
+
+export interface Recommendations {
+  /** Per example, titles best first (≤ beams). */
+  titles: string[][];
+  /** Per example, the hypotheses' scores, aligned with `titles`. */
+  scores: number[][];
+  timing: { primeMs: number; searchMs: number; tensorMs: number; totalMs: number };
+}
+
+export function recommend(
+  rec: Recommender,
+  trie: TitleTrie,
+  examples: readonly Example[],
+  opts: RecommendOptions,
+): Recommendations {
+  const prompts = examples.map((e) => rec.promptIds(e));
+  // Similar lengths share a batch (less padding); results are put back in input order.
+  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length || a - b);
+  const titles: string[][] = new Array(examples.length);
+  const scores: number[][] = new Array(examples.length);
+  const timing = { primeMs: 0, searchMs: 0, tensorMs: 0, totalMs: 0 };
+  const start = performance.now();
+  for (let i = 0; i < order.length; i += opts.batchSize) {
+    const idx = order.slice(i, i + opts.batchSize);
+    tidy(() => {
+      const t0 = performance.now();
+      const { ids, mask } = collatePrompts(
+        idx.map((j) => prompts[j]!),
+        rec.tokenizer.padId,
+        rec.model.device,
+      );
+      const primed = rec.reasoner ? primeLatent(rec.reasoner, ids, mask) : primePlain(rec.model, ids, mask);
+      const t1 = performance.now();
+      const result = constrainedBeamSearch(rec.model, trie, primed, opts);
+      primed.cache.dispose();
+      timing.primeMs += t1 - t0;
+      timing.searchMs += result.totalMs;
+      timing.tensorMs += t1 - t0 + result.tensorMs;
+      idx.forEach((j, k) => {
+        const hyps = result.hypotheses[k]!;
+        titles[j] = hyps.map((h) => trie.titlesAt(h.node)[0]!);
+        scores[j] = hyps.map((h) => h.score);
+      });
+    });
+    opts.onProgress?.(Math.min(i + opts.batchSize, order.length));
+  }
+  timing.totalMs = performance.now() - start;
+  return { titles, scores, timing };
+}

@@ -1,0 +1,157 @@
+/**
+ * A generative recommender as one object: the Qwen2 model, its tokenizer in model ids, the latent
+ * reasoner (N latent thoughts, or none for BIGRec/D3) and the prompt settings. Saved as a Hugging
+ * Face folder plus `latentr3.json`, so the LLM part still loads in Hugging Face tools.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { DType, Device, Tensor } from "../engine/index.js";
+import { openCheckpoint } from "../engine/checkpoint-folder.js";
+import { buildPrompt, targetText, type PromptTemplateName } from "../data/prompt.js";
+import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
+import type { Example, Item } from "../data/types.js";
+import { loadModel, saveModel } from "../llm/checkpoint.js";
+import { presetConfig, type Qwen2Config } from "../llm/config.js";
+import { ModelTokenizer } from "../llm/model-tokenizer.js";
+import { Qwen2Model } from "../llm/qwen2.js";
+import { resizeTokenEmbeddings } from "../llm/resize.js";
+import { Tokenizer } from "../llm/tokenizer.js";
+import { VocabCompaction } from "../llm/vocab-compaction.js";
+import { writeJsonAtomic } from "../util/atomic-file.js";
+import { LATENT_RATT_PREFIX } from "./latent-ratt.js";
+import { LatentReasoner, type LatentReadout } from "./latent-reasoner.js";
+
+export interface RecommenderMeta {
+  /** Latent thoughts per prompt: 0 = BIGRec/D3 (no reasoning). */
+  numLatents: number;
+  readout: LatentReadout;
+  template: PromptTemplateName;
+  /** The `{C}` category phrase of the prompt. */
+  phrase: string;
+  /** Left truncation of training rows (reference 512). */
+  maxLength: number;
+}
+
+export const DEFAULT_META: RecommenderMeta = {
+  numLatents: 0,
+  readout: "ratt",
+  template: "reference",
+  phrase: "musics",
+  maxLength: 512,
+};
+
+const META_FILE = "latentr3.json";
+const COMPACTION_FILE = "vocab_compaction.json";
+
+export class Recommender {
+  readonly reasoner: LatentReasoner | null;
+
+  constructor(
+    readonly model: Qwen2Model,
+    readonly tokenizer: ModelTokenizer,
+    readonly meta: RecommenderMeta,
+  ) {
+    this.reasoner =
+      meta.numLatents > 0 ? new LatentReasoner(model, { numLatents: meta.numLatents, readout: meta.readout }) : null;
+  }
+
+  /** A randomly initialised small model of a preset over a (compacted) tokenizer. */
+  static create(
+    preset: string,
+    tokenizer: ModelTokenizer,
+    meta: Partial<RecommenderMeta> = {},
+    opts: { seed?: number; device?: Device; dtype?: DType; config?: Partial<Qwen2Config> } = {},
+  ): Recommender {
+    const config = presetConfig(preset, tokenizer.vocabSize, { eos_token_id: tokenizer.eosId, ...opts.config });
+    const model = Qwen2Model.create(config, { seed: opts.seed ?? 0, device: opts.device, dtype: opts.dtype });
+    return new Recommender(model, tokenizer, { ...DEFAULT_META, ...meta });
+  }
+
+  /**
+   * Loads a model folder: one of ours (with latentr3.json) or a plain Hugging Face Qwen2 folder.
+   * `meta` overrides the saved settings, e.g. to add latent reasoning to a model that has none yet:
+   * LatentRATT is then freshly initialised (the paper's starting point for latent SFT).
+   */
+  static async load(
+    dir: string,
+    overrides: Partial<RecommenderMeta> = {},
+    opts: { device?: Device; dtype?: DType } = {},
+  ): Promise<Recommender> {
+    const saved = existsSync(join(dir, META_FILE))
+      ? (JSON.parse(readFileSync(join(dir, META_FILE), "utf8")) as Partial<RecommenderMeta>)
+      : {};
+    const meta: RecommenderMeta = { ...DEFAULT_META, ...saved, ...overrides };
+    const tokenizer = existsSync(join(dir, "tokenizer.json"))
+      ? await Tokenizer.fromFolder(dir)
+      : await Tokenizer.qwenDefault();
+    const compaction = existsSync(join(dir, COMPACTION_FILE))
+      ? VocabCompaction.fromJSON(JSON.parse(readFileSync(join(dir, COMPACTION_FILE), "utf8")))
+      : null;
+    const modelTokenizer = new ModelTokenizer(tokenizer, compaction);
+    const checkpoint = openCheckpoint(dir);
+    const hasRatt = [...checkpoint.entries.keys()].some((n) => n.startsWith(LATENT_RATT_PREFIX + "."));
+    checkpoint.close();
+    const wantsRatt = meta.numLatents > 0 && meta.readout === "ratt";
+    let model = loadModel(dir, {
+      ...opts,
+      ignorePrefixes: [LATENT_RATT_PREFIX + "."],
+      extend: (m) => {
+        // LatentRATT's parameters join the store before loading so they load by name.
+        if (wantsRatt && hasRatt) {
+          new LatentReasoner(m, { numLatents: meta.numLatents, readout: "ratt" }).dispose();
+        }
+      },
+    });
+    if (modelTokenizer.vocabSize > model.config.vocab_size)
+      model = resizeTokenEmbeddings(model, modelTokenizer.vocabSize);
+    return new Recommender(model, modelTokenizer, meta);
+  }
+
+  async save(dir: string): Promise<void> {
+    saveModel(this.model, dir);
+    await this.tokenizer.tokenizer.save(dir);
+    if (this.tokenizer.compaction) writeJsonAtomic(join(dir, COMPACTION_FILE), this.tokenizer.compaction.toJSON());
+    writeJsonAtomic(join(dir, META_FILE), this.meta);
+  }
+
+  /** A copy of the settings with other latent options (the weights are shared, not copied). */
+  withMeta(meta: Partial<RecommenderMeta>): Recommender {
+    return new Recommender(this.model, this.tokenizer, { ...this.meta, ...meta });
+  }
+
+  /** Prompt ids (without latent slots: the cached formulation feeds latents as embeddings). */
+  promptIds(example: { history: readonly Pick<Item, "title">[] }): number[] {
+    const pieces = buildPrompt(example, { phrase: this.meta.phrase, template: this.meta.template });
+    return encodePrompt(pieces, this.tokenizer, {
+      latentTokens: 0,
+      eosId: this.tokenizer.eosId,
+      maxLength: this.meta.maxLength,
+    });
+  }
+
+  /** Training row: prompt ids and target ids (`"title"⏎` + EOS), truncated from the left like the reference. */
+  trainingRow(example: Example): PromptTarget {
+    const pieces = buildPrompt(example, { phrase: this.meta.phrase, template: this.meta.template });
+    const enc = encodeTrainingExample(pieces, this.tokenizer, {
+      latentTokens: 0,
+      eosId: this.tokenizer.eosId,
+      maxLength: this.meta.maxLength,
+    });
+    return { prompt: enc.inputIds.slice(0, enc.promptLength), target: enc.inputIds.slice(enc.promptLength) };
+  }
+
+  /** Token ids of a title as an answer: `"title"⏎` + EOS (the title trie's sequences). */
+  answerIds(title: string): number[] {
+    return [...this.tokenizer.encode(targetText(title)), this.tokenizer.eosId];
+  }
+
+  /** Trainable parameters of a stage: everything (SFT) or LatentRATT only (LR-GRPO). */
+  parameters(which: "all" | "latent"): Tensor[] {
+    return which === "all" ? this.model.parameters() : (this.reasoner?.rattParameters() ?? []);
+  }
+
+  dispose(): void {
+    this.reasoner?.dispose();
+    this.model.dispose();
+  }
+}

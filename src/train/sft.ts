@@ -1,0 +1,50 @@
+/**
+ * SFT of a recommender (BIGRec when it has no latents; LatentR3's warm-up when it has): target-only
+ * cross-entropy, all parameters trainable, through the shared supervised loop.
+ */
+import { lengthBucketedBatches } from "../data/batching.js";
+import type { Example } from "../data/types.js";
+import type { Recommender } from "../latent/recommender.js";
+import { collatePromptTarget, type PromptTarget } from "./collate.js";
+import { latentTargetLossSum, targetLossSum } from "./objectives.js";
+import type { RunFolder } from "./run-folder.js";
+import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
+
+export function sftTask(
+  rec: Recommender,
+  train: readonly Example[],
+  valid: readonly Example[],
+  label = "sft",
+): SupervisedTask<PromptTarget> {
+  const trainRows = train.map((e) => rec.trainingRow(e));
+  const validRows = valid.map((e) => rec.trainingRow(e));
+  const lengths = trainRows.map((r) => r.prompt.length + r.target.length);
+  const pad = rec.tokenizer.padId;
+  const device = rec.model.device;
+  return {
+    label,
+    store: rec.model.store,
+    trainable: rec.parameters("all"),
+    train: trainRows,
+    valid: validRows,
+    batches: (epoch, batchSize, seed) =>
+      lengthBucketedBatches(lengths, { batchSize, seed }, epoch).map((idx) => idx.map((i) => trainRows[i]!)),
+    tokens: (row) => row.target.length,
+    lossSum: (micro) => {
+      const batch = collatePromptTarget(micro, pad, device);
+      return rec.reasoner ? latentTargetLossSum(rec.reasoner, batch) : targetLossSum(rec.model, batch);
+    },
+  };
+}
+
+export async function runSft(
+  rec: Recommender,
+  train: readonly Example[],
+  valid: readonly Example[],
+  config: SupervisedConfig,
+  run: RunFolder,
+  opts: { resume?: boolean; label?: string } = {},
+): Promise<SupervisedResult> {
+  for (const p of rec.parameters("all")) p.setRequiresGrad(true);
+  return trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts);
+}
