@@ -1,4 +1,5 @@
 import type { CommandSpec } from "./command.js";
+import { dataCommands } from "./data.js";
 
 /** Every CLI command, in the order `latentr3 --help` lists them. */
-export const commands: CommandSpec[] = [];
+export const commands: CommandSpec[] = [...dataCommands];
