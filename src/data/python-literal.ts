@@ -59,7 +59,14 @@ class LiteralParser {
   }
 
   private skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      // ASCII whitespace fast path; other code points go through the Unicode-aware test.
+      if (c === 32 || (c >= 9 && c <= 13)) this.pos++;
+      else if (c > 127 && /\s/.test(t[this.pos]!)) this.pos++;
+      else break;
+    }
   }
 
   private value(): Tagged {
@@ -106,7 +113,33 @@ class LiteralParser {
     return { t: "const", v: known[word]! };
   }
 
+  /** Fast path for the plain decimals that fill the data files (`5652`, `-3`, `5.0`); undefined → general path. */
+  private simpleNumber(): Tagged | undefined {
+    const t = this.text;
+    let i = this.pos;
+    if (t.charCodeAt(i) === 45) i++; // '-'
+    const digitsStart = i;
+    while (i < t.length && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
+    if (i === digitsStart) return undefined;
+    if (t.charCodeAt(digitsStart) === 48 && i - digitsStart > 1) return undefined; // leading zeros: general path
+    let isFloat = false;
+    if (t.charCodeAt(i) === 46) {
+      isFloat = true;
+      i++;
+      while (i < t.length && t.charCodeAt(i) >= 48 && t.charCodeAt(i) <= 57) i++;
+    }
+    const next = t.charCodeAt(i);
+    // Anything but a separator (e.g. e, x, _, j) goes through the general parser.
+    if (i < t.length && next !== 44 && next !== 93 && next !== 41 && next !== 32) return undefined;
+    const value = Number(t.slice(this.pos, i));
+    if (!isFloat && !Number.isSafeInteger(value)) return undefined;
+    this.pos = i;
+    return isFloat ? { t: "float", v: value } : { t: "int", v: value };
+  }
+
   private number(): Tagged {
+    const fast = this.simpleNumber();
+    if (fast) return fast;
     NUMBER_RE.lastIndex = this.pos;
     const m = NUMBER_RE.exec(this.text);
     const raw = m ? m[0] : "";
@@ -167,6 +200,18 @@ class LiteralParser {
       if (this.text.startsWith(closer, this.pos)) {
         this.pos += closer.length;
         return out;
+      }
+      // Copy the run of ordinary characters up to the next backslash, quote or newline in one slice.
+      let end = this.pos;
+      while (end < this.text.length) {
+        const d = this.text.charCodeAt(end);
+        if (d === 92 || d === 39 || d === 34 || d === 10 || d === 13) break;
+        end++;
+      }
+      if (end > this.pos) {
+        out += this.text.slice(this.pos, end);
+        this.pos = end;
+        continue;
       }
       const c = this.text[this.pos]!;
       if (!triple && (c === "\n" || c === "\r")) this.fail("newline inside a single-quoted string literal");

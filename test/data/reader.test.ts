@@ -237,3 +237,12 @@ test("readExamples streams: the layout is known after the first example and the 
     for await (const _ of stream) void _;
   }, /iterated only once/);
 });
+
+test("evaluation shard files (spec 1.7) with a leading pandas index column read like the plain layout", async () => {
+  const path = join(tmp(), "shard.csv");
+  const plain = formatExamplesCsv([SAMPLE], "d3").split("\r\n");
+  writeFileSync(path, `,${plain[0]}\n0,${plain[1]}\n`);
+  const read = await readAllExamples(path);
+  assert.equal(read.layout, "d3");
+  assert.deepEqual(read.examples, [SAMPLE]);
+});

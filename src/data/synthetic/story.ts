@@ -9,6 +9,7 @@
 import type { Example } from "../types.js";
 import type { SyntheticDataset } from "./generate.js";
 import type { PurchaseReason } from "./users.js";
+import type { Format } from "./words.js";
 
 export interface SyntheticStory {
   items: number;
@@ -41,11 +42,18 @@ function shares(
   return out;
 }
 
+/** Catalogue item index per title; for a shared (compilation) title the first item, never a series volume. */
+function titleIndex(ds: SyntheticDataset): Map<string, number> {
+  const index = new Map<string, number>();
+  ds.itemOf.forEach((item, i) => {
+    if (!index.has(item.title)) index.set(item.title, i);
+  });
+  return index;
+}
+
 /** The continuation rule's title for one history, or undefined when it abstains. */
 export function continuationPrediction(ds: SyntheticDataset, example: Example): string | undefined {
-  const infoByTitle = new Map<string, number>();
-  ds.itemOf.forEach((item, index) => infoByTitle.set(item.title, index));
-  return predict(ds, example, infoByTitle);
+  return predict(ds, example, titleIndex(ds));
 }
 
 function predict(
@@ -63,25 +71,21 @@ function predict(
     if (nextIndex === undefined || owned.has(nextIndex)) return undefined;
     const next = cat.releases[nextIndex]!;
     // Most frequent format in the history; ties go to the most recent.
-    const counts = new Map<string, number>();
-    let best = "";
+    const counts = new Map<Format, number>();
+    let best: Format = "CD";
     for (const h of example.history) {
       const f = cat.items[indexOfTitle.get(h.title)!]!.format;
       counts.set(f, (counts.get(f) ?? 0) + 1);
       if (counts.get(f)! >= (counts.get(best) ?? 0)) best = f;
     }
-    const format = next.formats.includes(best as never) ? best : "CD";
-    return cat.items[next.items[next.formats.indexOf(format as never)]!]!.title;
+    const format: Format = next.formats.includes(best) ? best : "CD";
+    return cat.items[next.items[next.formats.indexOf(format)]!]!.title;
   }
   return undefined;
 }
 
 export function describeSynthetic(ds: SyntheticDataset): SyntheticStory {
-  // Titles of the shared compilations are ambiguous; the rule never predicts or reads them as series.
-  const indexOfTitle = new Map<string, number>();
-  ds.itemOf.forEach((item, index) => {
-    if (!indexOfTitle.has(item.title)) indexOfTitle.set(item.title, index);
-  });
+  const indexOfTitle = titleIndex(ds);
   const { train, valid, test } = ds.split;
   let covered = 0;
   let hits = 0;
