@@ -1,0 +1,212 @@
+/**
+ * Option groups shared by several commands (data source, training knobs, decoding), declared once
+ * with their conversion into configuration objects.
+ */
+import { bool, num, optStr, str, UsageError, type OptionSpec, type ParsedArgs } from "./command.js";
+import { loadDataSource, type DataSource } from "../eval/data-source.js";
+import { SYNTHETIC_DEFAULTS } from "../data/synthetic/generate.js";
+import { DEFAULT_SUPERVISED, type SupervisedConfig } from "../train/supervised.js";
+import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../train/rl/lr-grpo.js";
+import { defaultDevice } from "../engine/index.js";
+
+export const DATA_OPTIONS: OptionSpec[] = [
+  {
+    name: "data",
+    type: "string",
+    help: "dataset folder (D3 or MiniOneRec layout); default: the embedded synthetic dataset",
+  },
+  { name: "stem", type: "string", help: "which dataset when the folder holds several info/<stem>.txt" },
+  { name: "phrase", type: "string", help: 'prompt category phrase, e.g. "musics" (default: from the dataset name)' },
+  { name: "skip-bad-rows", type: "boolean", help: "skip malformed rows (counted per reason) instead of failing" },
+  { name: "synth-seed", type: "int", default: SYNTHETIC_DEFAULTS.seed, help: "seed of the synthetic dataset" },
+  { name: "synth-users", type: "int", default: SYNTHETIC_DEFAULTS.users, help: "users of the synthetic dataset" },
+  { name: "synth-items", type: "int", default: SYNTHETIC_DEFAULTS.items, help: "items of the synthetic dataset" },
+];
+
+export async function dataSourceFrom(args: ParsedArgs): Promise<DataSource> {
+  return loadDataSource({
+    data: optStr(args, "data"),
+    stem: optStr(args, "stem"),
+    phrase: optStr(args, "phrase"),
+    skipBadRows: bool(args, "skip-bad-rows"),
+    synthetic: { seed: num(args, "synth-seed"), users: num(args, "synth-users"), items: num(args, "synth-items") },
+  });
+}
+
+export const DEVICE_OPTION: OptionSpec = {
+  name: "device",
+  type: "string",
+  help: "cpu, cuda or cuda:N (default: cuda when libtorch has a GPU, else cpu)",
+};
+
+export function deviceFrom(args: ParsedArgs): string {
+  return optStr(args, "device") ?? defaultDevice();
+}
+
+export function supervisedOptions(defaults: SupervisedConfig): OptionSpec[] {
+  return [
+    { name: "epochs", type: "int", default: defaults.epochs, help: "maximum epochs" },
+    {
+      name: "batch-size",
+      type: "int",
+      default: defaults.batchSize,
+      help: "examples per optimizer step (global batch)",
+    },
+    { name: "micro-batch-size", type: "int", default: defaults.microBatchSize, help: "examples per forward/backward" },
+    { name: "lr", type: "number", default: defaults.lr, help: "peak learning rate (AdamW)" },
+    { name: "warmup-steps", type: "int", default: defaults.warmupSteps, help: "linear warm-up steps" },
+    {
+      name: "schedule",
+      type: "string",
+      choices: ["linear", "cosine", "constant"],
+      default: defaults.schedule,
+      help: "learning-rate schedule after warm-up",
+    },
+    { name: "weight-decay", type: "number", default: defaults.weightDecay, help: "AdamW decoupled weight decay" },
+    { name: "max-grad-norm", type: "number", default: defaults.maxGradNorm, help: "gradient-norm clipping" },
+    {
+      name: "patience",
+      type: "int",
+      default: defaults.patience,
+      help: "epochs without validation improvement before stopping (0 = off)",
+    },
+    {
+      name: "max-steps",
+      type: "int",
+      default: defaults.maxSteps,
+      help: "stop after this many optimizer steps (0 = no limit)",
+    },
+    {
+      name: "checkpoint-every",
+      type: "int",
+      default: defaults.checkpointEvery,
+      help: "optimizer steps between resumable checkpoints",
+    },
+    { name: "seed", type: "int", default: defaults.seed, help: "seed of data order and initialisation" },
+  ];
+}
+
+export function supervisedFrom(args: ParsedArgs): SupervisedConfig {
+  const c: SupervisedConfig = {
+    epochs: num(args, "epochs"),
+    batchSize: num(args, "batch-size"),
+    microBatchSize: num(args, "micro-batch-size"),
+    lr: num(args, "lr"),
+    warmupSteps: num(args, "warmup-steps"),
+    schedule: str(args, "schedule") as SupervisedConfig["schedule"],
+    weightDecay: num(args, "weight-decay"),
+    maxGradNorm: num(args, "max-grad-norm"),
+    patience: num(args, "patience"),
+    maxSteps: num(args, "max-steps"),
+    checkpointEvery: num(args, "checkpoint-every"),
+    seed: num(args, "seed"),
+  };
+  if (c.batchSize < 1 || c.microBatchSize < 1 || c.batchSize % c.microBatchSize !== 0) {
+    throw new UsageError(
+      `--batch-size (${c.batchSize}) must be a positive multiple of --micro-batch-size (${c.microBatchSize})`,
+    );
+  }
+  if (!(c.lr > 0)) throw new UsageError(`--lr must be positive, got ${c.lr}`);
+  return c;
+}
+
+export const RL_OPTIONS: OptionSpec[] = [
+  {
+    name: "samples",
+    type: "int",
+    default: DEFAULT_LR_GRPO.samples,
+    help: "latent samples per prompt K (sample 1 unnoised)",
+  },
+  {
+    name: "sigma",
+    type: "number",
+    default: DEFAULT_LR_GRPO.sigma,
+    help: "std of the Gaussian noise on the (last) latent",
+  },
+  {
+    name: "prompts-per-step",
+    type: "int",
+    default: DEFAULT_LR_GRPO.promptsPerStep,
+    help: "prompts per optimizer step (the advantage's batch)",
+  },
+  { name: "micro-prompts", type: "int", default: DEFAULT_LR_GRPO.microPrompts, help: "prompts per forward/backward" },
+  { name: "lr", type: "number", default: DEFAULT_LR_GRPO.lr, help: "peak learning rate of LatentRATT (AdamW)" },
+  {
+    name: "warmup-steps",
+    type: "int",
+    default: DEFAULT_LR_GRPO.warmupSteps,
+    help: "warm-up steps of the cosine schedule",
+  },
+  { name: "epochs", type: "int", default: DEFAULT_LR_GRPO.epochs, help: "passes over the training prompts" },
+  {
+    name: "max-steps",
+    type: "int",
+    default: DEFAULT_LR_GRPO.maxSteps,
+    help: "stop after this many steps (0 = the epochs' worth)",
+  },
+  { name: "clip-low", type: "number", default: DEFAULT_LR_GRPO.clipLow, help: "PPO ε_low" },
+  { name: "clip-high", type: "number", default: DEFAULT_LR_GRPO.clipHigh, help: "PPO ε_high" },
+  {
+    name: "iterations",
+    type: "int",
+    default: DEFAULT_LR_GRPO.iterations,
+    help: "policy updates per sampled batch (1 = ratio 1, as the reference)",
+  },
+  { name: "max-grad-norm", type: "number", default: DEFAULT_LR_GRPO.maxGradNorm, help: "gradient-norm clipping" },
+  {
+    name: "advantage",
+    type: "string",
+    choices: ["batch", "group"],
+    default: DEFAULT_LR_GRPO.advantage,
+    help: "batch-level (LR-GRPO) or group-level (ablation) advantage",
+  },
+  {
+    name: "checkpoint-every",
+    type: "int",
+    default: DEFAULT_LR_GRPO.checkpointEvery,
+    help: "steps between resumable checkpoints",
+  },
+  { name: "seed", type: "int", default: DEFAULT_LR_GRPO.seed, help: "seed of prompt order and noise" },
+];
+
+export function rlFrom(args: ParsedArgs): LrGrpoConfig {
+  const c: LrGrpoConfig = {
+    ...DEFAULT_LR_GRPO,
+    samples: num(args, "samples"),
+    sigma: num(args, "sigma"),
+    promptsPerStep: num(args, "prompts-per-step"),
+    microPrompts: num(args, "micro-prompts"),
+    lr: num(args, "lr"),
+    warmupSteps: num(args, "warmup-steps"),
+    epochs: num(args, "epochs"),
+    maxSteps: num(args, "max-steps"),
+    clipLow: num(args, "clip-low"),
+    clipHigh: num(args, "clip-high"),
+    iterations: num(args, "iterations"),
+    maxGradNorm: num(args, "max-grad-norm"),
+    advantage: str(args, "advantage") as LrGrpoConfig["advantage"],
+    checkpointEvery: num(args, "checkpoint-every"),
+    seed: num(args, "seed"),
+  };
+  if (c.samples < 2) throw new UsageError(`--samples must be at least 2 (one unnoised, one noised), got ${c.samples}`);
+  if (!(c.sigma >= 0)) throw new UsageError(`--sigma must be ≥ 0, got ${c.sigma}`);
+  return c;
+}
+
+export const DECODE_OPTIONS: OptionSpec[] = [
+  { name: "beams", type: "int", default: 10, help: "beam width = recommendations per user" },
+  { name: "length-penalty", type: "number", default: 1, help: "1 = BIGRec (length-normalised), 0 = D3" },
+  { name: "max-new-tokens", type: "int", default: 64, help: "longest generated title, in tokens" },
+  { name: "eval-batch-size", type: "int", default: 8, help: "users decoded together" },
+  { name: "limit", type: "int", default: 0, help: "evaluate only the first N test users (0 = all)" },
+];
+
+export function decodeFrom(args: ParsedArgs) {
+  return {
+    beams: num(args, "beams"),
+    lengthPenalty: num(args, "length-penalty"),
+    maxNewTokens: num(args, "max-new-tokens"),
+    batchSize: num(args, "eval-batch-size"),
+    limit: num(args, "limit"),
+  };
+}
