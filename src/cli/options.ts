@@ -5,7 +5,7 @@
 import { bool, num, optStr, str, UsageError, type OptionSpec, type ParsedArgs } from "./command.js";
 import { loadDataSource, type DataSource } from "../eval/data-source.js";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic/generate.js";
-import { DEFAULT_SUPERVISED, type SupervisedConfig } from "../train/supervised.js";
+import type { SupervisedConfig } from "../train/supervised.js";
 import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../train/rl/lr-grpo.js";
 import { defaultDevice } from "../engine/index.js";
 

@@ -229,7 +229,7 @@ export async function trainSupervised<E>(
     save();
   }
   if (checkpoints.has("best")) checkpoints.loadParams("best", task.store);
-  progress.finish({ "best val loss": state.bestValLoss });
+  progress.finish(Number.isFinite(state.bestValLoss) ? { "best val loss": state.bestValLoss } : {});
   return {
     steps: state.step,
     bestValLoss: state.bestValLoss,
