@@ -161,6 +161,13 @@ export const RL_OPTIONS: OptionSpec[] = [
     help: "batch-level (LR-GRPO) or group-level (ablation) advantage",
   },
   {
+    name: "reward",
+    type: "string",
+    choices: ["perplexity", "exact-match"],
+    default: DEFAULT_LR_GRPO.reward,
+    help: "negative perplexity of the true title (LR-GRPO), or 0/1 exact match of a generated answer (original GRPO)",
+  },
+  {
     name: "checkpoint-every",
     type: "int",
     default: DEFAULT_LR_GRPO.checkpointEvery,
@@ -185,6 +192,7 @@ export function rlFrom(args: ParsedArgs): LrGrpoConfig {
     iterations: num(args, "iterations"),
     maxGradNorm: num(args, "max-grad-norm"),
     advantage: str(args, "advantage") as LrGrpoConfig["advantage"],
+    reward: str(args, "reward") as LrGrpoConfig["reward"],
     checkpointEvery: num(args, "checkpoint-every"),
     seed: num(args, "seed"),
   };

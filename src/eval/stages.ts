@@ -146,9 +146,18 @@ export async function rlStage(opts: {
     engine: engineInfo(),
   });
   const rows = opts.source.splits.train.map((e) => rec.trainingRow(e));
+  // The exact-match reward (original-GRPO ablation) generates answers, so it needs the title trie.
+  const trie =
+    opts.config.reward === "exact-match"
+      ? buildTitleTrie(
+          rec,
+          opts.source.items.map((i) => i.title),
+        )
+      : undefined;
   const result = await trainLrGrpo(rec.reasoner, rows, rec.tokenizer.padId, opts.config, run, {
     resume: opts.resume,
     label: opts.label,
+    trie,
   });
   const modelDir = run.path(MODEL_SUBDIR);
   await rec.save(modelDir);

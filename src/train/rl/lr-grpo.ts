@@ -17,6 +17,8 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   Generator,
   adamW,
+  cat,
+  full,
   clipGradNorm,
   cosineWithWarmup,
   noGrad,
@@ -35,6 +37,8 @@ import type { RunFolder } from "../run-folder.js";
 import { advantages, summary, type AdvantageKind } from "./advantage.js";
 import { clippedPolicyLoss } from "./policy-loss.js";
 import { negativePerplexityReward, tokenLogProbs } from "./reward.js";
+import { constrainedBeamSearch } from "../../decode/beam-search.js";
+import type { TitleTrie } from "../../decode/title-trie.js";
 
 export interface LrGrpoConfig {
   /** Samples per prompt K (sample 1 is the unnoised latent). */
@@ -57,6 +61,11 @@ export interface LrGrpoConfig {
   maxGradNorm: number;
   weightDecay: number;
   advantage: AdvantageKind;
+  /**
+   * "perplexity": LR-GRPO's reward on the true target (no generation). "exact-match": the original-
+   * GRPO ablation, generating an answer per sample and rewarding 1 for the target title, else 0.
+   */
+  reward: "perplexity" | "exact-match";
   seed: number;
   checkpointEvery: number;
 }
@@ -76,6 +85,7 @@ export const DEFAULT_LR_GRPO: LrGrpoConfig = {
   maxGradNorm: 1,
   weightDecay: 0,
   advantage: "batch",
+  reward: "perplexity",
   seed: 42,
   checkpointEvery: 20,
 };
@@ -94,10 +104,14 @@ export interface LrGrpoStepStats {
   grad_norm: number;
   lr: number;
   loss: number;
+  /** Wall-clock seconds of this step (sampling + update): the training-cost comparison. */
+  step_seconds: number;
 }
 
 interface Sampled {
   batch: PromptTargetBatch;
+  /** The answer each expanded row is scored on [m·K, Ty]: the true target, or a generated title. */
+  answers: Answers;
   prefilled: Thought;
   /** ε for every expanded row [m·K, d] (row 0 of each group is zero). */
   noise: Tensor;
@@ -105,8 +119,14 @@ interface Sampled {
   rewards: number[];
 }
 
-/** K copies of each row, in the layout rows (p0 k0, p0 k1, …, p1 k0, …). */
-function repeatBatch(batch: PromptTargetBatch, k: number): { ids: Tensor; mask: Tensor; labels: Tensor } {
+export interface Answers {
+  ids: Tensor;
+  mask: Tensor;
+  labels: Tensor;
+}
+
+/** K copies of each target, in the layout rows (p0 k0, p0 k1, …, p1 k0, …). */
+function repeatTargets(batch: PromptTargetBatch, k: number): Answers {
   return {
     ids: batch.targetIds.repeatInterleave(k, 0),
     mask: batch.targetMask.repeatInterleave(k, 0),
@@ -118,22 +138,74 @@ function forkThought(t: Thought): Thought {
   return { cache: t.cache.fork(), mask: t.mask, hidden: t.hidden, latents: [...t.latents] };
 }
 
-/** Per-token log-probs [m·K, Ty] of the targets under the K latent samples of each prompt. */
+/** The expanded thought (K rows per prompt) with the noised last latent, ready for an answer. */
+function sampledThought(
+  reasoner: LatentReasoner,
+  prefilled: Thought,
+  noise: Tensor,
+  k: number,
+): { thought: Thought; latent: Tensor } {
+  const thought = reasoner.expandRows(reasoner.continueThinking(forkThought(prefilled)), k);
+  return { thought, latent: thought.latents[thought.latents.length - 1]!.add(noise) };
+}
+
+/** Per-token log-probs [m·K, Ty] of `answers` under the K latent samples of each prompt. */
 export function sampleLogProbs(
   reasoner: LatentReasoner,
+  prefilled: Thought,
+  answers: Answers,
+  noise: Tensor,
+  k: number,
+): Tensor {
+  const { thought, latent } = sampledThought(reasoner, prefilled, noise, k);
+  const hidden = reasoner.answer(thought, latent, answers.ids, answers.mask);
+  thought.cache.dispose();
+  const logits = reasoner.model.logits(hidden.narrow(1, 0, answers.ids.dim(1)));
+  return tokenLogProbs(logits, answers.labels);
+}
+
+/**
+ * The original-GRPO ablation's sampling (paper App. K): each latent sample generates a full answer
+ * (greedy constrained decoding over the title trie) and earns 1 if it is the target's title, else 0.
+ */
+function generatedAnswers(
+  reasoner: LatentReasoner,
+  trie: TitleTrie,
   prefilled: Thought,
   batch: PromptTargetBatch,
   noise: Tensor,
   k: number,
-): Tensor {
-  const thought = reasoner.expandRows(reasoner.continueThinking(forkThought(prefilled)), k);
-  const last = thought.latents[thought.latents.length - 1]!.add(noise);
-  const rep = repeatBatch(batch, k);
-  const hidden = reasoner.answer(thought, last, rep.ids, rep.mask);
+  padId: number,
+): { answers: Answers; rewards: number[] } {
+  const { thought, latent } = sampledThought(reasoner, prefilled, noise, k);
+  const mask = cat([thought.mask, full([latent.dim(0), 1], 1, { dtype: "i64", device: latent.device })], 1);
+  const first = reasoner.model.forward({
+    inputsEmbeds: latent.unsqueeze(1),
+    attentionMask: mask,
+    cache: thought.cache,
+    logits: "last",
+  });
+  const result = constrainedBeamSearch(
+    reasoner.model,
+    trie,
+    { cache: thought.cache, mask, logits: first.logits!.squeeze(1) },
+    { beams: 1, lengthPenalty: 1, maxNewTokens: trie.maxDepth },
+  );
   thought.cache.dispose();
-  const ty = rep.ids.dim(1);
-  const logits = reasoner.model.logits(hidden.narrow(1, 0, ty));
-  return tokenLogProbs(logits, rep.labels);
+  const generated = result.hypotheses.map((h) => h[0]?.tokens ?? [trie.eos]);
+  const targets = batch.labels.toList();
+  const width = batch.labels.dim(1);
+  const rewards = generated.map((tokens, row) => {
+    const p = Math.floor(row / k);
+    const target = targets.slice(p * width, (p + 1) * width).filter((t) => t >= 0);
+    return tokens.length === target.length && tokens.every((t, i) => t === target[i]) ? 1 : 0;
+  });
+  const rows = collatePromptTarget(
+    generated.map((target) => ({ prompt: [], target })),
+    padId,
+    latent.device,
+  );
+  return { answers: { ids: rows.targetIds, mask: rows.targetMask, labels: rows.labels }, rewards };
 }
 
 /** Gaussian noise for m prompts × K samples, zero on each group's first sample. */
@@ -163,7 +235,12 @@ export async function trainLrGrpo(
   padId: number,
   config: LrGrpoConfig,
   run: RunFolder,
-  opts: { resume?: boolean; label?: string } = {},
+  opts: {
+    resume?: boolean;
+    label?: string;
+    /** The catalogue's title trie: required by the exact-match reward, which generates answers. */
+    trie?: TitleTrie;
+  } = {},
 ): Promise<{ steps: number; history: LrGrpoStepStats[]; seconds: number }> {
   const label = opts.label ?? "rl";
   const model = reasoner.model;
@@ -194,12 +271,14 @@ export async function trainLrGrpo(
   }
   const progress = new Progress(label, totalSteps, process.stderr, undefined, state.step);
   const k = config.samples;
+  if (config.reward === "exact-match" && !opts.trie) throw new Error("the exact-match reward needs the title trie");
 
   while (state.step < totalSteps) {
     const epoch = Math.floor(state.step / perEpoch);
     const indices = batchesOf(epoch)[state.step % perEpoch]!;
     const prompts = indices.map((i) => train[i]!);
     const generator = new Generator(hashSeed(config.seed, "lr-grpo-noise", state.step));
+    const stepStart = performance.now();
 
     // 1. Sample: rewards and the sampling policy's log-probs, no gradients.
     const sampled: Sampled[] = [];
@@ -211,10 +290,15 @@ export async function trainLrGrpo(
             const batch = collatePromptTarget(micro, padId, model.device);
             const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
             const noise = latentNoise(micro.length, k, model.config.hidden_size, config.sigma, generator, model.device);
-            const oldLogp = sampleLogProbs(reasoner, prefilled, batch, noise, k);
-            const tokens = batch.targetMask.repeatInterleave(k, 0).sum(1);
-            const rewards = negativePerplexityReward(oldLogp, tokens).toList();
-            return { batch, prefilled, noise, oldLogp, rewards };
+            if (config.reward === "exact-match") {
+              const { answers, rewards } = generatedAnswers(reasoner, opts.trie!, prefilled, batch, noise, k, padId);
+              const oldLogp = sampleLogProbs(reasoner, prefilled, answers, noise, k);
+              return { batch, answers, prefilled, noise, oldLogp, rewards };
+            }
+            const answers = repeatTargets(batch, k);
+            const oldLogp = sampleLogProbs(reasoner, prefilled, answers, noise, k);
+            const rewards = negativePerplexityReward(oldLogp, answers.mask.sum(1)).toList();
+            return { batch, answers, prefilled, noise, oldLogp, rewards };
           }),
         ),
       );
@@ -234,8 +318,8 @@ export async function trainLrGrpo(
         const m = s.rewards.length / k;
         tidy(() => {
           const a = tensor(adv.slice(row, row + m).flat(), { device: model.device });
-          const logp = sampleLogProbs(reasoner, s.prefilled, s.batch, s.noise, k);
-          const mask = s.batch.targetMask.repeatInterleave(k, 0).to("f32");
+          const logp = sampleLogProbs(reasoner, s.prefilled, s.answers, s.noise, k);
+          const mask = s.answers.mask.to("f32");
           const { lossSum, clipFraction } = clippedPolicyLoss(logp, s.oldLogp, a, mask, {
             low: config.clipLow,
             high: config.clipHigh,
@@ -272,6 +356,7 @@ export async function trainLrGrpo(
       grad_norm: gradNorm,
       lr,
       loss: lossTotal / config.iterations,
+      step_seconds: (performance.now() - stepStart) / 1000,
     };
     state.history.push(stats);
     run.logMetrics({ ...stats });
@@ -297,7 +382,14 @@ function chunk<T>(xs: readonly T[], size: number): T[][] {
 
 function disposeSampled(s: Sampled): void {
   s.prefilled.cache.dispose();
-  for (const t of [s.prefilled.mask, s.prefilled.hidden, s.noise, s.oldLogp, ...Object.values(s.batch)]) {
+  for (const t of [
+    s.prefilled.mask,
+    s.prefilled.hidden,
+    s.noise,
+    s.oldLogp,
+    ...Object.values(s.batch),
+    ...Object.values(s.answers),
+  ]) {
     if (typeof t === "object" && t !== null && "dispose" in t) (t as Tensor).dispose();
   }
 }
