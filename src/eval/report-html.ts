@@ -7,7 +7,7 @@
  * - `renderComparison(reports)`: several runs side by side, best per column in bold, grouped bars.
  */
 import { bestRuns, fullComparisonColumns, runLabels } from "./compare-columns.js";
-import { seriesNames } from "./jsonl.js";
+import { seriesNames, type TrainingRow } from "./jsonl.js";
 import { metricAt, type Metrics } from "./metrics.js";
 import type { Report } from "./report.js";
 import { escapeHtml, groupedBarChart, lineChart, seriesColor } from "./svg-charts.js";
@@ -28,7 +28,8 @@ function metricCell(m: Metrics, kind: "hr" | "ndcg", k: number): string {
   return metricAt(m, kind, k)?.toFixed(4) ?? "n/a";
 }
 
-function page(title: string, body: string[]): string {
+/** A complete self-contained HTML page around `body` (already-escaped HTML fragments). */
+export function htmlPage(title: string, body: string[]): string {
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
@@ -56,10 +57,11 @@ function metricTable(report: Report): string {
       ks.map((k) => `<td>${metricCell(m, "ndcg", k)}</td>`).join("") +
       `<td>${m.invalid}</td></tr>`,
   );
-  return table(head, body);
+  return htmlTable(head, body);
 }
 
-function table(head: string[], body: string[]): string {
+/** A table with escaped header cells; `body` rows are HTML. */
+export function htmlTable(head: string[], body: string[]): string {
   return [
     `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
     "<tbody>",
@@ -105,30 +107,40 @@ function latencySection(report: Report): string[] {
   );
   return [
     "<h2>Latency</h2>",
-    table(
+    htmlTable(
       ["figure", "value"],
       facts.map(([k, v]) => `<tr><td>${escapeHtml(k!)}</td><td>${escapeHtml(v!)}</td></tr>`),
     ),
-    ...(stages.length > 0 ? ["<h3>Per stage</h3>", table(["stage", "total ms", "ms / user", "share"], stages)] : []),
+    ...(stages.length > 0
+      ? ["<h3>Per stage</h3>", htmlTable(["stage", "total ms", "ms / user", "share"], stages)]
+      : []),
   ];
+}
+
+/** One line plot per named series of training rows (all series when `names` is omitted). */
+export function trainingCharts(
+  rows: readonly TrainingRow[],
+  names: readonly string[] = seriesNames(rows),
+  prefix = "",
+): string[] {
+  return names.map((name, i) =>
+    lineChart({
+      title: prefix + name,
+      points: rows.filter((r) => r[name] !== undefined).map((r) => [r.step, r[name]!] as const),
+      color: seriesColor(i),
+    }),
+  );
 }
 
 function trainingSection(report: Report): string[] {
   const rows = report.training?.rows ?? [];
   if (rows.length === 0) return [];
-  const charts = seriesNames(rows).map((name, i) =>
-    lineChart({
-      title: name,
-      points: rows.filter((r) => r[name] !== undefined).map((r) => [r.step, r[name]!] as const),
-      color: seriesColor(i),
-    }),
-  );
   return [
     "<h2>Training curves</h2>",
     report.training?.truncatedLastLine
       ? '<p class="note">The last line of metrics.jsonl was cut short (a killed run) and is not plotted.</p>'
       : "",
-    `<div class="charts">${charts.join("\n")}</div>`,
+    `<div class="charts">${trainingCharts(rows).join("\n")}</div>`,
   ];
 }
 
@@ -138,7 +150,7 @@ function metaLine(label: string, value: string | undefined): string {
 
 /** One run's report page. */
 export function renderReport(report: Report): string {
-  return page(`${report.run}: evaluation report`, [
+  return htmlPage(`${report.run}: evaluation report`, [
     `<h1>${escapeHtml(report.run)}</h1>`,
     metaLine("method", report.method),
     metaLine("model", report.model),
@@ -155,8 +167,11 @@ export function renderReport(report: Report): string {
   ]);
 }
 
-/** Several runs side by side: one table (best per column in bold) and grouped bar charts. */
-export function renderComparison(reports: readonly Report[], labels: readonly string[] = runLabels(reports)): string {
+/** The comparison's sections (table and grouped bar charts), for pages that add their own. */
+export function comparisonSections(
+  reports: readonly Report[],
+  labels: readonly string[] = runLabels(reports),
+): string[] {
   if (reports.length === 0) throw new Error("renderComparison: no reports to compare");
   const columns = fullComparisonColumns(reports);
   const best = columns.map((c) => bestRuns(reports, c));
@@ -177,10 +192,9 @@ export function renderComparison(reports: readonly Report[], labels: readonly st
   const headline = (["hr", "ndcg"] as const).flatMap((kind) => cutoffs.map((at) => ({ kind, at })));
   const groupNames = [...new Set(reports.flatMap((r) => Object.keys(r.groups)))];
   const groupValue = (r: Report, g: string): number => metricAt(r.groups[g], "hr", k) ?? NaN;
-  return page(`Comparison of ${reports.length} runs`, [
-    `<h1>Comparison of ${reports.length} runs</h1>`,
+  return [
     '<p class="meta">Bold: best value in the column (highest metric, lowest invalid count and latency).</p>',
-    table(["run", "method", "data", ...columns.map((c) => c.header)], body),
+    htmlTable(["run", "method", "data", ...columns.map((c) => c.header)], body),
     '<div class="charts">',
     groupedBarChart({
       title: "Overall metrics",
@@ -198,5 +212,13 @@ export function renderComparison(reports: readonly Report[], labels: readonly st
         })
       : "",
     "</div>",
+  ];
+}
+
+/** Several runs side by side: one table (best per column in bold) and grouped bar charts. */
+export function renderComparison(reports: readonly Report[], labels: readonly string[] = runLabels(reports)): string {
+  return htmlPage(`Comparison of ${reports.length} runs`, [
+    `<h1>Comparison of ${reports.length} runs</h1>`,
+    ...comparisonSections(reports, labels),
   ]);
 }
