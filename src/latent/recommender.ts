@@ -10,7 +10,7 @@ import { openCheckpoint } from "../engine/checkpoint-folder.js";
 import { buildPrompt, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
-import { loadModel, saveModel } from "../llm/checkpoint.js";
+import { loadModel, readConfig, saveModel } from "../llm/checkpoint.js";
 import { presetConfig, type Qwen2Config } from "../llm/config.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Qwen2Model } from "../llm/qwen2.js";
@@ -42,6 +42,20 @@ export const DEFAULT_META: RecommenderMeta = {
 
 const META_FILE = "latentr3.json";
 const COMPACTION_FILE = "vocab_compaction.json";
+
+/**
+ * Checks that a full tokenizer fits the model: it may be smaller than the embedding (Qwen pads its
+ * matrix) or exceed it only by the latent placeholder, whose row is then added.
+ */
+function fitVocabulary(model: Qwen2Model, tokenizer: ModelTokenizer, dir: string): Qwen2Model {
+  const rows = model.config.vocab_size;
+  const needed = tokenizer.vocabSize;
+  if (needed <= rows) return model;
+  if (needed === tokenizer.placeholderId + 1 && needed === rows + 1) return resizeTokenEmbeddings(model, needed);
+  throw new Error(
+    `${dir}: the tokenizer has ${needed} token ids but the model's embedding has ${rows} rows (tokenizer.json does not belong to this model?)`,
+  );
+}
 
 export class Recommender {
   readonly reasoner: LatentReasoner | null;
@@ -87,6 +101,12 @@ export class Recommender {
     const compaction = existsSync(join(dir, COMPACTION_FILE))
       ? VocabCompaction.fromJSON(JSON.parse(readFileSync(join(dir, COMPACTION_FILE), "utf8")))
       : null;
+    const rows = readConfig(dir).vocab_size;
+    if (compaction && compaction.size !== rows) {
+      throw new Error(
+        `${dir}: ${COMPACTION_FILE} maps ${compaction.size} tokens but the model's embedding has ${rows} rows`,
+      );
+    }
     const modelTokenizer = new ModelTokenizer(tokenizer, compaction);
     const checkpoint = openCheckpoint(dir);
     const hasRatt = [...checkpoint.entries.keys()].some((n) => n.startsWith(LATENT_RATT_PREFIX + "."));
@@ -102,8 +122,7 @@ export class Recommender {
         }
       },
     });
-    if (modelTokenizer.vocabSize > model.config.vocab_size)
-      model = resizeTokenEmbeddings(model, modelTokenizer.vocabSize);
+    model = fitVocabulary(model, modelTokenizer, dir);
     return new Recommender(model, modelTokenizer, meta);
   }
 
