@@ -29,9 +29,12 @@ export function readConfig(dir: string): Qwen2Config {
   const path = join(dir, "config.json");
   if (!existsSync(dir)) throw new Error(`model folder ${dir} does not exist`);
   if (!existsSync(path)) {
-    throw new Error(
-      `${dir} is not a model folder: config.json is missing (found: ${readdirSync(dir).join(", ") || "nothing"})`,
-    );
+    const found = readdirSync(dir);
+    const listing =
+      found.length === 0
+        ? "nothing"
+        : found.slice(0, 8).join(", ") + (found.length > 8 ? `, … (${found.length} entries)` : "");
+    throw new Error(`${dir} is not a model folder: config.json is missing (found: ${listing})`);
   }
   let raw: unknown;
   try {
