@@ -24,16 +24,18 @@ namespace {
 // tensor-scalar: f(x, s)
 #define SCALAR_OPS(X) X(add) X(sub) X(mul) X(div) X(pow) X(eq) X(ne) X(lt) X(le) X(gt) X(ge) X(remainder)
 
+// Every dimension of x: how "reduce over all dims" is spelled when keepdim must be honoured.
+std::vector<int64_t> allDims(const at::Tensor& x) {
+  std::vector<int64_t> every(x.dim());
+  for (int64_t i = 0; i < x.dim(); i++) every[i] = i;
+  return every;
+}
+
 at::Tensor reduceAll(const at::Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
                      at::Tensor (*all)(const at::Tensor&),
                      at::Tensor (*some)(const at::Tensor&, at::IntArrayRef, bool)) {
   // An empty dim list means "every dimension" (ATen's empty-list semantics changed across versions).
-  if (dims.empty()) {
-    if (!keepdim) return all(x);
-    std::vector<int64_t> every(x.dim());
-    for (int64_t i = 0; i < x.dim(); i++) every[i] = i;
-    return some(x, every, true);
-  }
+  if (dims.empty()) return keepdim ? some(x, allDims(x), true) : all(x);
   return some(x, dims, keepdim);
 }
 
@@ -151,17 +153,22 @@ const OpRegistrar others({
     {"amax", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), amaxAll, amaxSome)); }},
     {"amin", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), aminAll, aminSome)); }},
     {"logsumexp", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), lseAll, lseSome)); }},
+    // var(x, dims, keepdim, unbiased) and norm(x, p, dims, keepdim): empty dims = all, keepdim honoured.
     {"var",
      [](const Args& a) {
+       auto& x = T(0);
        auto d = a.ints(1);
-       if (d.empty()) return W(at::var(T(0), a.b(3, true)));
-       return W(at::var(T(0), at::IntArrayRef(d), a.b(3, true), a.b(2)));
+       if (d.empty() && (!a.b(2) || x.dim() == 0)) return W(at::var(x, a.b(3, true)));
+       if (d.empty()) d = allDims(x);
+       return W(at::var(x, at::IntArrayRef(d), a.b(3, true), a.b(2)));
      }},
     {"norm",
      [](const Args& a) {
+       auto& x = T(0);
        auto d = a.ints(2);
-       if (d.empty()) return W(at::norm(T(0), a.scalar(1)));
-       return W(at::norm(T(0), a.scalar(1), at::IntArrayRef(d), a.b(3)));
+       if (d.empty() && (!a.b(3) || x.dim() == 0)) return W(at::norm(x, a.scalar(1)));
+       if (d.empty()) d = allDims(x);
+       return W(at::norm(x, a.scalar(1), at::IntArrayRef(d), a.b(3)));
      }},
     {"argmax",
      [](const Args& a) {
