@@ -85,18 +85,21 @@ at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, c
 #endif
 }
 
-// HF Qwen2 RMSNorm: normalise in fp32, cast back to the input dtype, then scale.
+// HF Qwen2 RMSNorm: normalise in at least fp32 (bf16/f16 are upcast as HF does; f64 stays f64 so
+// reference checks and gradient checks are exact), cast back to the input dtype, then scale.
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
-  auto h = x.to(at::kFloat);
+  auto h = x.to(at::promote_types(x.scalar_type(), at::kFloat));
   h = h * at::rsqrt(h.pow(2).mean({-1}, true) + eps);
   return w * h.to(x.scalar_type());
 }
 
-// Rotary embedding in the rotate-half convention: x*cos + [-x2, x1]*sin.
+// Rotary embedding in the rotate-half convention: x*cos + [-x2, x1]*sin. The halves must be equal,
+// else the concatenation silently pairs the wrong elements.
 at::Tensor rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  TORCH_CHECK(x.dim() >= 1 && x.size(-1) % 2 == 0, "rotary embedding needs an even last dim, got ", x.sizes());
   auto half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);
-  auto x2 = x.narrow(-1, half, x.size(-1) - half);
+  auto x2 = x.narrow(-1, half, half);
   return x * cos + at::cat({x2.neg(), x1}, -1) * sin;
 }
 
