@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <cmath>
+#include <limits>
 
 namespace lr3 {
 namespace {
@@ -58,27 +59,45 @@ int64_t reductionCode(const Args& a, size_t i) {
   a.fail("reduction must be mean, sum or none; got \"" + r + "\"");
 }
 
+// Causal masks here are aligned to the last key: query i of Tq may attend key j of Tk when
+// j <= i + Tk - Tq. With Tq == Tk that is the usual lower triangle; with one query over a KV cache it
+// attends every cached key. (PyTorch 2.x's is_causal aligns to the first key and refuses an explicit
+// mask, so the fused path below gets is_causal only when Tq == Tk and there is no other mask.)
+at::Tensor causalKeep(const at::Tensor& q, const at::Tensor& k) {
+  auto tq = q.size(-2), tk = k.size(-2);
+  return at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+}
+
+// Folds the causal constraint into the user's mask: bool masks (true = attend) are and-ed; additive
+// float masks get -inf where causality forbids.
+at::Tensor withCausal(const at::Tensor& q, const at::Tensor& k, const std::optional<at::Tensor>& mask) {
+  auto keep = causalKeep(q, k);
+  if (!mask) return keep;
+  if (mask->scalar_type() == at::kBool) return at::logical_and(*mask, keep);
+  return at::where(keep, *mask, at::full({}, -std::numeric_limits<double>::infinity(), mask->options()));
+}
+
 // Scaled dot-product attention. q: [B,H,Tq,D], k/v: [B,H,Tk,D]; mask: bool (true = attend) or
 // additive float, broadcastable to [B,H,Tq,Tk]. Uses ATen's fused kernel where the libtorch has it.
 at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const std::optional<at::Tensor>& mask,
                 bool causal, std::optional<double> scale) {
+  TORCH_CHECK(q.dim() >= 2 && k.dim() >= 2, "attention needs q and k of rank >= 2, got ", q.sizes(), " and ", k.sizes());
   const double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  std::optional<at::Tensor> m = mask;
+  const bool fusedCausal = causal && !mask && q.size(-2) == k.size(-2);
+  if (causal && !fusedCausal) m = withCausal(q, k, mask);
 #if TORCH_VERSION_MAJOR >= 2 && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 1)
-  c10::optional<at::Tensor> m;
-  if (mask) m = *mask;
-  return at::scaled_dot_product_attention(q, k, v, m, 0.0, causal, s);
+  c10::optional<at::Tensor> cm;
+  if (m) cm = *m;
+  return at::scaled_dot_product_attention(q, k, v, cm, 0.0, fusedCausal, s);
 #else
+  if (fusedCausal) m = causalKeep(q, k);
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * s;
-  if (causal) {
-    auto tq = q.size(-2), tk = k.size(-2);
-    auto keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
-    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
-  }
-  if (mask) {
-    if (mask->scalar_type() == at::kBool) {
-      scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+  if (m) {
+    if (m->scalar_type() == at::kBool) {
+      scores = scores.masked_fill(m->logical_not(), -std::numeric_limits<double>::infinity());
     } else {
-      scores = scores + *mask;
+      scores = scores + *m;
     }
   }
   return at::matmul(at::softmax(scores, -1), v);
