@@ -76,6 +76,7 @@ Napi::Value toBytes(const Args& a) {
 Napi::Value readFile(const Args& a) {
   const std::string path = a.str(0);
   const int64_t offset = a.i64(1);
+  if (offset < 0) a.fail("byte offset must be >= 0");
   auto t = at::empty(a.ints(3), at::TensorOptions().dtype(a.dtype(2)));
   const size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
   int fd = ::open(path.c_str(), O_RDONLY);
@@ -347,7 +348,10 @@ const OpRegistrar table({
     // ---- runtime ----
     {"set_num_threads",
      [](const Args& a) {
-       at::set_num_threads(static_cast<int>(a.i64(0)));
+       // Range-checked before the int cast: a huge count would wrap and spawn an absurd thread pool.
+       const int64_t n = a.i64(0);
+       if (n < 1 || n > 4096) a.fail("thread count must be between 1 and 4096");
+       at::set_num_threads(static_cast<int>(n));
        return a.env().Undefined();
      }},
     {"get_num_threads", [](const Args& a) { return Napi::Number::New(a.env(), at::get_num_threads()); }},
