@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { tensor, where, type Tensor } from "../../src/engine/index.js";
 import { assertClose, assertTensor } from "./helpers.js";
 
-const a = (): Tensor => tensor([
-  [1, -2, 3],
-  [4, 5, -6],
-]);
+const a = (): Tensor =>
+  tensor([
+    [1, -2, 3],
+    [4, 5, -6],
+  ]);
 
 /** Reference broadcasting of a [2,3] tensor with [3] (row) or [2,1] (column) operands, computed in JS. */
 function broadcast(x: number[][], y: number[] | number[][], f: (p: number, q: number) => number): number[] {
@@ -202,8 +203,10 @@ test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
   // [2,2,3] @ [3,2] broadcasts the matrix over the batch.
   const batch = tensor([m.toList(), m.mul(-1).toList()].flat(), { shape: [2, 2, 3] });
   assertTensor(batch.matmul(n), [2, 2, 2], [7, -1, 16, -1, -7, 1, -16, 1]);
-  assertTensor(batch.bmm(tensor([...n.toList(), ...n.toList()], { shape: [2, 3, 2] })), [2, 2, 2], [
-    7, -1, 16, -1, -7, 1, -16, 1,
-  ]);
+  assertTensor(
+    batch.bmm(tensor([...n.toList(), ...n.toList()], { shape: [2, 3, 2] })),
+    [2, 2, 2],
+    [7, -1, 16, -1, -7, 1, -16, 1],
+  );
   assertTensor(tensor([1, 2]).outer(tensor([3, 4, 5])), [2, 3], [3, 4, 5, 6, 8, 10]);
 });

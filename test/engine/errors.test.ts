@@ -64,11 +64,20 @@ test("non-tensor arguments and missing arguments", () => {
   const x = zeros([2, 3]);
   throwsNamed(() => x.add("1" as unknown as Tensor), /^add\(f32\[2,3\], null\): argument 1 is not a tensor/);
   throwsNamed(() => x.matmul({} as Tensor), /^matmul\(f32\[2,3\], null\): argument 1 is not a tensor/);
-  throwsNamed(() => cat([x, 5 as unknown as Tensor]), /^cat\(\[f32\[2,3\],…\], 0\): element 1 of argument 0 is not a tensor/);
+  throwsNamed(
+    () => cat([x, 5 as unknown as Tensor]),
+    /^cat\(\[f32\[2,3\],…\], 0\): element 1 of argument 0 is not a tensor/,
+  );
   throwsNamed(() => x.narrow(0, 0.5, 1), /^narrow\(f32\[2,3\], 0, 0\.5, 1\): argument 2 must be an integer/);
-  throwsNamed(() => x.reshape([2, "3"] as unknown as number[]), /^reshape\(f32\[2,3\], \[2,…\]\): argument 1 must be an array/);
+  throwsNamed(
+    () => x.reshape([2, "3"] as unknown as number[]),
+    /^reshape\(f32\[2,3\], \[2,…\]\): argument 1 must be an array/,
+  );
   throwsNamed(() => tensor([[1, 2], [3]]), /^tensor\(\): ragged nested array/);
-  throwsNamed(() => tensor(new Float32Array(5), { shape: [2, 2] }), /^from_buffer\(.*\): got 20 bytes, but a f32\[2,2\] tensor needs 16/);
+  throwsNamed(
+    () => tensor(new Float32Array(5), { shape: [2, 2] }),
+    /^from_buffer\(.*\): got 20 bytes, but a f32\[2,2\] tensor needs 16/,
+  );
   throwsNamed(() => adamW([]), /^adamw: no parameters to optimize/);
   throwsNamed(() => adamW([zeros([2])]), /^optimizer\("adamw", .*\): params\[0\] does not require grad/);
 });
@@ -99,6 +108,9 @@ test("out-of-range indices throw instead of reading out of bounds", () => {
   const table = zeros([3, 2]);
   throwsNamed(() => embedding(table, int64([3])), /^embedding\(f32\[3,2\], i64\[1\]\): index out of range/);
   throwsNamed(() => table.gather(0, int64([5], [1, 1])), /^gather\(.*\): index 5 is out of bounds/);
-  throwsNamed(() => crossEntropy(table, int64([0, 1, 2])), /^cross_entropy\(f32\[3,2\], i64\[3\].*\): Target 2 is out of bounds/);
+  throwsNamed(
+    () => crossEntropy(table, int64([0, 1, 2])),
+    /^cross_entropy\(f32\[3,2\], i64\[3\].*\): Target 2 is out of bounds/,
+  );
   throwsNamed(() => table.select(0, 3), /^select\(f32\[3,2\], 0, 3\): /);
 });

@@ -33,8 +33,18 @@ export function checkGradient(
   assert.ok(differentiable.some(Boolean), "checkGradient: no floating-point input to differentiate");
 
   const outShape = tidy(() => [...fn(...leaves).shape]);
-  const weights = tensor(pseudoRandom(outShape.reduce((a, b) => a * b, 1), 7), { dtype: "f64", shape: outShape });
-  const objective = (xs: Tensor[]): Tensor => fn(...xs).to("f64").mul(weights).sum();
+  const weights = tensor(
+    pseudoRandom(
+      outShape.reduce((a, b) => a * b, 1),
+      7,
+    ),
+    { dtype: "f64", shape: outShape },
+  );
+  const objective = (xs: Tensor[]): Tensor =>
+    fn(...xs)
+      .to("f64")
+      .mul(weights)
+      .sum();
 
   tidy(() => objective(leaves).backward());
   const analytic = leaves.map((x, i) => {

@@ -103,9 +103,24 @@ test("scaledDotProductAttention matches softmax(QKᵀ/√d)V: plain, causal, boo
   const sdpa = (opts?: Parameters<typeof scaledDotProductAttention>[3]): Tensor =>
     scaledDotProductAttention(t(q), t(k), t(v), opts);
 
-  assertTensor(sdpa(), [B, H, T, D], attentionByHand(q, k, v, dims, () => true), tol);
-  assertTensor(sdpa({ causal: true }), [B, H, T, D], attentionByHand(q, k, v, dims, (i, j) => j <= i), tol);
-  assertTensor(sdpa({ scale: 0.7 }), [B, H, T, D], attentionByHand(q, k, v, dims, () => true, 0.7), tol);
+  assertTensor(
+    sdpa(),
+    [B, H, T, D],
+    attentionByHand(q, k, v, dims, () => true),
+    tol,
+  );
+  assertTensor(
+    sdpa({ causal: true }),
+    [B, H, T, D],
+    attentionByHand(q, k, v, dims, (i, j) => j <= i),
+    tol,
+  );
+  assertTensor(
+    sdpa({ scale: 0.7 }),
+    [B, H, T, D],
+    attentionByHand(q, k, v, dims, () => true, 0.7),
+    tol,
+  );
 
   // A boolean [T,T] mask (true = may attend), broadcast over batch and heads: every query sees keys 0 and itself.
   const allowed = (i: number, j: number): boolean => j === 0 || j === i;
@@ -128,7 +143,12 @@ test("scaledDotProductAttention matches softmax(QKᵀ/√d)V: plain, causal, boo
     Array.from({ length: T * T }, (_, x) => bias(Math.floor(x / T), x % T)),
     { shape: [T, T], dtype: "f64" },
   );
-  assertTensor(sdpa({ mask: add }), [B, H, T, D], attentionByHand(q, k, v, dims, () => true, undefined, bias), tol);
+  assertTensor(
+    sdpa({ mask: add }),
+    [B, H, T, D],
+    attentionByHand(q, k, v, dims, () => true, undefined, bias),
+    tol,
+  );
   assertTensor(
     sdpa({ mask: add, causal: true }),
     [B, H, T, D],
@@ -158,7 +178,12 @@ test("causal attention with fewer queries than keys is aligned to the last key (
     tensor(v, { shape: [1, 1, tk, d], dtype: "f64" }),
     { causal: true },
   );
-  assertTensor(one, [1, 1, 1, d], attentionByHand(q.slice(0, d), k, v, { bh: 1, tq: 1, tk, d }, () => true), {
-    atol: 1e-12,
-  });
+  assertTensor(
+    one,
+    [1, 1, 1, d],
+    attentionByHand(q.slice(0, d), k, v, { bh: 1, tq: 1, tk, d }, () => true),
+    {
+      atol: 1e-12,
+    },
+  );
 });

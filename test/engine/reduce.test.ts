@@ -89,9 +89,14 @@ test("softmax and logSoftmax along each dim", () => {
   assertTensor(x().softmax(1), [2, 3], [...soft([1, 2, 3]), ...soft([4, 5, 9])], { atol: 1e-12 });
   assertTensor(x().softmax(-1), [2, 3], [...soft([1, 2, 3]), ...soft([4, 5, 9])], { atol: 1e-12 });
   const cols = [soft([1, 4]), soft([2, 5]), soft([3, 9])];
-  assertTensor(x().softmax(0), [2, 3], [cols[0]![0]!, cols[1]![0]!, cols[2]![0]!, cols[0]![1]!, cols[1]![1]!, cols[2]![1]!], {
-    atol: 1e-12,
-  });
+  assertTensor(
+    x().softmax(0),
+    [2, 3],
+    [cols[0]![0]!, cols[1]![0]!, cols[2]![0]!, cols[0]![1]!, cols[1]![1]!, cols[2]![1]!],
+    {
+      atol: 1e-12,
+    },
+  );
   assertTensor(x().logSoftmax(1), [2, 3], [...soft([1, 2, 3]), ...soft([4, 5, 9])].map(Math.log), { atol: 1e-12 });
   // Large logits must not overflow: softmax([1000, 1000]) = [0.5, 0.5].
   assertTensor(tensor([1000, 1000, -1000]).softmax(0), [3], [0.5, 0.5, 0]);
