@@ -1,6 +1,9 @@
 /** Creation (tensor(), ranges, constants, random with seeds), dtype conversion and data out. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   Generator,
   arange,
@@ -14,6 +17,7 @@ import {
   rand,
   randint,
   randn,
+  readTensorFromFile,
   tensor,
   zeros,
   zerosLike,
@@ -233,4 +237,24 @@ test("random: moments and ranges are roughly right", () => {
   const threes = many.filter((v) => v === 2).length / many.length;
   assert.ok(Math.abs(threes - 0.75) < 0.04, `class 2 frequency ${threes}`);
   assert.ok(many.every((v) => v === 1 || v === 2));
+});
+
+test("readTensorFromFile streams raw little-endian elements from a byte offset (safetensors layout)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "latentr3-read-"));
+  try {
+    const path = join(dir, "blob.bin");
+    const header = Buffer.from("8-byte-h");
+    const body = Buffer.from(new Float32Array([1.5, -2, 3, 4, 5, 6]).buffer);
+    const ids = Buffer.from(new BigInt64Array([7n, -1n]).buffer);
+    writeFileSync(path, Buffer.concat([header, body, ids]));
+    assertTensor(readTensorFromFile(path, 8, "f32", [2, 3]), [2, 3], [1.5, -2, 3, 4, 5, 6]);
+    const i = readTensorFromFile(path, 8 + 24, "i64", [2]);
+    assert.equal(i.dtype, "i64");
+    assert.deepEqual(i.toList(), [7, -1]);
+    assert.throws(() => readTensorFromFile(path, 8, "f32", [100]), /^TypeError: read_file\(.*\): short read/);
+    assert.throws(() => readTensorFromFile(path, -1, "f32", [1]), /byte offset must be >= 0/);
+    assert.throws(() => readTensorFromFile(join(dir, "nope"), 0, "f32", [1]), /cannot open .*nope/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

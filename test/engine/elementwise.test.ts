@@ -1,7 +1,7 @@
 /** Elementwise ops: broadcasting binaries, scalar variants and dtype rules, unary maths, masks, clamp. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { tensor, where, type Tensor } from "../../src/engine/index.js";
+import { einsum, tensor, where, type Tensor } from "../../src/engine/index.js";
 import { assertClose, assertTensor } from "./helpers.js";
 
 const a = (): Tensor =>
@@ -209,4 +209,20 @@ test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
     [7, -1, 16, -1, -7, 1, -16, 1],
   );
   assertTensor(tensor([1, 2]).outer(tensor([3, 4, 5])), [2, 3], [3, 4, 5, 6, 8, 10]);
+});
+
+test("einsum: matrix product, transpose-contract and batched dot", () => {
+  const m = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const n = tensor([
+    [1, 0],
+    [0, 1],
+    [2, -1],
+  ]);
+  assertTensor(einsum("ij,jk->ik", m, n), [2, 2], [7, -1, 16, -1]);
+  assertTensor(einsum("ij->ji", m), [3, 2], [1, 4, 2, 5, 3, 6]);
+  assertTensor(einsum("ij,ij->i", m, m), [2], [14, 77]);
+  assertTensor(einsum("ij->", m), [], [21]);
 });

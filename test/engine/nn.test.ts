@@ -1,7 +1,16 @@
 /** Model building blocks: rotary embedding, RMSNorm and scaled dot-product attention, each by hand. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { applyRotary, rmsNorm, scaledDotProductAttention, tensor, type Tensor } from "../../src/engine/index.js";
+import {
+  applyRotary,
+  dropout,
+  manualSeed,
+  ones,
+  rmsNorm,
+  scaledDotProductAttention,
+  tensor,
+  type Tensor,
+} from "../../src/engine/index.js";
 import { assertClose, assertTensor, pseudoRandom } from "./helpers.js";
 
 test("applyRotary is x·cos + rotateHalf(x)·sin with rotateHalf([x1, x2]) = [-x2, x1]", () => {
@@ -186,4 +195,18 @@ test("causal attention with fewer queries than keys is aligned to the last key (
       atol: 1e-12,
     },
   );
+});
+
+test("dropout: identity when not training; in training zeroes about p and scales survivors by 1/(1-p)", () => {
+  const x = ones([20000]);
+  assert.deepEqual(dropout(tensor([1, 2, 3]), 0.5, false).toList(), [1, 2, 3]);
+  manualSeed(11);
+  const y = dropout(x, 0.25, true).toList();
+  const zeros = y.filter((v) => v === 0).length / y.length;
+  assert.ok(Math.abs(zeros - 0.25) < 0.02, `dropped fraction ${zeros}`);
+  assert.ok(
+    y.every((v) => v === 0 || Math.abs(v - 1 / 0.75) < 1e-6),
+    "survivors are scaled by 1/(1-p)",
+  );
+  assert.throws(() => dropout(x, 1.5, true), /^Error: dropout\(f32\[20000\], 1\.5, true\): dropout probability/);
 });
