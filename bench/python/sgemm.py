@@ -12,7 +12,8 @@ import time
 import torch
 
 
-def sgemm_gflops(n: int, warmup: int, reps: int) -> float:
+def sgemm_gflops(n: int, warmup: int, reps: int) -> tuple[float, float]:
+    """GFLOP/s from the median and from the fastest call."""
     g = torch.Generator().manual_seed(0)
     a = torch.randn(n, n, generator=g)
     b = torch.randn(n, n, generator=g)
@@ -23,7 +24,7 @@ def sgemm_gflops(n: int, warmup: int, reps: int) -> float:
         t0 = time.perf_counter()
         torch.matmul(a, b)
         times.append(time.perf_counter() - t0)
-    return 2 * n**3 / statistics.median(times) / 1e9
+    return 2 * n**3 / statistics.median(times) / 1e9, 2 * n**3 / min(times) / 1e9
 
 
 def dispatch_us(rounds: int, iters: int) -> float:
@@ -43,11 +44,13 @@ def dispatch_us(rounds: int, iters: int) -> float:
 def main() -> None:
     n, warmup, reps, rounds, iters = (int(x) for x in sys.argv[1:6])
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    gflops, best = sgemm_gflops(n, warmup, reps)
     out = {
         "engine": "pytorch",
         "version": torch.__version__,
         "intraOpThreads": torch.get_num_threads(),
-        "gflops": sgemm_gflops(n, warmup, reps),
+        "gflops": gflops,
+        "bestGflops": best,
         "dispatchUs": dispatch_us(rounds, iters),
     }
     print(json.dumps(out))
