@@ -76,6 +76,7 @@ Napi::Value toBytes(const Args& a) {
 Napi::Value readFile(const Args& a) {
   const std::string path = a.str(0);
   const int64_t offset = a.i64(1);
+  if (offset < 0) a.fail("byte offset must be >= 0");
   auto t = at::empty(a.ints(3), at::TensorOptions().dtype(a.dtype(2)));
   const size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
   int fd = ::open(path.c_str(), O_RDONLY);
@@ -115,6 +116,7 @@ Napi::Value shapeOf(const Args& a) {
 const napi_type_tag kOptimizerTag = {0x6c61746e74723374ULL, 0x4f7074696d697a31ULL};
 
 struct OptimizerBox {
+  std::string kind;  // "adamw" | "sgd": saved with the state so a mismatched load is refused clearly
   std::unique_ptr<torch::optim::Optimizer> opt;
 };
 
@@ -156,6 +158,7 @@ Napi::Value makeOptimizer(const Args& a) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto box = new OptimizerBox();
   std::unique_ptr<OptimizerBox> guard(box);
+  box->kind = kind;
   if (kind == "adamw") {
     for (uint32_t i = 0; i < groupsJs.Length(); i++) {
       auto g = groupsJs.Get(i).As<Napi::Object>();
@@ -188,6 +191,45 @@ Napi::Value makeOptimizer(const Args& a) {
   auto ext = Napi::External<OptimizerBox>::New(a.env(), box, [](Napi::Env, OptimizerBox* p) { delete p; });
   ext.TypeTag(&kOptimizerTag);
   return ext;
+}
+
+const char* const kKindKey = "latentr3_optimizer_kind";
+
+// The first per-parameter state tensor (AdamW's first moment, SGD's momentum buffer), if any.
+at::Tensor stateTensor(const OptimizerBox& box, torch::optim::OptimizerParamState& st) {
+  if (box.kind == "adamw") return static_cast<torch::optim::AdamWParamState&>(st).exp_avg();
+  return static_cast<torch::optim::SGDParamState&>(st).momentum_buffer();
+}
+
+// libtorch's own load maps saved state to parameters by position only: loading another optimizer
+// kind fails with an internal assert, and loading state for differently shaped parameters succeeds
+// and then fails in the next step(). Both are checked here, and a rejected load leaves no state.
+Napi::Value loadOptimizer(const Args& a) {
+  auto& box = optimizer(a, 0);
+  const std::string path = a.str(1);
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  c10::IValue kind;
+  if (archive.try_read(kKindKey, kind) && kind.isString() && kind.toStringRef() != box.kind) {
+    a.fail(path + " holds " + kind.toStringRef() + " state, but this optimizer is " + box.kind);
+  }
+  box.opt->load(archive);
+  size_t index = 0;
+  for (auto& g : box.opt->param_groups()) {
+    for (auto& p : g.params()) {
+      auto it = box.opt->state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      if (it != box.opt->state().end()) {
+        at::Tensor st = stateTensor(box, *it->second);
+        if (st.defined() && st.sizes() != p.sizes()) {
+          box.opt->state().clear();
+          a.fail(path + ": saved state for parameter " + std::to_string(index) + " is " + describeTensor(st) +
+                 " but the parameter is " + describeTensor(p));
+        }
+      }
+      index++;
+    }
+  }
+  return a.env().Undefined();
 }
 
 std::vector<at::Tensor> allParams(torch::optim::Optimizer& opt) {
@@ -294,23 +336,22 @@ const OpRegistrar table({
      }},
     {"optimizer_save",
      [](const Args& a) {
+       auto& box = optimizer(a, 0);
        torch::serialize::OutputArchive archive;
-       optimizer(a, 0).opt->save(archive);
+       box.opt->save(archive);
+       archive.write(kKindKey, c10::IValue(box.kind));
        archive.save_to(a.str(1));
        return a.env().Undefined();
      }},
-    {"optimizer_load",
-     [](const Args& a) {
-       torch::serialize::InputArchive archive;
-       archive.load_from(a.str(1));
-       optimizer(a, 0).opt->load(archive);
-       return a.env().Undefined();
-     }},
+    {"optimizer_load", loadOptimizer},
 
     // ---- runtime ----
     {"set_num_threads",
      [](const Args& a) {
-       at::set_num_threads(static_cast<int>(a.i64(0)));
+       // Range-checked before the int cast: a huge count would wrap and spawn an absurd thread pool.
+       const int64_t n = a.i64(0);
+       if (n < 1 || n > 4096) a.fail("thread count must be between 1 and 4096");
+       at::set_num_threads(static_cast<int>(n));
        return a.env().Undefined();
      }},
     {"get_num_threads", [](const Args& a) { return Napi::Number::New(a.env(), at::get_num_threads()); }},

@@ -96,8 +96,10 @@ std::string describeTensor(const at::Tensor& t) {
 
 // ---- Args ----------------------------------------------------------------------------------
 
+// Argument errors carry the same `op(f32[2,3], ...)` prefix as libtorch errors, so a message always
+// shows which call failed and with what.
 void Args::fail(const std::string& message) const {
-  throw Napi::TypeError::New(env(), std::string(op_) + ": " + message);
+  throw Napi::TypeError::New(env(), describeCall(info_, op_) + ": " + message);
 }
 
 at::Tensor& Args::t(size_t i) const {

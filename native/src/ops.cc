@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <cmath>
+#include <limits>
 
 namespace lr3 {
 namespace {
@@ -24,16 +25,18 @@ namespace {
 // tensor-scalar: f(x, s)
 #define SCALAR_OPS(X) X(add) X(sub) X(mul) X(div) X(pow) X(eq) X(ne) X(lt) X(le) X(gt) X(ge) X(remainder)
 
+// Every dimension of x: how "reduce over all dims" is spelled when keepdim must be honoured.
+std::vector<int64_t> allDims(const at::Tensor& x) {
+  std::vector<int64_t> every(x.dim());
+  for (int64_t i = 0; i < x.dim(); i++) every[i] = i;
+  return every;
+}
+
 at::Tensor reduceAll(const at::Tensor& x, const std::vector<int64_t>& dims, bool keepdim,
                      at::Tensor (*all)(const at::Tensor&),
                      at::Tensor (*some)(const at::Tensor&, at::IntArrayRef, bool)) {
   // An empty dim list means "every dimension" (ATen's empty-list semantics changed across versions).
-  if (dims.empty()) {
-    if (!keepdim) return all(x);
-    std::vector<int64_t> every(x.dim());
-    for (int64_t i = 0; i < x.dim(); i++) every[i] = i;
-    return some(x, every, true);
-  }
+  if (dims.empty()) return keepdim ? some(x, allDims(x), true) : all(x);
   return some(x, dims, keepdim);
 }
 
@@ -56,45 +59,66 @@ int64_t reductionCode(const Args& a, size_t i) {
   a.fail("reduction must be mean, sum or none; got \"" + r + "\"");
 }
 
+// Causal masks here are aligned to the last key: query i of Tq may attend key j of Tk when
+// j <= i + Tk - Tq. With Tq == Tk that is the usual lower triangle; with one query over a KV cache it
+// attends every cached key. (PyTorch 2.x's is_causal aligns to the first key and refuses an explicit
+// mask, so the fused path below gets is_causal only when Tq == Tk and there is no other mask.)
+at::Tensor causalKeep(const at::Tensor& q, const at::Tensor& k) {
+  auto tq = q.size(-2), tk = k.size(-2);
+  return at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+}
+
+// Folds the causal constraint into the user's mask: bool masks (true = attend) are and-ed; additive
+// float masks get -inf where causality forbids.
+at::Tensor withCausal(const at::Tensor& q, const at::Tensor& k, const std::optional<at::Tensor>& mask) {
+  auto keep = causalKeep(q, k);
+  if (!mask) return keep;
+  if (mask->scalar_type() == at::kBool) return at::logical_and(*mask, keep);
+  return at::where(keep, *mask, at::full({}, -std::numeric_limits<double>::infinity(), mask->options()));
+}
+
 // Scaled dot-product attention. q: [B,H,Tq,D], k/v: [B,H,Tk,D]; mask: bool (true = attend) or
 // additive float, broadcastable to [B,H,Tq,Tk]. Uses ATen's fused kernel where the libtorch has it.
 at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const std::optional<at::Tensor>& mask,
                 bool causal, std::optional<double> scale) {
+  TORCH_CHECK(q.dim() >= 2 && k.dim() >= 2, "attention needs q and k of rank >= 2, got ", q.sizes(), " and ", k.sizes());
   const double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  std::optional<at::Tensor> m = mask;
+  const bool fusedCausal = causal && !mask && q.size(-2) == k.size(-2);
+  if (causal && !fusedCausal) m = withCausal(q, k, mask);
 #if TORCH_VERSION_MAJOR >= 2 && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 1)
-  c10::optional<at::Tensor> m;
-  if (mask) m = *mask;
-  return at::scaled_dot_product_attention(q, k, v, m, 0.0, causal, s);
+  c10::optional<at::Tensor> cm;
+  if (m) cm = *m;
+  return at::scaled_dot_product_attention(q, k, v, cm, 0.0, fusedCausal, s);
 #else
+  if (fusedCausal) m = causalKeep(q, k);
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * s;
-  if (causal) {
-    auto tq = q.size(-2), tk = k.size(-2);
-    auto keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
-    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
-  }
-  if (mask) {
-    if (mask->scalar_type() == at::kBool) {
-      scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+  if (m) {
+    if (m->scalar_type() == at::kBool) {
+      scores = scores.masked_fill(m->logical_not(), -std::numeric_limits<double>::infinity());
     } else {
-      scores = scores + *mask;
+      scores = scores + *m;
     }
   }
   return at::matmul(at::softmax(scores, -1), v);
 #endif
 }
 
-// HF Qwen2 RMSNorm: normalise in fp32, cast back to the input dtype, then scale.
+// HF Qwen2 RMSNorm: normalise in at least fp32 (bf16/f16 are upcast as HF does; f64 stays f64 so
+// reference checks and gradient checks are exact), cast back to the input dtype, then scale.
 at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& w, double eps) {
-  auto h = x.to(at::kFloat);
+  auto h = x.to(at::promote_types(x.scalar_type(), at::kFloat));
   h = h * at::rsqrt(h.pow(2).mean({-1}, true) + eps);
   return w * h.to(x.scalar_type());
 }
 
-// Rotary embedding in the rotate-half convention: x*cos + [-x2, x1]*sin.
+// Rotary embedding in the rotate-half convention: x*cos + [-x2, x1]*sin. The halves must be equal,
+// else the concatenation silently pairs the wrong elements.
 at::Tensor rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  TORCH_CHECK(x.dim() >= 1 && x.size(-1) % 2 == 0, "rotary embedding needs an even last dim, got ", x.sizes());
   auto half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);
-  auto x2 = x.narrow(-1, half, x.size(-1) - half);
+  auto x2 = x.narrow(-1, half, half);
   return x * cos + at::cat({x2.neg(), x1}, -1) * sin;
 }
 
@@ -151,17 +175,22 @@ const OpRegistrar others({
     {"amax", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), amaxAll, amaxSome)); }},
     {"amin", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), aminAll, aminSome)); }},
     {"logsumexp", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), lseAll, lseSome)); }},
+    // var(x, dims, keepdim, unbiased) and norm(x, p, dims, keepdim): empty dims = all, keepdim honoured.
     {"var",
      [](const Args& a) {
+       auto& x = T(0);
        auto d = a.ints(1);
-       if (d.empty()) return W(at::var(T(0), a.b(3, true)));
-       return W(at::var(T(0), at::IntArrayRef(d), a.b(3, true), a.b(2)));
+       if (d.empty() && (!a.b(2) || x.dim() == 0)) return W(at::var(x, a.b(3, true)));
+       if (d.empty()) d = allDims(x);
+       return W(at::var(x, at::IntArrayRef(d), a.b(3, true), a.b(2)));
      }},
     {"norm",
      [](const Args& a) {
+       auto& x = T(0);
        auto d = a.ints(2);
-       if (d.empty()) return W(at::norm(T(0), a.scalar(1)));
-       return W(at::norm(T(0), a.scalar(1), at::IntArrayRef(d), a.b(3)));
+       if (d.empty() && (!a.b(3) || x.dim() == 0)) return W(at::norm(x, a.scalar(1)));
+       if (d.empty()) d = allDims(x);
+       return W(at::norm(x, a.scalar(1), at::IntArrayRef(d), a.b(3)));
      }},
     {"argmax",
      [](const Args& a) {

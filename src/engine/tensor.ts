@@ -22,7 +22,8 @@ export class Generator {
 }
 
 export class Tensor {
-  #handle: Handle | null;
+  #handle: Handle;
+  #disposed = false;
   #shape: readonly number[] | undefined;
   #dtype: DType | undefined;
   #kept = false;
@@ -32,14 +33,17 @@ export class Tensor {
     track(this);
   }
 
-  /** The native handle; throws if the tensor was disposed. */
+  /**
+   * The native handle. After `dispose()` it is an empty box: every native op rejects it with an error
+   * that names the op and its arguments (`add(<disposed>, f32[2]): argument 0 is a disposed tensor`),
+   * which says more than a failure here could.
+   */
   get handle(): Handle {
-    if (this.#handle === null) throw new Error("tensor used after dispose()");
     return this.#handle;
   }
 
   get isDisposed(): boolean {
-    return this.#handle === null;
+    return this.#disposed;
   }
 
   get isKept(): boolean {
@@ -54,9 +58,9 @@ export class Tensor {
 
   /** Frees the native storage now (views keep shared storage alive until they are disposed too). */
   dispose(): void {
-    if (this.#handle !== null) {
+    if (!this.#disposed) {
       N.dispose(this.#handle);
-      this.#handle = null;
+      this.#disposed = true;
     }
   }
 
@@ -84,7 +88,7 @@ export class Tensor {
     return d;
   }
   toString(): string {
-    return this.#handle === null ? "Tensor<disposed>" : `Tensor<${N.describe(this.#handle) as string}>`;
+    return this.#disposed ? "Tensor<disposed>" : `Tensor<${N.describe(this.#handle) as string}>`;
   }
 
   // ---- data out ----
