@@ -46,7 +46,12 @@ export const demoCommand: CommandSpec = {
     },
     { name: "rl-steps", type: "int", default: 60, help: "LR-GRPO optimizer steps" },
     { name: "ablation-rl-steps", type: "int", default: 30, help: "RL steps of the two RL ablations" },
-    { name: "rl-lr", type: "number", default: 1e-3, help: "LR-GRPO learning rate" },
+    {
+      name: "rl-lr",
+      type: "number",
+      default: 2e-5,
+      help: "LR-GRPO learning rate (larger ones lower the reward here; see docs/latentr3.md)",
+    },
     {
       name: "sigma",
       type: "number",

@@ -168,6 +168,13 @@ export const RL_OPTIONS: OptionSpec[] = [
     help: "negative perplexity of the true title (LR-GRPO), or 0/1 exact match of a generated answer (original GRPO)",
   },
   {
+    name: "policy",
+    type: "string",
+    choices: ["target-likelihood", "gaussian"],
+    default: DEFAULT_LR_GRPO.policy,
+    help: "PPO ratio on the answer's likelihood under the noisy latent (paper), or on the latent's Gaussian density",
+  },
+  {
     name: "checkpoint-every",
     type: "int",
     default: DEFAULT_LR_GRPO.checkpointEvery,
@@ -193,6 +200,7 @@ export function rlFrom(args: ParsedArgs): LrGrpoConfig {
     maxGradNorm: num(args, "max-grad-norm"),
     advantage: str(args, "advantage") as LrGrpoConfig["advantage"],
     reward: str(args, "reward") as LrGrpoConfig["reward"],
+    policy: str(args, "policy") as LrGrpoConfig["policy"],
     checkpointEvery: num(args, "checkpoint-every"),
     seed: num(args, "seed"),
   };

@@ -4,6 +4,7 @@ import { tensor, tidy } from "../../src/engine/index.js";
 import { batchAdvantage, groupAdvantage } from "../../src/train/rl/advantage.js";
 import { negativePerplexity, negativePerplexityReward, tokenLogProbs } from "../../src/train/rl/reward.js";
 import { clippedPolicyLoss } from "../../src/train/rl/policy-loss.js";
+import { gaussianLogDensity } from "../../src/train/rl/lr-grpo.js";
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -102,4 +103,26 @@ test("the clip is inert at ratio 1 and acts when ratios move out of range", () =
       else assert.ok(Math.abs(g) > 0);
     });
   }
+});
+
+test("Gaussian policy log-density: −‖x − μ‖² / 2σ² per row, gradient ε/σ² on the mean", () => {
+  tidy(() => {
+    const mean = tensor([
+      [0, 0],
+      [1, 1],
+    ]).setRequiresGrad();
+    const samples = tensor([
+      [0.3, -0.4],
+      [1, 1],
+    ]);
+    const lp = gaussianLogDensity(samples, mean, 0.5);
+    assert.deepEqual(lp.shape, [2, 1]);
+    close(lp.toList()[0]!, -(0.09 + 0.16) / (2 * 0.25));
+    close(lp.toList()[1]!, 0);
+    lp.sum().backward();
+    const g = mean.grad!.toList();
+    close(g[0]!, 0.3 / 0.25, 1e-6);
+    close(g[1]!, -0.4 / 0.25, 1e-6);
+    close(g[2]!, 0);
+  });
 });

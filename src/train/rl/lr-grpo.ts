@@ -19,6 +19,7 @@ import {
   adamW,
   cat,
   full,
+  fullLike,
   clipGradNorm,
   cosineWithWarmup,
   noGrad,
@@ -66,6 +67,13 @@ export interface LrGrpoConfig {
    * GRPO ablation, generating an answer per sample and rewarding 1 for the target title, else 0.
    */
   reward: "perplexity" | "exact-match";
+  /**
+   * What the PPO ratio is taken on. "target-likelihood" (the paper and reference): the likelihood of
+   * the answer tokens under the perturbed latent. "gaussian": the Gaussian policy density of the
+   * sampled latent itself, N(r_θ, σ²I) — the score-function gradient A·ε/σ²·∂r/∂θ of a true
+   * continuous-action policy (our addition; see docs/latentr3.md for why it matters).
+   */
+  policy: "target-likelihood" | "gaussian";
   seed: number;
   checkpointEvery: number;
 }
@@ -86,6 +94,7 @@ export const DEFAULT_LR_GRPO: LrGrpoConfig = {
   weightDecay: 0,
   advantage: "batch",
   reward: "perplexity",
+  policy: "target-likelihood",
   seed: 42,
   checkpointEvery: 20,
 };
@@ -115,6 +124,9 @@ interface Sampled {
   prefilled: Thought;
   /** ε for every expanded row [m·K, d] (row 0 of each group is zero). */
   noise: Tensor;
+  /** The sampled latents r_old + ε [m·K, d] (the Gaussian policy's actions). */
+  latentSamples: Tensor;
+  /** The sampling policy's log-probabilities: per answer token, or per latent sample [m·K, 1]. */
   oldLogp: Tensor;
   rewards: number[];
 }
@@ -208,6 +220,22 @@ function generatedAnswers(
   return { answers: { ids: rows.targetIds, mask: rows.targetMask, labels: rows.labels }, rewards };
 }
 
+/** The last latent of each prompt, repeated K times [m·K, d], with gradients to LatentRATT. */
+function currentLatents(reasoner: LatentReasoner, prefilled: Thought, k: number): Tensor {
+  const thought = reasoner.continueThinking(forkThought(prefilled));
+  thought.cache.dispose();
+  return thought.latents[thought.latents.length - 1]!.repeatInterleave(k, 0);
+}
+
+/** log N(sample; mean, σ²I) up to a constant, per row, as [R, 1] (one "token" per sample). */
+export function gaussianLogDensity(samples: Tensor, mean: Tensor, sigma: number): Tensor {
+  return samples
+    .sub(mean)
+    .square()
+    .sum(-1, true)
+    .div(-2 * sigma * sigma);
+}
+
 /** Gaussian noise for m prompts × K samples, zero on each group's first sample. */
 export function latentNoise(
   m: number,
@@ -290,15 +318,23 @@ export async function trainLrGrpo(
             const batch = collatePromptTarget(micro, padId, model.device);
             const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
             const noise = latentNoise(micro.length, k, model.config.hidden_size, config.sigma, generator, model.device);
+            const latentSamples = currentLatents(reasoner, prefilled, k).add(noise);
+            let answers: Answers;
+            let rewards: number[];
+            let targetLogp: Tensor;
             if (config.reward === "exact-match") {
-              const { answers, rewards } = generatedAnswers(reasoner, opts.trie!, prefilled, batch, noise, k, padId);
-              const oldLogp = sampleLogProbs(reasoner, prefilled, answers, noise, k);
-              return { batch, answers, prefilled, noise, oldLogp, rewards };
+              ({ answers, rewards } = generatedAnswers(reasoner, opts.trie!, prefilled, batch, noise, k, padId));
+              targetLogp = sampleLogProbs(reasoner, prefilled, answers, noise, k);
+            } else {
+              answers = repeatTargets(batch, k);
+              targetLogp = sampleLogProbs(reasoner, prefilled, answers, noise, k);
+              rewards = negativePerplexityReward(targetLogp, answers.mask.sum(1)).toList();
             }
-            const answers = repeatTargets(batch, k);
-            const oldLogp = sampleLogProbs(reasoner, prefilled, answers, noise, k);
-            const rewards = negativePerplexityReward(oldLogp, answers.mask.sum(1)).toList();
-            return { batch, answers, prefilled, noise, oldLogp, rewards };
+            const oldLogp =
+              config.policy === "gaussian"
+                ? gaussianLogDensity(latentSamples, latentSamples.sub(noise), config.sigma)
+                : targetLogp;
+            return { batch, answers, prefilled, noise, latentSamples, oldLogp, rewards };
           }),
         ),
       );
@@ -318,8 +354,11 @@ export async function trainLrGrpo(
         const m = s.rewards.length / k;
         tidy(() => {
           const a = tensor(adv.slice(row, row + m).flat(), { device: model.device });
-          const logp = sampleLogProbs(reasoner, s.prefilled, s.answers, s.noise, k);
-          const mask = s.answers.mask.to("f32");
+          const gaussian = config.policy === "gaussian";
+          const logp = gaussian
+            ? gaussianLogDensity(s.latentSamples, currentLatents(reasoner, s.prefilled, k), config.sigma)
+            : sampleLogProbs(reasoner, s.prefilled, s.answers, s.noise, k);
+          const mask = gaussian ? fullLike(logp, 1) : s.answers.mask.to("f32");
           const { lossSum, clipFraction } = clippedPolicyLoss(logp, s.oldLogp, a, mask, {
             low: config.clipLow,
             high: config.clipHigh,
@@ -386,6 +425,7 @@ function disposeSampled(s: Sampled): void {
     s.prefilled.mask,
     s.prefilled.hidden,
     s.noise,
+    s.latentSamples,
     s.oldLogp,
     ...Object.values(s.batch),
     ...Object.values(s.answers),
