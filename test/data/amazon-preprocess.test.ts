@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildAmazonDataset, preprocessAmazon, resolveSelectionOptions } from "../../src/data/amazon/preprocess.js";
 import { PythonRandom } from "../../src/data/amazon/python-random.js";
@@ -11,6 +10,7 @@ import type { RawMetaRecord, RawReviews } from "../../src/data/amazon/raw.js";
 import { readRawMeta, readRawReviews } from "../../src/data/amazon/raw.js";
 import { buildExamples, splitPoints } from "../../src/data/sequences.js";
 import { JUNK, REVIEWS, writeRaw } from "../helpers/raw-fixture.js";
+import { tempDir } from "../helpers.js";
 
 test("CPython random: seed(42) getrandbits and shuffle match CPython 3", () => {
   const r = new PythonRandom(42);
@@ -92,7 +92,7 @@ const OPTIONS = {
 };
 
 test("preprocess: window widening, iterative K-core with duplicates counted, ids, split, exact files", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-raw-"));
+  const dir = tempDir("raw");
   writeRaw(dir);
   const messages: string[] = [];
   const result = await preprocessAmazon({
@@ -153,7 +153,7 @@ test("preprocess: window widening, iterative K-core with duplicates counted, ids
 });
 
 async function loadRaw(): Promise<{ reviews: RawReviews; meta: RawMetaRecord[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-raw-"));
+  const dir = tempDir("raw");
   writeRaw(dir);
   const reviews = await readRawReviews(join(dir, "Test_5.json.gz"), 1541030400);
   return { reviews, meta: await readRawMeta(join(dir, "meta_Test.json"), reviews.asins) };
@@ -200,7 +200,7 @@ test("preprocess options: drop HTML junk titles, de-duplicate, stop year", async
 });
 
 test("preprocess: missing raw files and bad JSON lines are clear errors", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-raw-"));
+  const dir = tempDir("raw");
   await assert.rejects(
     preprocessAmazon({ category: "Nope", rawDir: dir, outDir: dir }),
     /missing raw files for Nope: need Nope_5\.json/,

@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
 import { repoRoot } from "../helpers/shared-data.js";
 import { writeRaw } from "../helpers/raw-fixture.js";
+import { tempDir } from "../helpers.js";
 
 const MAIN = join(repoRoot(), "dist", "src", "cli", "main.js");
 const run = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
@@ -20,7 +20,7 @@ const run = async (...args: string[]): Promise<{ code: number; stdout: string; s
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
 };
-const tmp = (): string => mkdtempSync(join(tmpdir(), "latentr3-cli-"));
+const tmp = (): string => tempDir("cli");
 
 test("cli: every data command has --help derived from its declaration", async () => {
   for (const cmd of ["download", "preprocess", "synth", "stats"]) {

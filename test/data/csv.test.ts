@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CsvParser, formatCsvField, formatCsvRow, parseCsv, readCsvRecords } from "../../src/data/csv.js";
+import { tempDir } from "../helpers.js";
 
 const fields = (text: string): string[][] => parseCsv(text).map((r) => r.fields);
 
@@ -86,7 +86,7 @@ test("csv writer: Python QUOTE_MINIMAL quoting, CRLF, and exact round trip", () 
 });
 
 test("csv: readCsvRecords streams a file in small chunks and strips a BOM", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-csv-"));
+  const dir = tempDir("csv");
   const path = join(dir, "t.csv");
   // "é" and "€" are multi-byte: small byte chunks split them, the decoder must reassemble them.
   writeFileSync(path, '\uFEFFh1,h2\r\n"café, €",2\r\nx,"y\r\nz"\r\n', "utf8");

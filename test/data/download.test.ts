@@ -2,8 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import {
@@ -13,6 +12,7 @@ import {
   formatProgress,
   parseContentRange,
 } from "../../src/data/amazon/download.js";
+import { tempDir } from "../helpers.js";
 
 const BODY = randomBytes(300_000);
 const SHA = createHash("sha256").update(BODY).digest("hex");
@@ -65,7 +65,7 @@ async function serve(
 test("download: an interrupted transfer resumes with a Range request and the bytes are exact", async () => {
   const { url, server, requests } = await serve({ cutAt: { 1: 100_000 } });
   try {
-    const dest = join(mkdtempSync(join(tmpdir(), "latentr3-dl-")), "meta_X.json.gz");
+    const dest = join(tempDir("dl"), "meta_X.json.gz");
     const progress: number[] = [];
     const result = await downloadFile(`${url}/metaFiles2/meta_X.json.gz`, dest, {
       retryDelayMs: 10,
@@ -93,7 +93,7 @@ test("download: an interrupted transfer resumes with a Range request and the byt
 test("download: a partial file left by an earlier run is continued; a complete file is skipped", async () => {
   const { url, server, requests } = await serve();
   try {
-    const dir = mkdtempSync(join(tmpdir(), "latentr3-dl-"));
+    const dir = tempDir("dl");
     const dest = join(dir, "X_5.json.gz");
     writeFileSync(`${dest}.part`, BODY.subarray(0, 123_456));
     const result = await downloadFile(`${url}/categoryFilesSmall/X_5.json.gz`, dest);
@@ -111,11 +111,11 @@ test("download: a partial file left by an earlier run is continued; a complete f
 test("download: a server ignoring Range restarts cleanly; wrong sha256, HTTP 404 and too many cuts are errors", async () => {
   const ignoring = await serve({ ignoreRange: true });
   try {
-    const dest = join(mkdtempSync(join(tmpdir(), "latentr3-dl-")), "a.json.gz");
+    const dest = join(tempDir("dl"), "a.json.gz");
     writeFileSync(`${dest}.part`, Buffer.from("stale bytes"));
     await downloadFile(`${ignoring.url}/a.json.gz`, dest);
     assert.ok(readFileSync(dest).equals(BODY));
-    const other = join(mkdtempSync(join(tmpdir(), "latentr3-dl-")), "b.json.gz");
+    const other = join(tempDir("dl"), "b.json.gz");
     await assert.rejects(
       downloadFile(`${ignoring.url}/b.json.gz`, other, { sha256: "0".repeat(64) }),
       /sha256 [0-9a-f]{64} does not match/,
@@ -127,7 +127,7 @@ test("download: a server ignoring Range restarts cleanly; wrong sha256, HTTP 404
   }
   const flaky = await serve({ cutAt: { 1: 1000, 2: 1000 } });
   try {
-    const dest = join(mkdtempSync(join(tmpdir(), "latentr3-dl-")), "c.json.gz");
+    const dest = join(tempDir("dl"), "c.json.gz");
     await assert.rejects(
       downloadFile(`${flaky.url}/c.json.gz`, dest, { retries: 1, retryDelayMs: 5 }),
       /failed after 2 attempt\(s\).*bytes kept in .*c\.json\.gz\.part, run again to resume/,
@@ -152,7 +152,7 @@ test("download: category file names and URLs; progress formatting", async () => 
   );
   const { url, server } = await serve();
   try {
-    const dir = mkdtempSync(join(tmpdir(), "latentr3-dl-"));
+    const dir = tempDir("dl");
     const results = await downloadAmazonCategory("X", dir, { baseUrl: url, sha256ByName: { "X_5.json.gz": SHA } });
     assert.deepEqual(
       results.map((r) => r.path),

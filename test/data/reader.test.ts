@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatCatalogue, ItemCatalogue, readCatalogue } from "../../src/data/catalogue.js";
 import { BadRowError, DataFormatError } from "../../src/data/errors.js";
@@ -9,8 +8,9 @@ import { D3_HEADER } from "../../src/data/layouts.js";
 import { readAllExamples, readExamples } from "../../src/data/reader.js";
 import { formatExamplesCsv, writeExamplesCsv } from "../../src/data/writer.js";
 import type { Example } from "../../src/data/types.js";
+import { tempDir } from "../helpers.js";
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), "latentr3-reader-"));
+const tmp = (): string => tempDir("reader");
 
 /** Spec 1.6 sample row (test file, line 7), as an Example. */
 const SAMPLE: Example = {

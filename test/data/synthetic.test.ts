@@ -1,14 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { generateSyntheticDataset, writeSyntheticDataset } from "../../src/data/synthetic/generate.js";
 import { describeSynthetic } from "../../src/data/synthetic/story.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { Rng } from "../../src/data/rng.js";
+import { tempDir } from "../helpers.js";
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), "latentr3-synth-"));
+const tmp = (): string => tempDir("synth");
 
 function filesOf(dir: string): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { TitleTrie, TitleTrieError } from "../../src/decode/title-trie.js";
 import {
@@ -11,6 +10,7 @@ import {
   titleTrieToBinary,
   writeTitleTrie,
 } from "../../src/decode/title-trie-file.js";
+import { tempDir } from "../helpers.js";
 
 // A hand-made catalogue. Token 1 plays `"`, 2 plays `"⏎`, 99 is EOS.
 //   "Abbey Road"        → 1 10 11 2 99
@@ -153,7 +153,7 @@ test("binary round-trip keeps structure, titles and hash", () => {
 });
 
 test("trie file: atomic write, read back, corrupt file named in the error", () => {
-  const dir = mkdtempSync(join(tmpdir(), "trie-"));
+  const dir = tempDir("trie");
   const path = join(dir, "cache", "trie.bin");
   const trie = build();
   writeTitleTrie(path, trie);

@@ -1,8 +1,7 @@
 /** Creation (tensor(), ranges, constants, random with seeds), dtype conversion and data out. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   Generator,
@@ -24,6 +23,7 @@ import {
   type Tensor,
 } from "../../src/engine/index.js";
 import { assertClose, assertTensor } from "./helpers.js";
+import { tempDir } from "../helpers.js";
 
 test("tensor() from nested arrays infers shape and dtype", () => {
   const t = tensor([
@@ -240,7 +240,7 @@ test("random: moments and ranges are roughly right", () => {
 });
 
 test("readTensorFromFile streams raw little-endian elements from a byte offset (safetensors layout)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-read-"));
+  const dir = tempDir("read");
   try {
     const path = join(dir, "blob.bin");
     const header = Buffer.from("8-byte-h");

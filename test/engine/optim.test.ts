@@ -1,11 +1,11 @@
 /** Optimizers (libtorch SGD and AdamW) against their update formulas by hand; groups, lr, clipping, resume. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { adamW, clipGradNorm, sgd, tensor, type Optimizer, type Tensor } from "../../src/engine/index.js";
 import { assertClose } from "./helpers.js";
+import { tempDir } from "../helpers.js";
 
 const param = (xs: number[]): Tensor => tensor(xs, { dtype: "f64" }).setRequiresGrad();
 
@@ -162,7 +162,7 @@ test("clipGradNorm returns the norm before clipping and scales the global norm d
 });
 
 test("save/load of optimizer state resumes identically (AdamW and SGD with momentum)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-optim-"));
+  const dir = tempDir("optim");
   try {
     for (const make of [
       (ps: Tensor[]) => adamW(ps, { lr: 0.05, weightDecay: 0.1 }),
@@ -213,7 +213,7 @@ test("save/load of optimizer state resumes identically (AdamW and SGD with momen
 });
 
 test("loading state of another optimizer kind or other parameter shapes is refused", () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-optim-"));
+  const dir = tempDir("optim");
   try {
     const p = param([1, 2, 3]);
     const adam = adamW([p]);

@@ -2,18 +2,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { comparisonTable, loadRunReports } from "../../src/eval/compare.js";
 import { writeReport } from "../../src/eval/report.js";
 import { makeReport } from "./report-fixture.js";
+import { tempDir } from "../helpers.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
 function twoRuns(): { root: string; a: string; b: string } {
-  const root = mkdtempSync(join(tmpdir(), "compare-"));
+  const root = tempDir("compare");
   const a = join(root, "bigrec");
   const b = join(root, "latentr3");
   // bigrec: ranks 0, ∞, 7, ∞  → HR@5 0.25, HR@10 0.5; popular = first two records, long-tail = last two.

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseMetricsJsonl, readMetricsJsonl, seriesNames } from "../../src/eval/jsonl.js";
+import { tempDir } from "../helpers.js";
 
 test("rows keep step and numeric series; strings are left out", () => {
   const log = parseMetricsJsonl('{"step":1,"loss":2.5,"phase":"sft"}\r\n\n{"step":2,"loss":2.0,"reward":-3}\n');
@@ -35,7 +35,7 @@ test("other malformed lines are errors naming file and line", () => {
 });
 
 test("reads a file", () => {
-  const dir = mkdtempSync(join(tmpdir(), "jsonl-"));
+  const dir = tempDir("jsonl");
   const path = join(dir, "metrics.jsonl");
   writeFileSync(path, '{"step":0,"advantage":0.1}\n');
   assert.deepEqual(readMetricsJsonl(path).rows, [{ step: 0, advantage: 0.1 }]);

@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { latencyFigures, parseReport, readReport, writeReport } from "../../src/eval/report.js";
 import { renderComparison, renderReport } from "../../src/eval/report-html.js";
 import { escapeHtml, niceTicks } from "../../src/eval/svg-charts.js";
 import { makeReport } from "./report-fixture.js";
+import { tempDir } from "../helpers.js";
 
 const JUNK = '<span class="x">';
 
@@ -84,7 +84,7 @@ test("comparison page: best per column in bold, escaped names, grouped charts", 
 });
 
 test("writeReport writes JSON and HTML atomically; readReport reads it back", () => {
-  const dir = join(mkdtempSync(join(tmpdir(), "report-")), "run-1");
+  const dir = join(tempDir("report"), "run-1");
   const report = makeReport("run-1", [0, 2, Infinity]);
   const paths = writeReport(dir, report);
   assert.deepEqual(readdirSync(dir).sort(), ["report.html", "report.json"]);
@@ -94,7 +94,7 @@ test("writeReport writes JSON and HTML atomically; readReport reads it back", ()
 });
 
 test("readReport errors name the folder and the problem", () => {
-  const root = mkdtempSync(join(tmpdir(), "report-"));
+  const root = tempDir("report");
   assert.throws(() => readReport(join(root, "missing")), /missing: no such run folder/);
   assert.throws(() => readReport(root), new RegExp(`${root}: no report.json there`));
   writeFileSync(join(root, "report.json"), "{ not json");

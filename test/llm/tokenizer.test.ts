@@ -1,11 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tokenizer } from "../../src/llm/tokenizer.js";
 import { buildPrompt, promptText } from "../../src/data/prompt.js";
 import { encodePrompt, encodeTrainingExample, IGNORE_INDEX } from "../../src/data/encode.js";
+import { tempDir } from "../helpers.js";
 
 // One load shared by the tests of this file (parsing the 11 MB JSON takes about half a second).
 const tokenizer = await Tokenizer.qwenDefault();
@@ -81,7 +80,7 @@ test("training row for the sample: target '\"Turn It On Again: The Hits\"\\n' + 
 });
 
 test("save then fromFolder keeps the added token and the special ids", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "latentr3-tok-"));
+  const dir = tempDir("tok");
   await tokenizer.save(dir);
   const again = await Tokenizer.fromFolder(dir);
   assert.equal(again.tokenId("<|Thought|>"), 151669);
