@@ -148,6 +148,10 @@ export async function trainSupervised<E>(
   const latest = opts.resume ? checkpoints.latest() : undefined;
   if (latest) {
     state = checkpoints.load<TrainerState>(latest, task.store, optimizer);
+    // JSON has no Infinity: a checkpoint taken before the first validation stores bestValLoss as
+    // null, and `valLoss >= null` is true, which would count the first validation as "no
+    // improvement" (and stop a patience-1 run after one epoch). Restore the "none yet" value.
+    if (typeof state.bestValLoss !== "number") state.bestValLoss = Infinity;
     run.truncateMetrics(state.step);
     console.error(`[${task.label}] resumed from ${latest} (step ${state.step}, epoch ${state.epoch + 1})`);
   } else if (opts.resume) {
