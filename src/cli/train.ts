@@ -21,7 +21,7 @@ import type { PromptTemplateName } from "../data/prompt.js";
 const RESUME: OptionSpec = {
   name: "resume",
   type: "boolean",
-  help: "continue a killed run from its last checkpoint in --out",
+  help: "continue a killed run from its last checkpoint in --out (without it, a used --out starts over: its old checkpoints and metrics.jsonl are removed)",
 };
 
 /** Defaults for LM pretraining of a small model on the data's prompts and titles. */
