@@ -107,7 +107,7 @@ const sft: CommandSpec = {
   examples: [
     "latentr3 train sft --model runs/pretrain/model --out runs/bigrec",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft",
-    "latentr3 train sft --model runs/latent-sft/model --out runs/latent-sft --resume",
+    "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft --resume   # after a kill: same options + --resume",
   ],
   async run(args) {
     const config = supervisedFrom(args);
