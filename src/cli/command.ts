@@ -14,6 +14,10 @@ export interface OptionSpec {
   /** Allowed values for string options. */
   choices?: readonly string[];
   required?: boolean;
+  /** Bounds of number/int options, checked at parse time: min inclusive, above/below exclusive. */
+  min?: number;
+  above?: number;
+  below?: number;
 }
 
 export interface PositionalSpec {
@@ -51,6 +55,24 @@ export class UsageError extends Error {
 
 const HELP_OPTION: OptionSpec = { name: "help", type: "boolean", help: "show this help and exit" };
 
+/** The bounds of an option in words ("> 0", "≥ 1", "≥ 0 and < 1"), or "" if it has none. */
+export function formatBounds(spec: OptionSpec): string {
+  const parts: string[] = [];
+  if (spec.min !== undefined) parts.push(`≥ ${spec.min}`);
+  if (spec.above !== undefined) parts.push(`> ${spec.above}`);
+  if (spec.below !== undefined) parts.push(`< ${spec.below}`);
+  return parts.join(" and ");
+}
+
+function checkBounds(command: string, spec: OptionSpec, value: number): number {
+  const ok =
+    (spec.min === undefined || value >= spec.min) &&
+    (spec.above === undefined || value > spec.above) &&
+    (spec.below === undefined || value < spec.below);
+  if (!ok) throw new UsageError(`${command}: --${spec.name} must be ${formatBounds(spec)}, got ${value}`);
+  return value;
+}
+
 function parseValue(command: string, spec: OptionSpec, raw: string): ParsedValue {
   switch (spec.type) {
     case "number": {
@@ -58,14 +80,14 @@ function parseValue(command: string, spec: OptionSpec, raw: string): ParsedValue
       if (raw.trim() === "" || !Number.isFinite(value)) {
         throw new UsageError(`${command}: --${spec.name} expects a number, got "${raw}"`);
       }
-      return value;
+      return checkBounds(command, spec, value);
     }
     case "int": {
       const value = Number(raw);
-      if (!Number.isInteger(value)) {
+      if (raw.trim() === "" || !Number.isInteger(value)) {
         throw new UsageError(`${command}: --${spec.name} expects an integer, got "${raw}"`);
       }
-      return value;
+      return checkBounds(command, spec, value);
     }
     case "boolean":
       if (raw === "true" || raw === "1") return true;
@@ -158,7 +180,7 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs & { hel
 
 function formatDefault(value: OptionSpec["default"]): string {
   if (value === undefined) return "";
-  return ` (default: ${Array.isArray(value) ? value.join(",") : String(value)})`;
+  return `default: ${Array.isArray(value) ? value.join(",") : String(value)}`;
 }
 
 /** Renders `--help` for one command from its declaration. */
@@ -175,7 +197,9 @@ export function formatHelp(spec: CommandSpec): string {
   lines.push("", "Options:");
   for (const o of [...(spec.options ?? []), HELP_OPTION]) {
     const flag = o.type === "boolean" ? `--${o.name}` : `--${o.name} <${o.choices ? o.choices.join("|") : o.type}>`;
-    lines.push(`  ${flag.padEnd(24)} ${o.help}${o.required ? " (required)" : formatDefault(o.default)}`);
+    const bounds = formatBounds(o);
+    const notes = [o.required ? "required" : formatDefault(o.default), bounds].filter((n) => n !== "");
+    lines.push(`  ${flag.padEnd(24)} ${o.help}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`);
   }
   if (spec.examples && spec.examples.length > 0) {
     lines.push("", "Examples:");

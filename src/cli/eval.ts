@@ -1,7 +1,15 @@
 /** `latentr3 eval`: full-ranking evaluation of a model folder with constrained beam search. */
 import { basename } from "node:path";
 import { optStr, str, type CommandSpec } from "./command.js";
-import { DATA_OPTIONS, DECODE_OPTIONS, DEVICE_OPTION, dataSourceFrom, decodeFrom, deviceFrom } from "./options.js";
+import {
+  DATA_OPTIONS,
+  DECODE_OPTIONS,
+  DEVICE_OPTION,
+  dataSourceFrom,
+  decodeFrom,
+  deviceFrom,
+  modelFolderFrom,
+} from "./options.js";
 import { evaluateStage, popularityStage } from "../eval/stages.js";
 import { Recommender } from "../latent/recommender.js";
 import { join } from "node:path";
@@ -26,6 +34,7 @@ export const evalCommand: CommandSpec = {
     {
       name: "latent",
       type: "int",
+      min: 0,
       help: "override the model's number of latent thoughts (0 = evaluate without reasoning)",
     },
     ...DECODE_OPTIONS,
@@ -38,9 +47,9 @@ export const evalCommand: CommandSpec = {
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
   ],
   async run(args) {
-    const source = await dataSourceFrom(args);
     const decode = decodeFrom(args);
-    const model = str(args, "model");
+    const model = str(args, "model") === "popularity" ? "popularity" : modelFolderFrom(args);
+    const source = await dataSourceFrom(args);
     if (model === "popularity") {
       const dir = optStr(args, "out") ?? "runs/popularity";
       const report = popularityStage({ source, dir, limit: decode.limit });

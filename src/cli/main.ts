@@ -49,7 +49,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(err.message);
+      // Parse errors already name the command; checks in command bodies (option groups) do not.
+      const prefix = `latentr3 ${found.spec.path.join(" ")}`;
+      console.error(err.message.startsWith("latentr3 ") ? err.message : `${prefix}: ${err.message}`);
       return 2;
     }
     const e = err as Error;

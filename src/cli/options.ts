@@ -8,6 +8,8 @@ import { SYNTHETIC_DEFAULTS } from "../data/synthetic/generate.js";
 import type { SupervisedConfig } from "../train/supervised.js";
 import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../train/rl/lr-grpo.js";
 import { defaultDevice } from "../engine/index.js";
+import { modelFolderProblem } from "../llm/checkpoint.js";
+import { existsSync, statSync } from "node:fs";
 
 export const DATA_OPTIONS: OptionSpec[] = [
   {
@@ -19,18 +21,55 @@ export const DATA_OPTIONS: OptionSpec[] = [
   { name: "phrase", type: "string", help: 'prompt category phrase, e.g. "musics" (default: from the dataset name)' },
   { name: "skip-bad-rows", type: "boolean", help: "skip malformed rows (counted per reason) instead of failing" },
   { name: "synth-seed", type: "int", default: SYNTHETIC_DEFAULTS.seed, help: "seed of the synthetic dataset" },
-  { name: "synth-users", type: "int", default: SYNTHETIC_DEFAULTS.users, help: "users of the synthetic dataset" },
-  { name: "synth-items", type: "int", default: SYNTHETIC_DEFAULTS.items, help: "items of the synthetic dataset" },
+  {
+    name: "synth-users",
+    type: "int",
+    min: 1,
+    default: SYNTHETIC_DEFAULTS.users,
+    help: "users of the synthetic dataset",
+  },
+  {
+    name: "synth-items",
+    type: "int",
+    min: 20,
+    default: SYNTHETIC_DEFAULTS.items,
+    help: "items of the synthetic dataset",
+  },
 ];
 
 export async function dataSourceFrom(args: ParsedArgs): Promise<DataSource> {
-  return loadDataSource({
-    data: optStr(args, "data"),
-    stem: optStr(args, "stem"),
-    phrase: optStr(args, "phrase"),
-    skipBadRows: bool(args, "skip-bad-rows"),
-    synthetic: { seed: num(args, "synth-seed"), users: num(args, "synth-users"), items: num(args, "synth-items") },
-  });
+  const data = optStr(args, "data");
+  if (data !== undefined && (!existsSync(data) || !statSync(data).isDirectory())) {
+    const what = existsSync(data) ? "is a file, not a folder" : "no such folder";
+    throw new UsageError(
+      `--data ${data}: ${what} (expected a dataset folder with info/<stem>.txt and {train,valid,test}/<stem>.csv)`,
+    );
+  }
+  try {
+    return await loadDataSource({
+      data,
+      stem: optStr(args, "stem"),
+      phrase: optStr(args, "phrase"),
+      skipBadRows: bool(args, "skip-bad-rows"),
+      synthetic: { seed: num(args, "synth-seed"), users: num(args, "synth-users"), items: num(args, "synth-items") },
+    });
+  } catch (err) {
+    // Name the option in errors about the folder itself ("<dir>: not a dataset folder ...").
+    const e = err as Error;
+    if (data !== undefined && e.message.startsWith(`${data}:`)) e.message = `--data ${e.message}`;
+    throw e;
+  }
+}
+
+/**
+ * The --model folder, checked before any data is loaded or generated: a wrong path fails at once,
+ * naming the option, the path and what a model folder holds.
+ */
+export function modelFolderFrom(args: ParsedArgs): string {
+  const dir = str(args, "model");
+  const problem = modelFolderProblem(dir);
+  if (problem) throw new UsageError(`--model ${dir}: ${problem}`);
+  return dir;
 }
 
 export const DEVICE_OPTION: OptionSpec = {
@@ -45,16 +84,23 @@ export function deviceFrom(args: ParsedArgs): string {
 
 export function supervisedOptions(defaults: SupervisedConfig): OptionSpec[] {
   return [
-    { name: "epochs", type: "int", default: defaults.epochs, help: "maximum epochs" },
+    { name: "epochs", type: "int", min: 1, default: defaults.epochs, help: "maximum epochs" },
     {
       name: "batch-size",
       type: "int",
+      min: 1,
       default: defaults.batchSize,
       help: "examples per optimizer step (global batch)",
     },
-    { name: "micro-batch-size", type: "int", default: defaults.microBatchSize, help: "examples per forward/backward" },
-    { name: "lr", type: "number", default: defaults.lr, help: "peak learning rate (AdamW)" },
-    { name: "warmup-steps", type: "int", default: defaults.warmupSteps, help: "linear warm-up steps" },
+    {
+      name: "micro-batch-size",
+      type: "int",
+      min: 1,
+      default: defaults.microBatchSize,
+      help: "examples per forward/backward",
+    },
+    { name: "lr", type: "number", above: 0, default: defaults.lr, help: "peak learning rate (AdamW)" },
+    { name: "warmup-steps", type: "int", min: 0, default: defaults.warmupSteps, help: "linear warm-up steps" },
     {
       name: "schedule",
       type: "string",
@@ -62,23 +108,32 @@ export function supervisedOptions(defaults: SupervisedConfig): OptionSpec[] {
       default: defaults.schedule,
       help: "learning-rate schedule after warm-up",
     },
-    { name: "weight-decay", type: "number", default: defaults.weightDecay, help: "AdamW decoupled weight decay" },
-    { name: "max-grad-norm", type: "number", default: defaults.maxGradNorm, help: "gradient-norm clipping" },
+    {
+      name: "weight-decay",
+      type: "number",
+      min: 0,
+      default: defaults.weightDecay,
+      help: "AdamW decoupled weight decay",
+    },
+    { name: "max-grad-norm", type: "number", above: 0, default: defaults.maxGradNorm, help: "gradient-norm clipping" },
     {
       name: "patience",
       type: "int",
+      min: 0,
       default: defaults.patience,
       help: "epochs without validation improvement before stopping (0 = off)",
     },
     {
       name: "max-steps",
       type: "int",
+      min: 0,
       default: defaults.maxSteps,
       help: "stop after this many optimizer steps (0 = no limit)",
     },
     {
       name: "checkpoint-every",
       type: "int",
+      min: 1,
       default: defaults.checkpointEvery,
       help: "optimizer steps between resumable checkpoints",
     },
@@ -101,12 +156,11 @@ export function supervisedFrom(args: ParsedArgs): SupervisedConfig {
     checkpointEvery: num(args, "checkpoint-every"),
     seed: num(args, "seed"),
   };
-  if (c.batchSize < 1 || c.microBatchSize < 1 || c.batchSize % c.microBatchSize !== 0) {
+  if (c.batchSize % c.microBatchSize !== 0) {
     throw new UsageError(
-      `--batch-size (${c.batchSize}) must be a positive multiple of --micro-batch-size (${c.microBatchSize})`,
+      `--batch-size (${c.batchSize}) must be a multiple of --micro-batch-size (${c.microBatchSize}): a batch is split into equal micro-batches`,
     );
   }
-  if (!(c.lr > 0)) throw new UsageError(`--lr must be positive, got ${c.lr}`);
   return c;
 }
 
@@ -114,45 +168,69 @@ export const RL_OPTIONS: OptionSpec[] = [
   {
     name: "samples",
     type: "int",
+    min: 2,
     default: DEFAULT_LR_GRPO.samples,
     help: "latent samples per prompt K (sample 1 unnoised)",
   },
   {
     name: "sigma",
     type: "number",
+    min: 0,
     default: DEFAULT_LR_GRPO.sigma,
     help: "std of the Gaussian noise on the (last) latent",
   },
   {
     name: "prompts-per-step",
     type: "int",
+    min: 1,
     default: DEFAULT_LR_GRPO.promptsPerStep,
     help: "prompts per optimizer step (the advantage's batch)",
   },
-  { name: "micro-prompts", type: "int", default: DEFAULT_LR_GRPO.microPrompts, help: "prompts per forward/backward" },
-  { name: "lr", type: "number", default: DEFAULT_LR_GRPO.lr, help: "peak learning rate of LatentRATT (AdamW)" },
+  {
+    name: "micro-prompts",
+    type: "int",
+    min: 1,
+    default: DEFAULT_LR_GRPO.microPrompts,
+    help: "prompts per forward/backward",
+  },
+  {
+    name: "lr",
+    type: "number",
+    above: 0,
+    default: DEFAULT_LR_GRPO.lr,
+    help: "peak learning rate of LatentRATT (AdamW)",
+  },
   {
     name: "warmup-steps",
     type: "int",
+    min: 0,
     default: DEFAULT_LR_GRPO.warmupSteps,
     help: "warm-up steps of the cosine schedule",
   },
-  { name: "epochs", type: "int", default: DEFAULT_LR_GRPO.epochs, help: "passes over the training prompts" },
+  { name: "epochs", type: "int", min: 1, default: DEFAULT_LR_GRPO.epochs, help: "passes over the training prompts" },
   {
     name: "max-steps",
     type: "int",
+    min: 0,
     default: DEFAULT_LR_GRPO.maxSteps,
     help: "stop after this many steps (0 = the epochs' worth)",
   },
-  { name: "clip-low", type: "number", default: DEFAULT_LR_GRPO.clipLow, help: "PPO ε_low" },
-  { name: "clip-high", type: "number", default: DEFAULT_LR_GRPO.clipHigh, help: "PPO ε_high" },
+  { name: "clip-low", type: "number", min: 0, below: 1, default: DEFAULT_LR_GRPO.clipLow, help: "PPO ε_low" },
+  { name: "clip-high", type: "number", min: 0, default: DEFAULT_LR_GRPO.clipHigh, help: "PPO ε_high" },
   {
     name: "iterations",
     type: "int",
+    min: 1,
     default: DEFAULT_LR_GRPO.iterations,
     help: "policy updates per sampled batch (1 = ratio 1, as the reference)",
   },
-  { name: "max-grad-norm", type: "number", default: DEFAULT_LR_GRPO.maxGradNorm, help: "gradient-norm clipping" },
+  {
+    name: "max-grad-norm",
+    type: "number",
+    above: 0,
+    default: DEFAULT_LR_GRPO.maxGradNorm,
+    help: "gradient-norm clipping",
+  },
   {
     name: "advantage",
     type: "string",
@@ -177,6 +255,7 @@ export const RL_OPTIONS: OptionSpec[] = [
   {
     name: "checkpoint-every",
     type: "int",
+    min: 1,
     default: DEFAULT_LR_GRPO.checkpointEvery,
     help: "steps between resumable checkpoints",
   },
@@ -204,17 +283,15 @@ export function rlFrom(args: ParsedArgs): LrGrpoConfig {
     checkpointEvery: num(args, "checkpoint-every"),
     seed: num(args, "seed"),
   };
-  if (c.samples < 2) throw new UsageError(`--samples must be at least 2 (one unnoised, one noised), got ${c.samples}`);
-  if (!(c.sigma >= 0)) throw new UsageError(`--sigma must be ≥ 0, got ${c.sigma}`);
   return c;
 }
 
 export const DECODE_OPTIONS: OptionSpec[] = [
-  { name: "beams", type: "int", default: 10, help: "beam width = recommendations per user" },
+  { name: "beams", type: "int", min: 1, default: 10, help: "beam width = recommendations per user" },
   { name: "length-penalty", type: "number", default: 1, help: "1 = BIGRec (length-normalised), 0 = D3" },
-  { name: "max-new-tokens", type: "int", default: 64, help: "longest generated title, in tokens" },
-  { name: "eval-batch-size", type: "int", default: 8, help: "users decoded together" },
-  { name: "limit", type: "int", default: 0, help: "evaluate only the first N test users (0 = all)" },
+  { name: "max-new-tokens", type: "int", min: 1, default: 64, help: "longest generated title, in tokens" },
+  { name: "eval-batch-size", type: "int", min: 1, default: 8, help: "users decoded together" },
+  { name: "limit", type: "int", min: 0, default: 0, help: "evaluate only the first N test users (0 = all)" },
 ];
 
 export function decodeFrom(args: ParsedArgs) {

@@ -8,6 +8,7 @@ import {
   RL_OPTIONS,
   dataSourceFrom,
   deviceFrom,
+  modelFolderFrom,
   rlFrom,
   supervisedFrom,
   supervisedOptions,
@@ -20,7 +21,7 @@ import type { PromptTemplateName } from "../data/prompt.js";
 const RESUME: OptionSpec = {
   name: "resume",
   type: "boolean",
-  help: "continue a killed run from its last checkpoint in --out",
+  help: "continue a killed run from its last checkpoint in --out (without it, a used --out starts over: its old checkpoints and metrics.jsonl are removed)",
 };
 
 /** Defaults for LM pretraining of a small model on the data's prompts and titles. */
@@ -64,6 +65,7 @@ const pretrain: CommandSpec = {
     "latentr3 train pretrain --data ../shared/data/amazon-cds --preset small --out runs/cds-pretrain",
   ],
   async run(args) {
+    const config = supervisedFrom(args); // option checks first: fail before generating data
     const source = await dataSourceFrom(args);
     const result = await pretrainStage({
       source,
@@ -71,7 +73,7 @@ const pretrain: CommandSpec = {
       preset: str(args, "preset"),
       template: str(args, "template") as PromptTemplateName,
       seed: num(args, "seed"),
-      config: supervisedFrom(args),
+      config,
       device: deviceFrom(args),
       resume: bool(args, "resume"),
     });
@@ -89,7 +91,7 @@ const sft: CommandSpec = {
   options: [
     { name: "model", type: "string", required: true, help: "model folder to start from" },
     { name: "out", type: "string", default: "runs/sft", help: "run folder" },
-    { name: "latent", type: "int", default: 0, help: "number of latent thoughts N (0 = BIGRec)" },
+    { name: "latent", type: "int", min: 0, default: 0, help: "number of latent thoughts N (0 = BIGRec)" },
     {
       name: "readout",
       type: "string",
@@ -105,17 +107,19 @@ const sft: CommandSpec = {
   examples: [
     "latentr3 train sft --model runs/pretrain/model --out runs/bigrec",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft",
-    "latentr3 train sft --model runs/latent-sft/model --out runs/latent-sft --resume",
+    "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft --resume   # after a kill: same options + --resume",
   ],
   async run(args) {
+    const config = supervisedFrom(args);
+    const model = modelFolderFrom(args);
     const source = await dataSourceFrom(args);
     const result = await sftStage({
       source,
       dir: str(args, "out"),
-      model: str(args, "model"),
+      model,
       numLatents: num(args, "latent"),
       readout: str(args, "readout") as "ratt" | "last-hidden",
-      config: supervisedFrom(args),
+      config,
       device: deviceFrom(args),
       resume: bool(args, "resume"),
     });
@@ -143,12 +147,14 @@ const rl: CommandSpec = {
     "latentr3 train rl --model runs/latent-sft/model --advantage group --out runs/rl-group",
   ],
   async run(args) {
+    const config = rlFrom(args);
+    const model = modelFolderFrom(args);
     const source = await dataSourceFrom(args);
     const result = await rlStage({
       source,
       dir: str(args, "out"),
-      model: str(args, "model"),
-      config: rlFrom(args),
+      model,
+      config,
       device: deviceFrom(args),
       resume: bool(args, "resume"),
     });

@@ -25,8 +25,11 @@ export interface DatasetFiles {
 /** Finds the info file and the split CSVs of a dataset folder; errors say what is missing. */
 export function locateDataset(dir: string, stem?: string): DatasetFiles {
   const infoDir = join(dir, "info");
+  const expected = "expected a dataset folder with info/<stem>.txt and {train,valid,test}/<stem>.csv";
+  if (!existsSync(dir)) throw new Error(`${dir}: no such folder (${expected})`);
+  if (!statSync(dir).isDirectory()) throw new Error(`${dir}: is a file, not a folder (${expected})`);
   if (!existsSync(infoDir) || !statSync(infoDir).isDirectory()) {
-    throw new Error(`${dir}: not a dataset folder (expected info/<stem>.txt and {train,valid,test}/<stem>.csv)`);
+    throw new Error(`${dir}: not a dataset folder: it has no info/ folder (${expected})`);
   }
   const stems = readdirSync(infoDir)
     .filter((f) => f.endsWith(".txt"))

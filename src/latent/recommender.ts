@@ -10,7 +10,7 @@ import { openCheckpoint } from "../engine/checkpoint-folder.js";
 import { buildPrompt, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
-import { loadModel, readConfig, saveModel } from "../llm/checkpoint.js";
+import { loadModel, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
 import { presetConfig, type Qwen2Config } from "../llm/config.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Qwen2Model } from "../llm/qwen2.js";
@@ -91,6 +91,9 @@ export class Recommender {
     overrides: Partial<RecommenderMeta> = {},
     opts: { device?: Device; dtype?: DType } = {},
   ): Promise<Recommender> {
+    // Before the tokenizer and weights are opened, so a wrong folder is reported as such.
+    const problem = modelFolderProblem(dir);
+    if (problem) throw new Error(`${dir}: ${problem}`);
     const saved = existsSync(join(dir, META_FILE))
       ? (JSON.parse(readFileSync(join(dir, META_FILE), "utf8")) as Partial<RecommenderMeta>)
       : {};

@@ -2,10 +2,10 @@
  * Loading and saving Qwen2 models as Hugging Face folders: config.json + model.safetensors (or
  * sharded with model.safetensors.index.json). Saved folders load in Hugging Face tools.
  */
-import { existsSync, readFileSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { noGrad, type DType, type Device } from "../engine/index.js";
-import { openCheckpoint, writeCheckpoint } from "../engine/checkpoint-folder.js";
+import { INDEX_FILE, SINGLE_FILE, openCheckpoint, writeCheckpoint } from "../engine/checkpoint-folder.js";
 import { loadEntry, toTensorData } from "../engine/tensor-io.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
 import { ParamStore } from "../nn/index.js";
@@ -25,17 +25,31 @@ export interface LoadOptions {
   ignorePrefixes?: string[];
 }
 
+/** What a model folder holds, for error messages. */
+export const MODEL_FOLDER_EXPECTED =
+  "expected a model folder with config.json and model.safetensors, as `latentr3 train pretrain|sft|rl` writes, or a Hugging Face Qwen2 checkpoint";
+
+/**
+ * Why `dir` cannot be a model folder (missing, a file, no config.json, no weights), or undefined if
+ * it looks like one. Checked before anything is loaded so the message names the real problem.
+ */
+export function modelFolderProblem(dir: string, opts: { weights?: boolean } = {}): string | undefined {
+  if (!existsSync(dir)) return `no such folder (${MODEL_FOLDER_EXPECTED})`;
+  if (!statSync(dir).isDirectory()) return `is a file, not a folder (${MODEL_FOLDER_EXPECTED})`;
+  const found = readdirSync(dir);
+  const listing = `found: ${found.length === 0 ? "nothing" : found.slice(0, 8).join(", ") + (found.length > 8 ? `, … (${found.length} entries)` : "")}`;
+  if (!found.includes("config.json")) return `not a model folder: config.json is missing (${listing})`;
+  if (opts.weights !== false && !found.includes(SINGLE_FILE) && !found.includes(INDEX_FILE)) {
+    return `not a model folder: no weights, neither ${SINGLE_FILE} nor ${INDEX_FILE} (${listing})`;
+  }
+  return undefined;
+}
+
 export function readConfig(dir: string): Qwen2Config {
   const path = join(dir, "config.json");
-  if (!existsSync(dir)) throw new Error(`model folder ${dir} does not exist`);
-  if (!existsSync(path)) {
-    const found = readdirSync(dir);
-    const listing =
-      found.length === 0
-        ? "nothing"
-        : found.slice(0, 8).join(", ") + (found.length > 8 ? `, … (${found.length} entries)` : "");
-    throw new Error(`${dir} is not a model folder: config.json is missing (found: ${listing})`);
-  }
+  // Only the config here: the weights are opened (and their absence reported) by the loader.
+  const problem = modelFolderProblem(dir, { weights: false });
+  if (problem) throw new Error(`${dir}: ${problem}`);
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));

@@ -77,6 +77,16 @@ export class CheckpointManager {
     this.load(name, store, null);
   }
 
+  /**
+   * Removes every checkpoint (steps, best, latest.json, temporaries left by a kill): a fresh run in
+   * a used folder must not resume from, or restore the "best" of, an earlier run. True if any existed.
+   */
+  clear(): boolean {
+    const names = readdirSync(this.dir);
+    for (const n of names) rmSync(join(this.dir, n), { recursive: true, force: true });
+    return names.length > 0;
+  }
+
   has(name: string): boolean {
     return existsSync(join(this.dir, name, "state.json"));
   }

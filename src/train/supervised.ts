@@ -21,6 +21,7 @@ import {
 import type { ParamStore } from "../nn/index.js";
 import { CheckpointManager, stepName } from "./checkpoint.js";
 import { Progress } from "./progress.js";
+import { saveCheckpoint, startOrResume } from "./resume.js";
 import type { RunFolder } from "./run-folder.js";
 
 export interface SupervisedConfig {
@@ -145,17 +146,19 @@ export async function trainSupervised<E>(
     epochTokens: 0,
     history: [],
   };
-  const latest = opts.resume ? checkpoints.latest() : undefined;
-  if (latest) {
-    state = checkpoints.load<TrainerState>(latest, task.store, optimizer);
-    run.truncateMetrics(state.step);
-    console.error(`[${task.label}] resumed from ${latest} (step ${state.step}, epoch ${state.epoch + 1})`);
-  } else if (opts.resume) {
-    console.error(`[${task.label}] --resume: no checkpoint in ${checkpoints.dir}, starting fresh`);
+  const start = { run, checkpoints, label: task.label, store: task.store, optimizer, resume: opts.resume ?? false };
+  const resumed = startOrResume<TrainerState>(start);
+  if (resumed) {
+    state = resumed.state;
+    // JSON has no Infinity: a checkpoint taken before the first validation stores bestValLoss as
+    // null, and `valLoss >= null` is true, which would count the first validation as "no
+    // improvement" (and stop a patience-1 run after one epoch). Restore the "none yet" value.
+    if (typeof state.bestValLoss !== "number") state.bestValLoss = Infinity;
+    console.error(`[${task.label}] resumed from ${resumed.checkpoint} (step ${state.step}, epoch ${state.epoch + 1})`);
   }
 
   const progress = new Progress(task.label, totalSteps, process.stderr, undefined, state.step);
-  const save = () => checkpoints.save(stepName(state.step), task.store, optimizer, state);
+  const save = () => saveCheckpoint(start, stepName(state.step), task.store, optimizer, state);
   let windowLoss = 0;
   let windowTokens = 0;
   let windowStart = performance.now();

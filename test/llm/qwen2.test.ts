@@ -156,7 +156,7 @@ test("bf16 parameters load and run", async () => {
 });
 
 test("loading reports missing folders, configs, model types, tensors and shape mismatches clearly", async () => {
-  assert.throws(() => loadModel("/nonexistent/model"), /does not exist/);
+  assert.throws(() => loadModel("/nonexistent/model"), /\/nonexistent\/model: no such folder/);
   await withTempDir((dir) => {
     assert.throws(() => loadModel(dir), /config.json is missing/);
     writeFileSync(join(dir, "config.json"), JSON.stringify({ model_type: "llama" }));

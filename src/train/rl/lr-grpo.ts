@@ -30,10 +30,12 @@ import {
 } from "../../engine/index.js";
 import { hashSeed } from "../../data/rng.js";
 import { lengthBucketedBatches } from "../../data/batching.js";
+import { LATENT_RATT_PREFIX } from "../../latent/latent-ratt.js";
 import type { LatentReasoner, Thought } from "../../latent/latent-reasoner.js";
 import { CheckpointManager, stepName } from "../checkpoint.js";
 import { collatePromptTarget, type PromptTarget, type PromptTargetBatch } from "../collate.js";
 import { Progress } from "../progress.js";
+import { saveCheckpoint, startOrResume } from "../resume.js";
 import type { RunFolder } from "../run-folder.js";
 import { advantages, summary, type AdvantageKind } from "./advantage.js";
 import { clippedPolicyLoss } from "./policy-loss.js";
@@ -291,11 +293,11 @@ export async function trainLrGrpo(
   const schedule = cosineWithWarmup({ warmupSteps: config.warmupSteps, totalSteps });
   const checkpoints = new CheckpointManager(run.dir);
   let state = { step: 0, history: [] as LrGrpoStepStats[] };
-  const latest = opts.resume ? checkpoints.latest() : undefined;
-  if (latest) {
-    state = checkpoints.load(latest, store, optimizer) as typeof state;
-    run.truncateMetrics(state.step);
-    console.error(`[${label}] resumed from ${latest} (step ${state.step})`);
+  const start = { run, checkpoints, label, store, optimizer, resume: opts.resume ?? false };
+  const resumed = startOrResume<typeof state>(start);
+  if (resumed) {
+    state = resumed.state;
+    console.error(`[${label}] resumed from ${resumed.checkpoint} (step ${state.step})`);
   }
   const progress = new Progress(label, totalSteps, process.stderr, undefined, state.step);
   const k = config.samples;
@@ -405,7 +407,7 @@ export async function trainLrGrpo(
       "adv std": stats.advantage_std,
     });
     if (state.step % config.checkpointEvery === 0 || state.step === totalSteps) {
-      checkpoints.save(stepName(state.step), store, optimizer, state, "latent_ratt.");
+      saveCheckpoint(start, stepName(state.step), store, optimizer, state, LATENT_RATT_PREFIX + ".");
     }
     await yieldToEventLoop();
   }

@@ -1,0 +1,59 @@
+/**
+ * How a training loop starts in its run folder, shared by the supervised loop and LR-GRPO: either
+ * resume from the latest checkpoint (parameters, optimizer, trainer state, and metrics.jsonl cut
+ * back to the rows logged before that checkpoint), or start fresh, removing what an earlier run
+ * left there so none of it leaks into this one.
+ */
+import type { Optimizer } from "../engine/index.js";
+import type { ParamStore } from "../nn/index.js";
+import type { CheckpointManager, CheckpointState } from "./checkpoint.js";
+import type { RunFolder } from "./run-folder.js";
+
+export interface RunStart {
+  run: RunFolder;
+  checkpoints: CheckpointManager;
+  label: string;
+  store: ParamStore;
+  optimizer: Optimizer;
+  resume: boolean;
+}
+
+/** The resumed trainer state and its checkpoint's name, or undefined for a fresh start. */
+export function startOrResume<S extends CheckpointState>(
+  start: RunStart,
+): { state: S; checkpoint: string } | undefined {
+  const { run, checkpoints, label } = start;
+  if (start.resume) {
+    const latest = checkpoints.latest();
+    if (latest) {
+      const state = checkpoints.load<S>(latest, start.store, start.optimizer);
+      const rows = state.metricsRows;
+      run.truncateMetrics(typeof rows === "number" ? { rows } : { step: state.step });
+      return { state, checkpoint: latest };
+    }
+    console.error(`[${label}] --resume: no checkpoint in ${checkpoints.dir}, starting fresh`);
+  }
+  // Without this, a stale "best" checkpoint would be restored at the end of a run that never
+  // validated, a later --resume could pick up the old run's checkpoints, and metrics.jsonl would
+  // mix both runs' rows.
+  const hadCheckpoints = checkpoints.clear();
+  const hadMetrics = run.clearMetrics();
+  if (hadCheckpoints || hadMetrics) {
+    console.error(
+      `[${label}] starting fresh in ${run.dir}: removed an earlier run's checkpoints and metrics.jsonl (--resume continues a run instead)`,
+    );
+  }
+  return undefined;
+}
+
+/** Saves a checkpoint that records how many metrics rows precede it (what a resume keeps). */
+export function saveCheckpoint(
+  start: Pick<RunStart, "run" | "checkpoints">,
+  name: string,
+  store: ParamStore,
+  optimizer: Optimizer | null,
+  state: CheckpointState,
+  prefix = "",
+): string {
+  return start.checkpoints.save(name, store, optimizer, { ...state, metricsRows: start.run.metricsRows() }, prefix);
+}
