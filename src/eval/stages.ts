@@ -132,7 +132,7 @@ export async function rlStage(opts: {
 }): Promise<TrainedModel> {
   const run = new RunFolder(opts.dir);
   const rec = await Recommender.load(opts.model, {}, { device: opts.device });
-  if (!rec.reasoner || rec.reasoner.rattParameters().length === 0) {
+  if (!rec.reasoner || rec.reasoner.rattParameters().length === 0 || rec.freshLatentReadout) {
     throw new Error(
       `${opts.model}: LR-GRPO needs a model with LatentRATT (train it first with \`latentr3 train sft --latent 1\`)`,
     );

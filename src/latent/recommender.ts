@@ -59,6 +59,8 @@ function fitVocabulary(model: Qwen2Model, tokenizer: ModelTokenizer, dir: string
 
 export class Recommender {
   readonly reasoner: LatentReasoner | null;
+  /** True when LatentRATT was freshly initialised rather than loaded (a model without trained latents). */
+  freshLatentReadout = false;
 
   constructor(
     readonly model: Qwen2Model,
@@ -126,7 +128,9 @@ export class Recommender {
       },
     });
     model = fitVocabulary(model, modelTokenizer, dir);
-    return new Recommender(model, modelTokenizer, meta);
+    const rec = new Recommender(model, modelTokenizer, meta);
+    rec.freshLatentReadout = wantsRatt && !hasRatt;
+    return rec;
   }
 
   async save(dir: string): Promise<void> {
