@@ -49,7 +49,8 @@ class Args {
   at::ScalarType dtype(size_t i, at::ScalarType fallback = at::kFloat) const;
   std::optional<at::ScalarType> optDtype(size_t i) const;
   c10::Device device(size_t i) const;  // "cpu" when absent
-  std::optional<at::Generator> generator(size_t i) const;
+  // c10::optional, the type ATen's random ops take (std::optional only from libtorch 2.x on).
+  c10::optional<at::Generator> generator(size_t i) const;
 
   [[noreturn]] void fail(const std::string& message) const;
 

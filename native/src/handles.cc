@@ -211,8 +211,8 @@ c10::Device Args::device(size_t i) const {
   }
 }
 
-std::optional<at::Generator> Args::generator(size_t i) const {
-  if (!has(i)) return std::nullopt;
+c10::optional<at::Generator> Args::generator(size_t i) const {
+  if (!has(i)) return c10::nullopt;
   const Napi::Value& v = info_[i];
   if (!v.IsExternal() || !v.As<Napi::External<at::Generator>>().CheckTypeTag(&kGeneratorTag)) {
     fail("argument " + std::to_string(i) + " is not a generator");

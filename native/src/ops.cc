@@ -126,6 +126,13 @@ at::TensorOptions opts(const Args& a, size_t dtypeArg, size_t deviceArg, at::Sca
   return at::TensorOptions().dtype(a.dtype(dtypeArg, fallback)).device(a.device(deviceArg));
 }
 
+// Samples on the generator's device (a CPU generator is portable and seeded), then moves the result.
+template <typename F>
+at::Tensor sampleOnGeneratorDevice(const c10::optional<at::Generator>& gen, at::TensorOptions o, F sample) {
+  if (gen && gen->device().is_cpu() && !o.device().is_cpu()) return sample(gen, o.device(c10::kCPU)).to(o.device());
+  return sample(gen, o);
+}
+
 const OpRegistrar unary({
 #define X(name) {#name, [](const Args& a) { return W(T(0).name()); }},
     UNARY_OPS(X)
@@ -315,40 +322,21 @@ const OpRegistrar others({
     {"eye", [](const Args& a) { return W(at::eye(a.i64(0), opts(a, 1, 2))); }},
     {"randn",
      [](const Args& a) {
-       auto g = a.generator(3);
-       c10::optional<at::Generator> gen;
-       if (g) gen = *g;
-       // Sample on the generator's device (CPU generators are portable), then move.
-       auto o = opts(a, 1, 2);
-       if (gen && gen->device().is_cpu() && !o.device().is_cpu()) {
-         return W(at::randn(a.ints(0), gen, o.device(c10::kCPU)).to(o.device()));
-       }
-       return W(at::randn(a.ints(0), gen, o));
+       return W(sampleOnGeneratorDevice(a.generator(3), opts(a, 1, 2), [&](auto gen, auto o) { return at::randn(a.ints(0), gen, o); }));
      }},
     {"rand",
      [](const Args& a) {
-       auto g = a.generator(3);
-       c10::optional<at::Generator> gen;
-       if (g) gen = *g;
-       auto o = opts(a, 1, 2);
-       if (gen && gen->device().is_cpu() && !o.device().is_cpu()) {
-         return W(at::rand(a.ints(0), gen, o.device(c10::kCPU)).to(o.device()));
-       }
-       return W(at::rand(a.ints(0), gen, o));
+       return W(sampleOnGeneratorDevice(a.generator(3), opts(a, 1, 2), [&](auto gen, auto o) { return at::rand(a.ints(0), gen, o); }));
      }},
     {"randint",
      [](const Args& a) {
-       auto g = a.generator(4);
-       c10::optional<at::Generator> gen;
-       if (g) gen = *g;
+       auto gen = a.generator(4);
        auto o = at::TensorOptions().dtype(at::kLong).device(a.device(3));
        return W(at::randint(a.i64(0), a.i64(1), a.ints(2), gen, o));
      }},
     {"multinomial",
      [](const Args& a) {
-       auto g = a.generator(3);
-       c10::optional<at::Generator> gen;
-       if (g) gen = *g;
+       auto gen = a.generator(3);
        return W(at::multinomial(T(0), a.i64(1), a.b(2), gen));
      }},
     {"generator",
@@ -378,18 +366,14 @@ const OpRegistrar others({
     {"normal_",
      [](const Args& a) {
        at::NoGradGuard guard;
-       auto g = a.generator(3);
-       c10::optional<at::Generator> gen;
-       if (g) gen = *g;
+       auto gen = a.generator(3);
        T(0).normal_(a.f64(1), a.f64(2), gen);
        return a.env().Undefined();
      }},
     {"uniform_",
      [](const Args& a) {
        at::NoGradGuard guard;
-       auto g = a.generator(3);
-       c10::optional<at::Generator> gen;
-       if (g) gen = *g;
+       auto gen = a.generator(3);
        T(0).uniform_(a.f64(1), a.f64(2), gen);
        return a.env().Undefined();
      }},
