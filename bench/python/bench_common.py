@@ -62,8 +62,10 @@ def timed(fn, warmup, repeats):
 
 
 def summary(times, scale=1000.0):
-    """median / min / max of a list of seconds, in milliseconds by default."""
-    return {"median": statistics.median(times) * scale, "min": min(times) * scale, "max": max(times) * scale, "n": len(times)}
+    """median / min / max of a list of seconds, in milliseconds by default, and every run ("all") so a
+    caller can pool the runs of several processes (the TypeScript side-by-side benchmarks do)."""
+    return {"median": statistics.median(times) * scale, "min": min(times) * scale, "max": max(times) * scale, "n": len(times),
+            "all": [t * scale for t in times]}
 
 
 def make_model(cfg, seed=0):

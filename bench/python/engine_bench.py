@@ -14,6 +14,7 @@ Threads: --threads N calls torch.set_num_threads(N) (ATen/OpenMP intra-op thread
 OPENBLAS_NUM_THREADS must be set by the caller in the environment; they are reported in the output.
 
 Usage: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 bench/python/engine_bench.py [--threads 1] [--steps 5] [--json]
+       [--skip-sgemm]   (bench/engine/qwen2-step.ts runs it so, timing only the train step)
 """
 
 import argparse
@@ -66,18 +67,20 @@ def main(argv):
     p.add_argument("--gemm-n", type=int, default=1024)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--seq", type=int, default=128)
+    p.add_argument("--skip-sgemm", action="store_true", help="time only the training step and forward")
     p.add_argument("--json", action="store_true", help="print one JSON line instead of a table")
     args = p.parse_args(argv[1:])
     setup_threads(args.threads)
     result = {"bench": "engine_python", **env_info(),
-              "sgemm": bench_sgemm(args.gemm_n, 3, args.gemm_repeats),
+              "sgemm": None if args.skip_sgemm else bench_sgemm(args.gemm_n, 3, args.gemm_repeats),
               "train": bench_train(args.batch, args.seq, args.warmup, args.steps)}
     if args.json:
         print(json.dumps(result))
     else:
         s, t = result["sgemm"], result["train"]
         print(f"torch {result['torch']}, {result['torch_threads']} torch threads, env {result['env']}")
-        print(f"sgemm {s['n']}^3 f32: {s['gflops_median']:.1f} GFLOP/s median, {s['gflops_best']:.1f} best")
+        if s is not None:
+            print(f"sgemm {s['n']}^3 f32: {s['gflops_median']:.1f} GFLOP/s median, {s['gflops_best']:.1f} best")
         print(f"train step (fwd+bwd+AdamW, {t['model']['params'] / 1e6:.2f} M params, batch {args.batch} x seq {args.seq}): "
               f"median {t['step_ms']['median']:.0f} ms, min {t['step_ms']['min']:.0f} ms, {t['tokens_per_s']:.0f} tokens/s; "
               f"forward only {t['forward_ms']['median']:.0f} ms; loss {t['initial_loss']:.4f} -> {t['last_loss']:.4f}")

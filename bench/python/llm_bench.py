@@ -12,7 +12,8 @@ report Python PyTorch's speed for the same model shape on the same machine, as t
             log_softmax over the vocabulary, top-(2*beams) over beams x vocab, new beam scores, and the
             cache reordered with index_select by the chosen source beams. No constraint trie, no EOS
             handling: it times the model and cache work of an unconstrained beam step.
-            tokens/s = beams * new_tokens / total step time; ms/step is per generated position (all beams).
+            tokens/s = beams * new_tokens / total step time; ms/step is per generated position (all beams);
+            run_step_total_ms has every run's total step time ("all"), so callers can pool processes.
 
 The config is an HF Qwen2 config.json (or a folder holding one); weights are NOT loaded (timing does
 not depend on their values). Threads as in engine_bench.py: --threads sets torch.set_num_threads, the
@@ -81,6 +82,7 @@ def bench_decoding(model, beams, prompt_len, new_tokens, repeats):
     return {"beams": beams, "prompt": prompt_len, "new_tokens": new_tokens, "repeats": repeats,
             "prefill_ms": summary([r[0] for r in results]),
             "step_ms": summary(best[2]),
+            "run_step_total_ms": summary([r[1] for r in results]),
             "tokens_per_s": beams * new_tokens / median_total,
             "ms_per_step_median_run": median_total / new_tokens * 1000}
 
@@ -103,7 +105,8 @@ def main(argv):
     setup_threads(args.threads)
     cfg = load_config(args.config)
     model = make_model(cfg)
-    result = {"bench": "llm_python", **env_info(), "config": args.config, "params": count_params(model)}
+    result = {"bench": "llm_python", **env_info(), "config": args.config, "model": cfg.to_dict(),
+              "params": count_params(model)}
     if not args.skip_training:
         result["training"] = bench_training(model, args.batch, args.seq, args.warmup, args.train_steps)
     model.eval()

@@ -10,6 +10,7 @@ import {
   full,
   linear,
   scaledDotProductAttention,
+  tidy,
   type DType,
   type Device,
 } from "../engine/index.js";
@@ -193,8 +194,11 @@ export class Qwen2Model {
     const positions = input.positionIds ?? positionsFromMask(mask2d, t);
     const rope = this.rotary.tables(positions, this.dtype);
     const mask = causalPaddingMask(mask2d, t);
+    // One scope per layer frees each layer's intermediates as soon as it is done (autograd keeps what
+    // backward needs), as Python's refcounting does. Holding a whole forward's intermediates until the
+    // caller's scope ends made glibc trim the heap and page-fault it back in on every step.
     this.layers.forEach((layer, i) => {
-      h = layer.forward(h, rope, mask, input.cache, i);
+      h = tidy(() => layer.forward(h, rope, mask, input.cache, i));
     });
     const hidden = this.norm.forward(h);
     const which = input.logits ?? "all";

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { cat, int64, noGrad, tidy, tensor, full } from "../../src/engine/index.js";
+import { cat, int64, liveTensorCount, noGrad, tidy, tensor, full } from "../../src/engine/index.js";
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { presetConfig, type Qwen2Config } from "../../src/llm/config.js";
 import { loadModel, saveModel } from "../../src/llm/checkpoint.js";
@@ -190,4 +190,33 @@ test("forward rejects a mask that does not cover cache + input", () => {
     assert.throws(() => model.forward({ inputIds: int64([1], [1, 1]), inputsEmbeds: tensor([[[0]]]) }), /exactly one/);
   });
   model.dispose();
+});
+
+test("forward frees each layer's intermediates at once, with and without autograd", () => {
+  // Tensors still alive inside the caller's scope after one forward: a few per call plus one layer
+  // output per layer, never a whole layer's worth of intermediates per layer.
+  const liveAfterForward = (layers: number, grad: boolean): number => {
+    const model = Qwen2Model.create(tinyConfig({ num_hidden_layers: layers }), { seed: 5 });
+    const run = () =>
+      tidy(() => {
+        const before = liveTensorCount();
+        const { logits } = model.forward({ inputIds: int64(ids.flat(), [2, 7]) });
+        const live = liveTensorCount() - before;
+        if (grad) {
+          logits!.sum().backward();
+          assert.ok(
+            model.parameters().every((p) => p.grad !== null),
+            "every parameter gets a gradient",
+          );
+        }
+        return live;
+      });
+    const live = grad ? run() : noGrad(run);
+    model.dispose();
+    return live;
+  };
+  for (const grad of [false, true]) {
+    const extra = liveAfterForward(6, grad) - liveAfterForward(2, grad);
+    assert.ok(extra <= 4, `4 more layers left ${extra} more live tensors (grad ${grad})`);
+  }
 });
