@@ -73,8 +73,11 @@ const [, walkMs] = time(() => {
   return checksum;
 });
 
-const f = (xs: number[]): string => `median ${median(xs).toFixed(2)} ms (min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)})`;
-console.log(`titles ${titleCount}, tokens ${tokens} (mean ${(tokens / titleCount).toFixed(1)}/title), nodes ${trie.nodeCount}, max depth ${trie.maxDepth}`);
+const f = (xs: number[]): string =>
+  `median ${median(xs).toFixed(2)} ms (min ${Math.min(...xs).toFixed(2)}, max ${Math.max(...xs).toFixed(2)})`;
+console.log(
+  `titles ${titleCount}, tokens ${tokens} (mean ${(tokens / titleCount).toFixed(1)}/title), nodes ${trie.nodeCount}, max depth ${trie.maxDepth}`,
+);
 console.log(`build         ${f(buildMs)}`);
 console.log(`serialise     ${f(writeMs)}  → ${(bytes.length / 1024).toFixed(0)} KiB`);
 console.log(`load (+check) ${f(loadMs)}`);
