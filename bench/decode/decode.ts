@@ -7,7 +7,7 @@
  * `--eval-users 0`, else on the first N test users and extrapolated (said so in the output).
  *
  *   npm run build:ts && node dist/bench/decode/decode.js [--presets tiny,small] [--users 64] [--repeats 3]
- *     [--trie-repeats 5] [--eval-users 512] [--max-new-tokens 128] [--seed 1]
+ *     [--trie-repeats 5] [--eval-users 512] [--max-new-tokens 128] [--batch 8] [--seed 1]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,7 +26,7 @@ const trieRepeats = intOption("trie-repeats", 5);
 const evalUsers = intOption("eval-users", 512);
 const maxNewTokens = intOption("max-new-tokens", 128);
 const seed = intOption("seed", 1);
-const DECODE = { beams: 10, lengthPenalty: 1, maxNewTokens, batchSize: 8 };
+const DECODE = { beams: 10, lengthPenalty: 1, maxNewTokens, batchSize: intOption("batch", 8) };
 
 // The trie cache of this run lives in a temporary folder, so "load from cache" reads our own file.
 const cache = mkdtempSync(join(tmpdir(), "latentr3-decode-bench-"));
