@@ -5,9 +5,11 @@
  * catalogue trie, at batch 1 and 8. Printed as ratios to BIGRec measured side by side in one run.
  *
  * Models are randomly initialised (`tiny`, `small`) over a vocabulary compacted to the CDs data;
- * prompts are real CDs test users. With random weights the beam search runs a data-dependent number
- * of steps per method, so prime and search are reported separately, with the search's mean steps.
- * Methods are interleaved batch by batch (rotating order) so load from other jobs hits all alike.
+ * prompts are real CDs test users. With random weights each method's own beam search runs a
+ * data-dependent number of steps, so prime and search are reported apart, and every method also
+ * replays BIGRec's search trajectory on its own cache ("same search", `replay.ts`): identical search
+ * work, so that ratio is the reasoning cost alone. Methods are interleaved batch by batch (rotating
+ * order) so load from other jobs hits all alike; see bench/README.md for measured numbers.
  *
  *   npm run build:ts && node dist/bench/latency/latency.js [--presets tiny,small] [--users 32]
  *     [--repeats 3] [--batches 1,8] [--cot 64,128] [--latents 1,2] [--seed 1]
