@@ -176,7 +176,11 @@ if (parts.has("eval")) {
         : `measured ${(ms / 1000).toFixed(1)} s for the first ${users} test users → EXTRAPOLATED to all ${test.length}: ` +
           `${(full / 60000).toFixed(2)} min`;
     console.log(`\ntest-set evaluation, small preset (trie from cache, decoding, metrics, report): ${what}`);
-    console.log(`target < 15 min: ${full / 60000 < 15 ? "met" : "NOT met"} (${(ms / users).toFixed(1)} ms/user)`);
+    const verdict = full / 60000 < 15 ? "met" : "NOT met";
+    // The issue's target is for the CDs test set; on the synthetic fallback it would mean nothing.
+    console.log(
+      `${data.real ? `target < 15 min: ${verdict}` : "the < 15 min target applies to CDs only"} (${(ms / users).toFixed(1)} ms/user)`,
+    );
     console.log(
       JSON.stringify({
         bench: "decode-eval",
