@@ -20,6 +20,15 @@ export interface BeamSearchOptions {
   /** 1 = BIGRec (length-normalised), 0 = D3 (plain sum). */
   lengthPenalty: number;
   maxNewTokens: number;
+  /** Called once per step with the step's tensor work (for benchmarks that replay a search's trajectory). */
+  onStep?: (step: SearchStep) => void;
+}
+
+/** The tensor work of one search step: log-probs gathered, then (unless it was the last) the cache rows kept and tokens fed. */
+export interface SearchStep {
+  gathered: number;
+  parents?: readonly number[];
+  tokens?: readonly number[];
 }
 
 export const DEFAULT_BEAM_SEARCH: BeamSearchOptions = { beams: 10, lengthPenalty: 1, maxNewTokens: 64 };
@@ -91,7 +100,7 @@ export function constrainedBeamSearch(
   primed: PrimedDecoder,
   options: Partial<BeamSearchOptions> = {},
 ): BeamSearchResult {
-  const { beams: width, lengthPenalty, maxNewTokens } = { ...DEFAULT_BEAM_SEARCH, ...options };
+  const { beams: width, lengthPenalty, maxNewTokens, onStep } = { ...DEFAULT_BEAM_SEARCH, ...options };
   const start = performance.now();
   let tensorMs = 0;
   const b = primed.logits.dim(0);
@@ -159,7 +168,10 @@ export function constrainedBeamSearch(
         next.push(continuing);
       }
     }
-    if (done.every((d) => d) || step === maxNewTokens - 1) break;
+    if (done.every((d) => d) || step === maxNewTokens - 1) {
+      onStep?.({ gathered: flat.length });
+      break;
+    }
 
     // Reorder the cache to the surviving beams and feed their last tokens.
     const parents: number[] = [];
@@ -171,6 +183,7 @@ export function constrainedBeamSearch(
         return { ...beam, row: parents.length - 1 };
       }),
     );
+    onStep?.({ gathered: flat.length, parents, tokens });
     t0 = performance.now();
     noGrad(() => {
       const rows = int64(parents, undefined, mask.device);

@@ -36,3 +36,40 @@ export function primeLatent(reasoner: LatentReasoner, promptIds: Tensor, promptM
     }),
   );
 }
+
+/**
+ * Explicit chain-of-thought baseline for latency (paper App. G): after the prompt, T free reasoning
+ * tokens are generated greedily over the full vocabulary (no trie) with the KV cache, all prompts of
+ * the batch together, then the same constrained beam search decodes the answer. The budget is fixed
+ * (no stop on EOS) so every method is timed over the same number of thought tokens; T = 0 is `primePlain`.
+ */
+export function primeChainOfThought(
+  model: Qwen2Model,
+  promptIds: Tensor,
+  promptMask: Tensor,
+  thoughtTokens: number,
+): PrimedDecoder {
+  if (!Number.isInteger(thoughtTokens) || thoughtTokens < 0) {
+    throw new RangeError(`primeChainOfThought: thoughtTokens must be a non-negative integer, got ${thoughtTokens}`);
+  }
+  const primed = primePlain(model, promptIds, promptMask);
+  const { cache } = primed;
+  let { mask, logits } = primed;
+  const rows = promptIds.dim(0);
+  noGrad(() => {
+    for (let i = 0; i < thoughtTokens; i++) {
+      const next = tidy(() => {
+        const token = logits.argmax(-1, true); // [B, 1]: greedy, full vocabulary
+        const m = cat([mask, full([rows, 1], 1, { dtype: "i64", device: mask.device })], 1);
+        const out = model.forward({ inputIds: token, attentionMask: m, cache, logits: "last" });
+        return { mask: m, logits: out.logits!.squeeze(1) };
+      });
+      // Free the previous step now (a long thought would otherwise hold T logit rows); the
+      // caller's prompt mask is theirs to free.
+      logits.dispose();
+      if (mask !== promptMask) mask.dispose();
+      ({ mask, logits } = next);
+    }
+  });
+  return { cache, mask, logits };
+}
