@@ -52,13 +52,13 @@ class Attention {
     let k = applyRotary(split(this.k.forward(x), this.kvHeads), rope.cos, rope.sin);
     let v = split(this.v.forward(x), this.kvHeads);
     if (cache) ({ k, v } = cache.append(layer, k, v));
+    // Grouped-query attention: KV head j serves the `groups` consecutive query heads j·groups…. Rather
+    // than copying K/V `groups` times (a fifth of decoding time), fold each group's queries into the
+    // query axis of its KV head, [B, Hkv, groups·T, D], and repeat only the (small) mask to match.
     const groups = this.heads / this.kvHeads;
-    if (groups > 1) {
-      // Grouped-query attention: each KV head serves `groups` consecutive query heads.
-      k = k.repeatInterleave(groups, 1);
-      v = v.repeatInterleave(groups, 1);
-    }
-    const y = scaledDotProductAttention(q, k, v, { mask });
+    const folded = q.reshape([b, this.kvHeads, groups * t, this.headDim]);
+    const foldedMask = groups > 1 && mask.dim(2) > 1 ? mask.repeat([1, 1, groups, 1]) : mask;
+    const y = scaledDotProductAttention(folded, k, v, { mask: foldedMask }).reshape([b, this.heads, t, this.headDim]);
     return this.o.forward(y.transpose(1, 2).reshape([b, t, this.heads * this.headDim]));
   }
 }
