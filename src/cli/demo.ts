@@ -111,7 +111,7 @@ export const demoCommand: CommandSpec = {
         seed,
       },
       ablationRlSteps: quick ? 2 : num(args, "ablation-rl-steps"),
-      decode: { beams: 10, batchSize: 8, maxNewTokens: 64, limit: quick ? 30 : num(args, "limit") },
+      decode: { beams: 10, batchSize: 8, maxNewTokens: 128, limit: quick ? 30 : num(args, "limit") },
     });
     console.log(`demo finished in ${(summary.seconds / 60).toFixed(1)} min; report: ${report}`);
   },

@@ -31,7 +31,7 @@ export interface SearchStep {
   tokens?: readonly number[];
 }
 
-export const DEFAULT_BEAM_SEARCH: BeamSearchOptions = { beams: 10, lengthPenalty: 1, maxNewTokens: 64 };
+export const DEFAULT_BEAM_SEARCH: BeamSearchOptions = { beams: 10, lengthPenalty: 1, maxNewTokens: 128 };
 
 /** The decoder state after the prompt (and latent thoughts) were fed: one row per prompt. */
 export interface PrimedDecoder {
