@@ -16,6 +16,7 @@ export class Progress {
   private lastPrint = 0;
   private readonly tty: boolean;
   private done = 0;
+  private finalPrinted = false;
 
   constructor(
     readonly label: string,
@@ -39,7 +40,9 @@ export class Progress {
     this.print(fields, done >= this.total);
   }
 
+  /** Prints the final line, unless `update` already printed it and there is nothing new to add. */
   finish(fields: Record<string, string | number> = {}): void {
+    if (this.finalPrinted && Object.keys(fields).length === 0) return;
     this.print(fields, true);
   }
 
@@ -48,6 +51,7 @@ export class Progress {
   }
 
   private print(fields: Record<string, string | number>, final: boolean): void {
+    if (final) this.finalPrinted = true;
     if (process.env.LATENTR3_QUIET === "1") return;
     const elapsed = this.elapsedSeconds();
     const rate = (this.done - this.startAt) / Math.max(elapsed, 1e-9);
