@@ -113,6 +113,7 @@ export const demoCommand: CommandSpec = {
       ablationRlSteps: quick ? 2 : num(args, "ablation-rl-steps"),
       decode: { beams: 10, batchSize: 8, maxNewTokens: 128, limit: quick ? 30 : num(args, "limit") },
     });
-    console.log(`demo finished in ${(summary.seconds / 60).toFixed(1)} min; report: ${report}`);
+    const took = `${(summary.seconds / 60).toFixed(1)} min${summary.resumed ? " (resumed: finished stages skipped)" : ""}`;
+    console.log(`demo finished in ${took}; report: ${report}`);
   },
 };

@@ -19,7 +19,10 @@ export interface DemoSummary {
   reports: Report[];
   /** Stage label → its metrics.jsonl (absent stages are skipped). */
   trainingLogs: Record<string, string | undefined>;
+  /** Wall-clock seconds of this invocation. */
   seconds: number;
+  /** True when --resume skipped stages or evaluations a previous invocation had finished. */
+  resumed: boolean;
 }
 
 /** The series worth plotting per kind of run (the rest stay in metrics.jsonl). */
@@ -80,7 +83,7 @@ export function renderDemoReport(summary: DemoSummary): string {
   return htmlPage("LatentR3 demo", [
     "<h1>LatentR3 demo</h1>",
     `<p class="meta">data: ${escapeHtml(summary.data.name)} — ${s.train.length} train / ${s.valid.length} valid / ${s.test.length} test rows, ${summary.data.items.length} items; ${escapeHtml(s.protocol)}</p>`,
-    `<p class="meta">base model: ${escapeHtml(summary.baseModel)}; whole demo ${minutes} min</p>`,
+    `<p class="meta">base model: ${escapeHtml(summary.baseModel)}; ${summary.resumed ? `this resumed invocation ${minutes} min (finished stages were skipped; their times are in the training-cost table)` : `whole demo ${minutes} min`}</p>`,
     '<p class="meta">All variants are scored by the same evaluator: full ranking by constrained beam search (10 beams) over every catalogue title; ' +
       "BIGRec decoding uses length penalty 1, D3 decoding 0. “w/o LatentRATT” uses the last hidden state as the latent (SFT only: it has no RL parameters); " +
       "“w/o batch advantage” replaces LR-GRPO's batch baseline by GRPO's group mean/std; “original GRPO” generates an answer per latent sample and rewards exact matches.</p>",

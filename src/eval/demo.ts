@@ -6,7 +6,7 @@
  * Each stage lives in its own sub-folder; with --resume finished stages are skipped and a killed one
  * continues from its checkpoint.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Device } from "../engine/index.js";
 import type { PromptTemplateName } from "../data/prompt.js";
@@ -56,24 +56,32 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
   const started = performance.now();
   const dir = (name: string) => join(opts.out, name);
   const costs: StageCost[] = [];
+  let resumed = false;
   const done = (name: string) => opts.resume && existsSync(join(dir(name), MODEL_SUBDIR, "config.json"));
   const log = (msg: string) => console.error(`[demo] ${msg}`);
 
-  /** Runs a training stage unless a resumed demo already finished it. */
+  /**
+   * Runs a training stage unless a resumed demo already finished it; its cost (steps, seconds) is kept
+   * in the stage folder so a resumed demo still reports it.
+   */
   async function stage(
     name: string,
     label: string,
     train: () => Promise<{ modelDir: string; seconds: number; steps: number }>,
   ): Promise<Trained> {
+    const costFile = join(dir(name), "cost.json");
     if (done(name)) {
+      resumed = true;
       log(`${label}: already done (${dir(name)})`);
-      const cost = { stage: label, steps: NaN, seconds: NaN };
+      const saved = existsSync(costFile) ? (JSON.parse(readFileSync(costFile, "utf8")) as StageCost) : undefined;
+      const cost = { stage: label, steps: saved?.steps ?? NaN, seconds: saved?.seconds ?? NaN };
       costs.push(cost);
       return { modelDir: join(dir(name), MODEL_SUBDIR), cost };
     }
     log(`${label} …`);
     const r = await train();
     const cost = { stage: label, steps: r.steps, seconds: r.seconds };
+    writeJsonAtomic(costFile, cost);
     costs.push(cost);
     return { modelDir: r.modelDir, cost };
   }
@@ -163,7 +171,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
   for (const e of evaluations) {
     const evalDir = dir(join("eval", e.name));
     if (opts.resume && existsSync(join(evalDir, "report.json"))) {
-      reports.push(readReport(evalDir));
+      resumed = true;
+      reports.push({ ...readReport(evalDir), run: e.label });
       continue;
     }
     let report: Report;
@@ -202,6 +211,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       "original GRPO": trainingLogOf(dir("rl-original")),
     },
     seconds: (performance.now() - started) / 1000,
+    resumed,
   };
   const reportPath = join(opts.out, "report.html");
   writeFileAtomic(reportPath, renderDemoReport(summary));
