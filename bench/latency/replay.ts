@@ -6,8 +6,8 @@
  * is the reasoning cost alone. Mirrors the tensor work of `constrainedBeamSearch` step by step; the
  * JS candidate ranking (under 1% of the search, see bench/README.md) is not replayed.
  */
-import { cat, full, int64, noGrad, tidy } from "../../src/engine/index.js";
-import type { PrimedDecoder, SearchStep } from "../../src/decode/beam-search.js";
+import { int64, tidy } from "../../src/engine/index.js";
+import { advanceBeams, type PrimedDecoder, type SearchStep } from "../../src/decode/beam-search.js";
 import type { Qwen2Model } from "../../src/llm/qwen2.js";
 
 /** Milliseconds to replay `steps` on `primed` (whose cache it consumes like the search does). */
@@ -27,28 +27,10 @@ export function replaySearch(model: Qwen2Model, primed: PrimedDecoder, steps: re
     });
     if (!step.parents || !step.tokens) break;
     const { parents, tokens } = step;
-    noGrad(() => {
-      const index = int64(parents, undefined, mask.device);
-      cache.selectRows(index);
-      const newMask = tidy(() =>
-        cat([mask.indexSelect(0, index), full([parents.length, 1], 1, { dtype: "i64", device: mask.device })], 1),
-      );
-      mask.dispose();
-      mask = newMask.keep();
-      index.dispose();
-      const out = tidy(() =>
-        model
-          .forward({
-            inputIds: int64(tokens, [tokens.length, 1], mask.device),
-            attentionMask: mask,
-            cache,
-            logits: "last",
-          })
-          .logits!.squeeze(1),
-      );
-      logits.dispose();
-      logits = out.keep();
-    });
+    const advanced = advanceBeams(model, cache, mask, parents, tokens);
+    mask.dispose();
+    logits.dispose();
+    ({ mask, logits } = advanced);
   }
   mask.dispose();
   logits.dispose();

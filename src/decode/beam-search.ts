@@ -9,8 +9,9 @@
  * hypotheses are finished and no running beam can beat the worst of them. This finds the same legal
  * hypotheses as the reference, which pads with garbage beams where we return fewer.
  */
-import { cat, full, int64, noGrad, tidy, type Tensor } from "../engine/index.js";
+import { int64, noGrad, tidy, type Tensor } from "../engine/index.js";
 import type { KVCache } from "../llm/kv-cache.js";
+import { extendMask } from "../llm/attention-mask.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import type { TitleTrie } from "./title-trie.js";
 
@@ -66,6 +67,30 @@ interface Beam {
   node: number;
   sum: number;
   tokens: number[];
+}
+
+/**
+ * One decoding step for the surviving beams: keep cache rows `parents` (reorder / fork), feed each
+ * beam's last token, and return the extended mask and the next-token logits [rows, V] (both kept: the
+ * caller disposes them).
+ */
+export function advanceBeams(
+  model: Qwen2Model,
+  cache: KVCache,
+  mask: Tensor,
+  parents: readonly number[],
+  tokens: readonly number[],
+): { mask: Tensor; logits: Tensor } {
+  return noGrad(() =>
+    tidy(() => {
+      const rows = int64(parents, undefined, mask.device);
+      cache.selectRows(rows);
+      const next = extendMask(mask.indexSelect(0, rows));
+      const ids = int64(tokens, [tokens.length, 1], mask.device);
+      const logits = model.forward({ inputIds: ids, attentionMask: next, cache, logits: "last" }).logits!.squeeze(1);
+      return { mask: next.keep(), logits: logits.keep() };
+    }),
+  );
 }
 
 /** Keeps the best `capacity` finished hypotheses of one prompt (HF's BeamHypotheses). */
@@ -185,28 +210,10 @@ export function constrainedBeamSearch(
     );
     onStep?.({ gathered: flat.length, parents, tokens });
     t0 = performance.now();
-    noGrad(() => {
-      const rows = int64(parents, undefined, mask.device);
-      cache.selectRows(rows);
-      const newMask = tidy(() =>
-        cat([mask.indexSelect(0, rows), full([parents.length, 1], 1, { dtype: "i64", device: mask.device })], 1),
-      );
-      mask.dispose();
-      mask = newMask.keep();
-      rows.dispose();
-      const out = tidy(() =>
-        model
-          .forward({
-            inputIds: int64(tokens, [tokens.length, 1], mask.device),
-            attentionMask: mask,
-            cache,
-            logits: "last",
-          })
-          .logits!.squeeze(1),
-      );
-      logits.dispose();
-      logits = out.keep();
-    });
+    const advanced = advanceBeams(model, cache, mask, parents, tokens);
+    mask.dispose();
+    logits.dispose();
+    ({ mask, logits } = advanced);
     tensorMs += performance.now() - t0;
   }
   mask.dispose();

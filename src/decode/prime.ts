@@ -3,7 +3,9 @@
  * return the cache plus the first answer token's logits, before beams fork. Computing the latent
  * once per example (not once per beam) is what makes LatentR3 cost about one extra token.
  */
-import { cat, full, noGrad, tidy, type Tensor } from "../engine/index.js";
+import { noGrad, tidy, type Tensor } from "../engine/index.js";
+import { extendMask } from "../llm/attention-mask.js";
+import type { KVCache } from "../llm/kv-cache.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import type { LatentReasoner } from "../latent/latent-reasoner.js";
 import type { PrimedDecoder } from "./beam-search.js";
@@ -19,20 +21,22 @@ export function primePlain(model: Qwen2Model, promptIds: Tensor, promptMask: Ten
   });
 }
 
+/**
+ * Feeds one latent per row [B, d] after the cached positions (`mask` covers the cache): its position's
+ * logits predict the first answer token. The cache grows by one position.
+ */
+export function feedLatent(model: Qwen2Model, cache: KVCache, mask: Tensor, latent: Tensor): PrimedDecoder {
+  const fed = extendMask(mask);
+  const out = model.forward({ inputsEmbeds: latent.unsqueeze(1), attentionMask: fed, cache, logits: "last" });
+  return { cache, mask: fed, logits: out.logits!.squeeze(1) };
+}
+
 /** LatentR3: prefill, N latents, then the last latent's position predicts the first answer token. */
 export function primeLatent(reasoner: LatentReasoner, promptIds: Tensor, promptMask: Tensor): PrimedDecoder {
   return noGrad(() =>
     tidy(() => {
       const thought = reasoner.think(promptIds, promptMask);
-      const last = thought.latents[thought.latents.length - 1]!;
-      const mask = cat([thought.mask, full([last.dim(0), 1], 1, { dtype: "i64", device: last.device })], 1);
-      const out = reasoner.model.forward({
-        inputsEmbeds: last.unsqueeze(1),
-        attentionMask: mask,
-        cache: thought.cache,
-        logits: "last",
-      });
-      return { cache: thought.cache, mask, logits: out.logits!.squeeze(1) };
+      return feedLatent(reasoner.model, thought.cache, thought.mask, thought.latents[thought.latents.length - 1]!);
     }),
   );
 }
@@ -55,12 +59,11 @@ export function primeChainOfThought(
   const primed = primePlain(model, promptIds, promptMask);
   const { cache } = primed;
   let { mask, logits } = primed;
-  const rows = promptIds.dim(0);
   noGrad(() => {
     for (let i = 0; i < thoughtTokens; i++) {
       const next = tidy(() => {
         const token = logits.argmax(-1, true); // [B, 1]: greedy, full vocabulary
-        const m = cat([mask, full([rows, 1], 1, { dtype: "i64", device: mask.device })], 1);
+        const m = extendMask(mask);
         const out = model.forward({ inputIds: token, attentionMask: m, cache, logits: "last" });
         return { mask: m, logits: out.logits!.squeeze(1) };
       });

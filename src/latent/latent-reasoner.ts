@@ -7,8 +7,9 @@
  * the cache. It costs one extra token per latent. `twoPass.ts` keeps the reference formulation
  * for a parity test.
  */
-import { cat, full, type Tensor } from "../engine/index.js";
+import { cat, type Tensor } from "../engine/index.js";
 import type { KVCache } from "../llm/kv-cache.js";
+import { extendMask } from "../llm/attention-mask.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import { LATENT_RATT_PREFIX, LatentRATT } from "./latent-ratt.js";
 
@@ -83,7 +84,7 @@ export class LatentReasoner {
       if (perturb && i < this.numLatents - 1) r = perturb(i, r);
       latents.push(r);
       if (i === this.numLatents - 1) break;
-      mask = cat([mask, full([mask.dim(0), 1], 1, { dtype: "i64", device: mask.device })], 1);
+      mask = extendMask(mask);
       const step = this.model.forward({ inputsEmbeds: r.unsqueeze(1), attentionMask: mask, cache, logits: "none" });
       hidden = cat([hidden, step.hidden], 1);
     }
@@ -112,10 +113,8 @@ export class LatentReasoner {
    * Returns the hidden states [B, 1 + Ty, d]: position t predicts answer token t.
    */
   answer(thought: Thought, lastLatent: Tensor, answerIds: Tensor, answerMask: Tensor): Tensor {
-    const b = lastLatent.dim(0);
     const embeds = cat([lastLatent.unsqueeze(1), this.model.embedTokens(answerIds)], 1);
-    const ones = full([b, 1], 1, { dtype: "i64", device: answerMask.device });
-    const mask = cat([thought.mask, ones, answerMask], 1);
+    const mask = cat([extendMask(thought.mask), answerMask], 1);
     return this.model.forward({ inputsEmbeds: embeds, attentionMask: mask, cache: thought.cache, logits: "none" })
       .hidden;
   }

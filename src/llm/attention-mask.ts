@@ -1,7 +1,7 @@
 /**
  * Masks and positions for left-padded batches, computed once per forward and shared by all layers.
  */
-import { Tensor, arange, noGrad, tidy } from "../engine/index.js";
+import { Tensor, arange, cat, full, noGrad, tidy } from "../engine/index.js";
 
 /**
  * Boolean attention mask [B, 1, T, P+T] (true = may attend) for T new positions after P cached ones:
@@ -38,4 +38,9 @@ export function positionsFromMask(attentionMask: Tensor, newTokens: number): Ten
       return pos.narrow(1, total - newTokens, newTokens);
     }),
   );
+}
+
+/** `mask` [B, P] followed by `n` real positions (the tokens or latents about to be fed): [B, P + n]. */
+export function extendMask(mask: Tensor, n = 1): Tensor {
+  return tidy(() => cat([mask, full([mask.dim(0), n], 1, { dtype: "i64", device: mask.device })], 1));
 }

@@ -17,8 +17,6 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   Generator,
   adamW,
-  cat,
-  full,
   fullLike,
   clipGradNorm,
   cosineWithWarmup,
@@ -41,6 +39,7 @@ import { advantages, summary, type AdvantageKind } from "./advantage.js";
 import { clippedPolicyLoss } from "./policy-loss.js";
 import { negativePerplexityReward, tokenLogProbs } from "./reward.js";
 import { constrainedBeamSearch } from "../../decode/beam-search.js";
+import { feedLatent } from "../../decode/prime.js";
 import type { TitleTrie } from "../../decode/title-trie.js";
 
 export interface LrGrpoConfig {
@@ -192,19 +191,12 @@ function generatedAnswers(
   padId: number,
 ): { answers: Answers; rewards: number[] } {
   const { thought, latent } = sampledThought(reasoner, prefilled, noise, k);
-  const mask = cat([thought.mask, full([latent.dim(0), 1], 1, { dtype: "i64", device: latent.device })], 1);
-  const first = reasoner.model.forward({
-    inputsEmbeds: latent.unsqueeze(1),
-    attentionMask: mask,
-    cache: thought.cache,
-    logits: "last",
+  const primed = feedLatent(reasoner.model, thought.cache, thought.mask, latent);
+  const result = constrainedBeamSearch(reasoner.model, trie, primed, {
+    beams: 1,
+    lengthPenalty: 1,
+    maxNewTokens: trie.maxDepth,
   });
-  const result = constrainedBeamSearch(
-    reasoner.model,
-    trie,
-    { cache: thought.cache, mask, logits: first.logits!.squeeze(1) },
-    { beams: 1, lengthPenalty: 1, maxNewTokens: trie.maxDepth },
-  );
   thought.cache.dispose();
   const generated = result.hypotheses.map((h) => h[0]?.tokens ?? [trie.eos]);
   const targets = batch.labels.toList();
