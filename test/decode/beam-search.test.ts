@@ -7,20 +7,8 @@ import { TitleTrie } from "../../src/decode/title-trie.js";
 import { constrainedBeamSearch, type Hypothesis } from "../../src/decode/beam-search.js";
 import { primeLatent, primePlain } from "../../src/decode/prime.js";
 import { LatentReasoner } from "../../src/latent/latent-reasoner.js";
+import { EOS, SEQUENCES, TITLES, VOCAB } from "../support/toy-catalogue.js";
 
-const EOS = 1;
-const VOCAB = 40;
-// Token sequences of `"title"⏎` + EOS: shared prefixes, different lengths.
-const SEQUENCES = [
-  [5, 6, 7, EOS],
-  [5, 6, 8, 9, EOS],
-  [5, 10, EOS],
-  [11, 12, 13, 14, 15, EOS],
-  [11, 16, EOS],
-  [17, EOS],
-  [5, 6, 8, 20, 21, EOS],
-];
-const TITLES = SEQUENCES.map((_, i) => `title ${i}`);
 const PROMPTS = [
   [3, 4, 22, 23, 24],
   [25, 26, 27],

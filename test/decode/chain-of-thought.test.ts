@@ -6,18 +6,8 @@ import { presetConfig } from "../../src/llm/config.js";
 import { TitleTrie } from "../../src/decode/title-trie.js";
 import { constrainedBeamSearch } from "../../src/decode/beam-search.js";
 import { primeChainOfThought, primePlain } from "../../src/decode/prime.js";
+import { EOS, SEQUENCES, TITLES, VOCAB } from "../support/toy-catalogue.js";
 
-const EOS = 1;
-const VOCAB = 40;
-const SEQUENCES = [
-  [5, 6, 7, EOS],
-  [5, 6, 8, 9, EOS],
-  [5, 10, EOS],
-  [11, 12, 13, 14, 15, EOS],
-  [11, 16, EOS],
-  [17, EOS],
-];
-const TITLES = SEQUENCES.map((_, i) => `title ${i}`);
 // Different lengths, so left padding and mask-derived positions are exercised.
 const PROMPTS = [
   [3, 4, 22, 23, 24],
