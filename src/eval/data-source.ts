@@ -36,6 +36,8 @@ export interface DataSourceOptions {
   skipBadRows?: boolean;
   /** Prompt phrase override (needed for categories without a known phrase). */
   phrase?: string;
+  /** Without a train split, add the rows rebuilt from histories (default true; see data/protocol.ts). */
+  trainFromHistory?: boolean;
 }
 
 export async function loadDataSource(opts: DataSourceOptions = {}): Promise<DataSource> {
@@ -65,7 +67,7 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
     name: basename(opts.data.replace(/\/+$/, "")),
     category: category ?? loaded.files.stem,
     phrase,
-    splits: experimentSplits(loaded),
+    splits: experimentSplits(loaded, { trainFromHistory: opts.trainFromHistory }),
     items: [...loaded.catalogue.items],
   };
 }
