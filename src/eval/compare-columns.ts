@@ -60,13 +60,14 @@ export const MS_PER_USER_COLUMN: ComparisonColumn = {
   format: (v) => v.toFixed(1),
 };
 
-/** The terminal table: the paper's @5/@10 numbers, invalid count, and the popularity split. */
-export function textComparisonColumns(): ComparisonColumn[] {
+/**
+ * The terminal table: the paper's @5/@10 numbers (and @20 when some run ranked at least 20 titles),
+ * invalid count, and the popularity split.
+ */
+export function textComparisonColumns(reports: readonly Report[] = []): ComparisonColumn[] {
+  const ks = [5, 10, 20].filter((k) => k !== 20 || reports.some((r) => r.metrics.ks.includes(20)));
   return [
-    metricColumn("hr", 5),
-    metricColumn("ndcg", 5),
-    metricColumn("hr", 10),
-    metricColumn("ndcg", 10),
+    ...ks.flatMap((k) => [metricColumn("hr", k), metricColumn("ndcg", k)]),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10, "pop"),
     groupColumn(LONG_TAIL, "hr", 10, "tail"),

@@ -2,9 +2,15 @@
 import { aggregateMetrics, type Metrics } from "../../src/eval/metrics.js";
 import { latencyFigures, REPORT_SCHEMA, type Report } from "../../src/eval/report.js";
 
+/** Ranked lists of 10 (10 beams): @20 is not reported. */
+export const FIXTURE_KS = [1, 3, 5, 10];
+
 /** Metrics of records with these ranks (no invalid predictions unless given). */
-export function metricsOf(ranks: number[], invalid = 0): Metrics {
-  const m = aggregateMetrics(ranks.map((rank) => ({ rank, invalid: 0 })));
+export function metricsOf(ranks: number[], invalid = 0, ks = FIXTURE_KS): Metrics {
+  const m = aggregateMetrics(
+    ranks.map((rank) => ({ rank, invalid: 0 })),
+    ks,
+  );
   return { ...m, invalid };
 }
 
@@ -16,6 +22,7 @@ export function makeReport(run: string, ranks: number[], overrides: Partial<Repo
     dataset: "tiny",
     split: "test",
     createdAt: "2025-01-01T00:00:00.000Z",
+    listLength: 10,
     metrics: metricsOf(ranks),
     groups: {
       popular: metricsOf(ranks.slice(0, 2)),

@@ -75,7 +75,9 @@ test("comparison page: best per column in bold, escaped names, grouped charts", 
   // HR@1: A 0.25, B 0.75 → B bold. HR@10 tie → both bold. invalid: A 0 → A bold. ms/user: only A has it.
   assert.ok(rowOf("B").includes('<td class="best">0.7500</td>'));
   assert.ok(rowOf("A").includes("<td>0.2500</td>"));
-  assert.equal(rowOf("A").match(/<td class="best">0\.7500<\/td>/g)?.length, 2); // HR@10 and HR@20 ties
+  assert.equal(rowOf("A").match(/<td class="best">0\.7500<\/td>/g)?.length, 1); // the HR@10 tie
+  // Lists of 10 titles: no @20 column (it would repeat @10).
+  assert.ok(!html.includes("HR@20") && !html.includes("NDCG@20"));
   assert.ok(rowOf("A").includes('<td class="best">0</td>'));
   assert.ok(rowOf("B").includes("<td>3</td>"));
   assert.ok(rowOf("B").includes("<td>n/a</td>"));
