@@ -1,5 +1,6 @@
 import { optStr, type CommandSpec } from "./command.js";
 import { comparisonTable, loadRunReports } from "../eval/compare.js";
+import { pairedComparisons, pairedTable } from "../eval/compare-paired.js";
 import { renderComparison } from "../eval/report-html.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
 
@@ -9,16 +10,28 @@ export const compareCommand: CommandSpec = {
   summary: "compare evaluated runs side by side (HR/NDCG@5/@10, invalid predictions, popular/long-tail HR@10)",
   description:
     "Reads report.json from each run folder and prints one row per run; * marks the best value per column.\n" +
-    "pop/tail = HR@10 on popular (top 20% by training frequency) and long-tail target items.",
+    "pop/tail = HR@10 on popular (top 20% by training frequency) and long-tail target items.\n" +
+    "With several runs, each is tested against the baseline on HR@10 and NDCG@10 over the same test records\n" +
+    "(per-user.jsonl): paired t-test p-value and paired bootstrap 95% interval of the difference; n.s. = not significant.",
   positionals: [{ name: "run", help: "run folders holding a report.json", required: true, variadic: true }],
-  options: [{ name: "html", type: "string", help: "also write an HTML comparison page (table + charts) to this file" }],
+  options: [
+    { name: "html", type: "string", help: "also write an HTML comparison page (table + charts) to this file" },
+    {
+      name: "baseline",
+      type: "string",
+      help: "run (name or folder) the others are tested against, pair by pair over test records (default: the first)",
+    },
+  ],
   examples: [
     "latentr3 compare runs/bigrec runs/latentr3-sft runs/latentr3-rl",
     "latentr3 compare runs/* --html runs/comparison.html",
+    "latentr3 compare runs/bigrec runs/latentr3 runs/d3 --baseline runs/bigrec",
   ],
   run(args) {
     const runs = loadRunReports(args.positionals.run as string[]);
     console.log(comparisonTable(runs));
+    const paired = runs.length > 1 ? pairedComparisons(runs, { baseline: optStr(args, "baseline") }) : undefined;
+    if (paired) console.log(`\n${pairedTable(paired)}`);
     const html = optStr(args, "html");
     if (html !== undefined) {
       writeFileAtomic(
@@ -26,6 +39,7 @@ export const compareCommand: CommandSpec = {
         renderComparison(
           runs.map((r) => r.report),
           runs.map((r) => r.label),
+          paired,
         ),
       );
       console.log(`\nwrote ${html}`);

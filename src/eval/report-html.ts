@@ -7,6 +7,7 @@
  * - `renderComparison(reports)`: several runs side by side, best per column in bold, grouped bars.
  */
 import { bestRuns, fullComparisonColumns, runLabels } from "./compare-columns.js";
+import { pairedCaption, pairedHeader, pairedRows, type PairedComparisons } from "./compare-paired.js";
 import { seriesNames, type TrainingRow } from "./jsonl.js";
 import { metricAt, type Metrics } from "./metrics.js";
 import type { Report } from "./report.js";
@@ -22,6 +23,7 @@ th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 td.best { font-weight: bold; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .note { color: #8a5a00; }
+td.ns { color: #888; }
 `;
 
 function metricCell(m: Metrics, kind: "hr" | "ndcg", k: number): string {
@@ -215,10 +217,29 @@ export function comparisonSections(
   ];
 }
 
-/** Several runs side by side: one table (best per column in bold) and grouped bar charts. */
-export function renderComparison(reports: readonly Report[], labels: readonly string[] = runLabels(reports)): string {
+/** The paired tests of each run against a baseline (see compare-paired.ts). */
+export function pairedSection(result: PairedComparisons): string[] {
+  const rows = pairedRows(result).map(
+    (cells) =>
+      `<tr>${cells.map((c, j) => (j === 7 && c ? `<td class="ns">${escapeHtml(c)}</td>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`,
+  );
+  return [
+    "<h2>Paired significance tests</h2>",
+    `<p class="meta">${escapeHtml(pairedCaption(result))}</p>`,
+    ...(rows.length > 0 ? [htmlTable(pairedHeader(result), rows)] : []),
+    ...result.skipped.map((s) => `<p class="note">${escapeHtml(`${s.run}: not paired: ${s.reason}`)}</p>`),
+  ];
+}
+
+/** Several runs side by side: one table (best per column in bold), grouped bar charts, paired tests when given. */
+export function renderComparison(
+  reports: readonly Report[],
+  labels: readonly string[] = runLabels(reports),
+  paired?: PairedComparisons,
+): string {
   return htmlPage(`Comparison of ${reports.length} runs`, [
     `<h1>Comparison of ${reports.length} runs</h1>`,
     ...comparisonSections(reports, labels),
+    ...(paired ? pairedSection(paired) : []),
   ]);
 }

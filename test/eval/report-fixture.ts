@@ -1,5 +1,6 @@
 // Builds small reports for the report/compare tests (not a test file itself).
 import { aggregateMetrics, type Metrics } from "../../src/eval/metrics.js";
+import { PerUserResults } from "../../src/eval/per-user.js";
 import { latencyFigures, REPORT_SCHEMA, type Report } from "../../src/eval/report.js";
 
 /** Ranked lists of 10 (10 beams): @20 is not reported. */
@@ -12,6 +13,13 @@ export function metricsOf(ranks: number[], invalid = 0, ks = FIXTURE_KS): Metric
     ks,
   );
   return { ...m, invalid };
+}
+
+/** Per-user results of records with these ranks: user u<i> with target item i. */
+export function perUserOf(ranks: number[]): PerUserResults {
+  return new PerUserResults(
+    ranks.map((rank, row) => ({ row, user: `u${row}`, target: row, rank: Number.isFinite(rank) ? rank : null })),
+  );
 }
 
 export function makeReport(run: string, ranks: number[], overrides: Partial<Report> = {}): Report {
@@ -29,6 +37,7 @@ export function makeReport(run: string, ranks: number[], overrides: Partial<Repo
       "long-tail": metricsOf(ranks.slice(2)),
       "cold-start": metricsOf([]),
     },
+    perUser: perUserOf(ranks),
     latency: latencyFigures(ranks.length, 1000, { prefill: 600, "beam search": 400 }, { device: "2-core CPU" }),
     ...overrides,
   };
