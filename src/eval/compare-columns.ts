@@ -74,13 +74,15 @@ export function textComparisonColumns(reports: readonly Report[] = []): Comparis
   ];
 }
 
-/** Every K any report has, HR then NDCG, plus groups and latency: the HTML comparison table. */
-export function fullComparisonColumns(reports: readonly Report[]): ComparisonColumn[] {
+/** The HTML comparison's metric table: records and every K any report has, HR then NDCG. */
+export function metricComparisonColumns(reports: readonly Report[]): ComparisonColumn[] {
   const ks = [...new Set(reports.flatMap((r) => r.metrics.ks))].sort((a, b) => a - b);
+  return [RECORDS_COLUMN, ...ks.map((k) => metricColumn("hr", k)), ...ks.map((k) => metricColumn("ndcg", k))];
+}
+
+/** The HTML comparison's second table: invalid predictions, the popularity groups and latency. */
+export function detailComparisonColumns(): ComparisonColumn[] {
   return [
-    RECORDS_COLUMN,
-    ...ks.map((k) => metricColumn("hr", k)),
-    ...ks.map((k) => metricColumn("ndcg", k)),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10),
     groupColumn(LONG_TAIL, "hr", 10),

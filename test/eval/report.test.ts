@@ -71,11 +71,18 @@ test("comparison page: best per column in bold, escaped names, grouped charts", 
   const html = renderComparison([a, b]);
   assert.ok(!html.includes(JUNK));
   assert.ok(html.includes("A &lt;span class=&quot;x&quot;&gt;"));
-  const rowOf = (name: string): string => html.split("\n").find((l) => l.startsWith(`<tr><td>${name}`))!;
+  // A run's cells across both tables (metrics, then invalid / groups / latency).
+  const rowOf = (name: string): string =>
+    html
+      .split("\n")
+      .filter((l) => l.startsWith(`<tr><td>${name}`))
+      .join("");
   // HR@1: A 0.25, B 0.75 → B bold. HR@10 tie → both bold. invalid: A 0 → A bold. ms/user: only A has it.
   assert.ok(rowOf("B").includes('<td class="best">0.7500</td>'));
   assert.ok(rowOf("A").includes("<td>0.2500</td>"));
   assert.equal(rowOf("A").match(/<td class="best">0\.7500<\/td>/g)?.length, 1); // the HR@10 tie
+  // Two tables (metrics; invalid, groups, latency) that fit the page rather than one too wide for it.
+  assert.equal(html.match(/<div class="table-wrap"><table>/g)?.length, 2);
   // Lists of 10 titles: no @20 column (it would repeat @10).
   assert.ok(!html.includes("HR@20") && !html.includes("NDCG@20"));
   assert.ok(rowOf("A").includes('<td class="best">0</td>'));
