@@ -5,7 +5,7 @@
  * the paired bootstrap interval excludes 0; the two disagree only near the border, where calling the
  * difference real would be a coin toss.
  */
-import type { RunReport } from "./compare.js";
+import type { Report } from "./report-schema.js";
 import { pairingProblem } from "./per-user.js";
 import {
   pairedBootstrap,
@@ -14,6 +14,13 @@ import {
   type BootstrapOptions,
   type PairedTTest,
 } from "./significance.js";
+
+/** A loaded run (compare.ts's PairedRun): its folder, display label and report with per-user results. */
+export interface PairedRun {
+  dir: string;
+  label: string;
+  report: Report;
+}
 
 export interface PairedMetric {
   kind: "hr" | "ndcg";
@@ -59,7 +66,7 @@ export interface PairedOptions {
 const metricName = (m: PairedMetric) => `${m.kind === "hr" ? "HR" : "NDCG"}@${m.k}`;
 
 /** Finds the baseline run by label or folder; an unknown name is an error listing the runs. */
-export function findBaseline(runs: readonly RunReport[], name?: string): RunReport {
+export function findBaseline(runs: readonly PairedRun[], name?: string): PairedRun {
   if (runs.length === 0) throw new Error("paired tests: no runs");
   if (name === undefined) return runs[0]!;
   const found = runs.find((r) => r.label === name || r.dir === name || r.report.run === name);
@@ -71,12 +78,12 @@ export function findBaseline(runs: readonly RunReport[], name?: string): RunRepo
 }
 
 /** Every other run against the baseline, per metric. */
-export function pairedComparisons(runs: readonly RunReport[], options: PairedOptions = {}): PairedComparisons {
+export function pairedComparisons(runs: readonly PairedRun[], options: PairedOptions = {}): PairedComparisons {
   const base = findBaseline(runs, options.baseline);
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const level = options.bootstrap?.level ?? 0.95;
   const out: PairedComparisons = { baseline: base.label, alpha, comparisons: [], skipped: [] };
-  const missing = (r: RunReport) =>
+  const missing = (r: PairedRun) =>
     `no per-user results (${r.dir} has no per-user.jsonl: evaluated before they were saved; re-run its evaluation)`;
   for (const run of runs) {
     if (run === base) continue;
@@ -134,7 +141,16 @@ export function pairedRows(result: PairedComparisons): string[][] {
 
 export function pairedHeader(result: PairedComparisons): string[] {
   const level = result.comparisons[0]?.bootstrap.level ?? 0.95;
-  return ["run", "metric", "value", `${result.baseline} (baseline)`, "difference", `${Math.round(level * 100)}% interval`, "p", ""];
+  return [
+    "run",
+    "metric",
+    "value",
+    `${result.baseline} (baseline)`,
+    "difference",
+    `${Math.round(level * 100)}% interval`,
+    "p",
+    "",
+  ];
 }
 
 /** A caption saying what was tested, for both renderings. */

@@ -8,7 +8,7 @@ import { popularityBreakdown, POPULAR_FRACTION } from "./groups.js";
 import type { MetricsLog } from "./jsonl.js";
 import { evaluateRankings, METRIC_KS } from "./metrics.js";
 import { PerUserResults } from "./per-user.js";
-import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report.js";
+import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report-schema.js";
 
 export interface EvaluationInput {
   run: string;

@@ -1,6 +1,6 @@
 /** One-line text summaries of reports for terminals and logs. */
 import { metricAt } from "./metrics.js";
-import type { Report } from "./report.js";
+import type { Report } from "./report-schema.js";
 
 /** The cut-offs a summary line shows, when evaluated (@20 only for ranked lists of at least 20). */
 const LINE_KS = [5, 10, 20];

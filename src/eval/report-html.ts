@@ -16,7 +16,7 @@ import {
 import { pairedCaption, pairedHeader, pairedRows, type PairedComparisons } from "./compare-paired.js";
 import { seriesNames, type TrainingRow } from "./jsonl.js";
 import { metricAt, type Metrics } from "./metrics.js";
-import type { Report } from "./report.js";
+import type { Report } from "./report-schema.js";
 import { escapeHtml, groupedBarChart, lineChart, seriesColor } from "./svg-charts.js";
 
 // Tables fit the page: numbers never wrap, headers and text cells (method, data) may; a table still

@@ -1,7 +1,8 @@
 // Builds small reports for the report/compare tests (not a test file itself).
 import { aggregateMetrics, type Metrics } from "../../src/eval/metrics.js";
 import { PerUserResults } from "../../src/eval/per-user.js";
-import { latencyFigures, REPORT_SCHEMA, type Report } from "../../src/eval/report.js";
+import { latencyFigures } from "../../src/eval/report.js";
+import { REPORT_SCHEMA, type Report } from "../../src/eval/report-schema.js";
 
 /** Ranked lists of 10 (10 beams): @20 is not reported. */
 export const FIXTURE_KS = [1, 3, 5, 10];
