@@ -20,6 +20,12 @@ export const DATA_OPTIONS: OptionSpec[] = [
   { name: "stem", type: "string", help: "which dataset when the folder holds several info/<stem>.txt" },
   { name: "phrase", type: "string", help: 'prompt category phrase, e.g. "musics" (default: from the dataset name)' },
   { name: "skip-bad-rows", type: "boolean", help: "skip malformed rows (counted per reason) instead of failing" },
+  {
+    name: "train-from-history",
+    type: "boolean",
+    default: true,
+    help: "without a train split, also train on the rows rebuilt from the histories of valid and test (docs/data.md; --no-train-from-history: valid's head only)",
+  },
   { name: "synth-seed", type: "int", default: SYNTHETIC_DEFAULTS.seed, help: "seed of the synthetic dataset" },
   {
     name: "synth-users",
@@ -51,6 +57,7 @@ export async function dataSourceFrom(args: ParsedArgs): Promise<DataSource> {
       stem: optStr(args, "stem"),
       phrase: optStr(args, "phrase"),
       skipBadRows: bool(args, "skip-bad-rows"),
+      trainFromHistory: bool(args, "train-from-history"),
       synthetic: { seed: num(args, "synth-seed"), users: num(args, "synth-users"), items: num(args, "synth-items") },
     });
   } catch (err) {
