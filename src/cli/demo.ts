@@ -1,7 +1,8 @@
 /** `latentr3 demo`: the whole pipeline on the embedded synthetic data (or --data / --model). */
-import { bool, num, optStr, str, type CommandSpec } from "./command.js";
+import { bool, list, num, optStr, str, UsageError, type CommandSpec } from "./command.js";
 import { DATA_OPTIONS, DEVICE_OPTION, dataSourceFrom, deviceFrom } from "./options.js";
-import { runDemo } from "../pipeline/demo.js";
+import { runDemo, type DemoOptions } from "../pipeline/demo.js";
+import { runDemoSeeds } from "../pipeline/seeds.js";
 import { PRESETS } from "../llm/config.js";
 import { PRETRAIN_DEFAULTS, SFT_DEFAULTS } from "./train.js";
 import { DEFAULT_LR_GRPO } from "../train/rl/lr-grpo.js";
@@ -66,6 +67,17 @@ export const demoCommand: CommandSpec = {
       help: "a few steps per stage and 30 test users: checks the installation in about a minute",
     },
     { name: "seed", type: "int", default: 42, help: "seed of initialisation, data order and noise" },
+    {
+      name: "seeds",
+      type: "list",
+      help: "run the demo once per seed (comma-separated, e.g. 1,2,3) into OUT/seed-<s>/ and report mean ± std with paired tests (OUT/seeds.txt)",
+    },
+    {
+      name: "baseline",
+      type: "string",
+      default: "BIGRec",
+      help: "with --seeds: the method the others are tested against",
+    },
     ...DATA_OPTIONS,
     DEVICE_OPTION,
     { name: "resume", type: "boolean", help: "skip finished stages and continue a killed one" },
@@ -73,6 +85,7 @@ export const demoCommand: CommandSpec = {
   examples: [
     "latentr3 demo",
     "latentr3 demo --out runs/demo --resume",
+    "latentr3 demo --data ../shared/data/amazon-cds --seeds 1,2,3 --out runs/cds-seeds",
     "latentr3 demo --data ../shared/data/amazon-cds --preset small --out runs/cds-demo",
     "latentr3 demo --model /models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --device cuda",
   ],
@@ -82,7 +95,7 @@ export const demoCommand: CommandSpec = {
     // --quick: every stage runs a handful of steps (numbers are meaningless; the plumbing is exercised).
     const quick = bool(args, "quick");
     const steps = quick ? { maxSteps: 4 } : {};
-    const { report, summary } = await runDemo({
+    const options: DemoOptions = {
       out: str(args, "out"),
       source,
       baseModel: optStr(args, "model"),
@@ -112,7 +125,18 @@ export const demoCommand: CommandSpec = {
       },
       ablationRlSteps: quick ? 2 : num(args, "ablation-rl-steps"),
       decode: { beams: 10, batchSize: 8, maxNewTokens: 128, limit: quick ? 30 : num(args, "limit") },
+    };
+    const seeds = list(args, "seeds").map((s) => {
+      if (!/^\d+$/.test(s)) throw new UsageError(`--seeds expects comma-separated integers such as 1,2,3, got "${s}"`);
+      return Number(s);
     });
+    if (seeds.length > 0) {
+      const { text } = await runDemoSeeds(options, seeds, str(args, "baseline"));
+      console.log(text);
+      console.log(`per-seed reports: ${options.out}/seed-<s>/report.html; summary: ${options.out}/seeds.txt`);
+      return;
+    }
+    const { report, summary } = await runDemo(options);
     const took = `${(summary.seconds / 60).toFixed(1)} min${summary.resumed ? " (resumed: finished stages skipped)" : ""}`;
     console.log(`demo finished in ${took}; report: ${report}`);
   },
