@@ -4,6 +4,7 @@ import { dataSourceFrom, deviceFrom } from "./options.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
 import { DEMO_CONFIG, demoFolderClaim, demoOptions, runDemo } from "../pipeline/demo.js";
+import { runDemoSeeds } from "../pipeline/seeds.js";
 import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
 export const demoCommand: CommandSpec = {
@@ -17,6 +18,7 @@ export const demoCommand: CommandSpec = {
   examples: [
     "latentr3 demo",
     "latentr3 demo --out runs/demo --resume",
+    "latentr3 demo --data ../shared/data/amazon-cds --seeds 1,2,3 --out runs/cds-seeds",
     "latentr3 demo --data ../shared/data/amazon-cds --preset small --out runs/cds-demo",
     "latentr3 demo --model /models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --device cuda",
   ],
@@ -24,10 +26,17 @@ export const demoCommand: CommandSpec = {
     const demo = DEMO_CONFIG.from(args.values);
     const run = RUN_CONFIG.from(args.values);
     const data = DATA_SOURCE_CONFIG.from(args.values).data;
-    checkRunFolder(demo.out, demoFolderClaim({ ...run, model: demo.model, data }));
+    checkRunFolder(demo.out, demoFolderClaim({ ...run, model: demo.model, data, seeds: demo.seeds.length > 0 }));
     const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    const { report, summary } = await runDemo(demoOptions(demo, { source, device, ...run }));
+    const options = demoOptions(demo, { source, device, ...run });
+    if (demo.seeds.length > 0) {
+      const { text } = await runDemoSeeds(options, demo.seeds.map(Number), demo.baseline);
+      console.log(text);
+      console.log(`per-seed reports: ${options.out}/seed-<s>/report.html; summary: ${options.out}/seeds.txt`);
+      return;
+    }
+    const { report, summary } = await runDemo(options);
     const took = `${(summary.seconds / 60).toFixed(1)} min${summary.resumed ? " (resumed: finished stages skipped)" : ""}`;
     console.log(`demo finished in ${took}; report: ${report}`);
   },
