@@ -5,8 +5,10 @@ Why: the TypeScript benchmarks compare the libtorch addon with Python PyTorch on
 the same run; both benchmark scripts must time things the same way and report the same environment.
 """
 
+import ctypes
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -18,6 +20,39 @@ sys.path.insert(0, os.path.join(REPO, "scripts", "reference"))
 import qwen2_reference as ref  # noqa: E402
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+
+# The glibc malloc thresholds our addon sets when it loads (native/src/allocator.cc). The Python side
+# gets the same ones, so neither side pays page faults the other does not; the TypeScript harnesses
+# check that both report equal settings. LATENTR3_MALLOC=system leaves glibc's defaults on both sides.
+MMAP_THRESHOLD = 256 << 20
+TRIM_THRESHOLD = 1 << 30
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
+
+
+def _user_chose_malloc():
+    if os.environ.get("MALLOC_MMAP_THRESHOLD_") or os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+        return True
+    return "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", "")
+
+
+def _setup_malloc():
+    """Applies the addon's thresholds (same rules: LATENTR3_MALLOC=system or glibc's own variables win)."""
+    if platform.libc_ver()[0] != "glibc":
+        return {"name": "system", "tuned": False, "mmapThreshold": 0, "trimThreshold": 0, "reason": "not glibc"}
+    off = {"name": "glibc", "tuned": False, "mmapThreshold": 0, "trimThreshold": 0}
+    if os.environ.get("LATENTR3_MALLOC") == "system":
+        return {**off, "reason": "LATENTR3_MALLOC=system"}
+    if _user_chose_malloc():
+        return {**off, "reason": "MALLOC_*/GLIBC_TUNABLES set in the environment"}
+    libc = ctypes.CDLL(None)
+    if libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1 or libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) != 1:
+        return {**off, "reason": "mallopt refused the thresholds"}
+    return {"name": "glibc", "tuned": True, "mmapThreshold": MMAP_THRESHOLD, "trimThreshold": TRIM_THRESHOLD,
+            "reason": ""}
+
+
+# Before any tensor exists, as the addon does at load.
+ALLOCATOR = _setup_malloc()
 
 
 def setup_threads(threads):
@@ -35,6 +70,7 @@ def env_info():
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "cpu": _cpu_name(),
         "env": {k: os.environ.get(k) for k in THREAD_VARS},
+        "allocator": ALLOCATOR,
     }
 
 
@@ -49,16 +85,26 @@ def _cpu_name():
     return platform.processor()
 
 
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
 def timed(fn, warmup, repeats):
-    """Runs fn warmup times untimed, then repeats times; returns the list of seconds per run."""
+    """Runs fn warmup times untimed, then repeats times; returns (seconds per run, minor page faults per run)."""
     for _ in range(warmup):
         fn()
-    times = []
+    times, faults = [], []
     for _ in range(repeats):
+        f0 = minor_faults()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return times
+        faults.append(minor_faults() - f0)
+    return times, faults
 
 
 def summary(times, scale=1000.0):

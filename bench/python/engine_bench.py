@@ -23,7 +23,8 @@ import sys
 
 import torch
 
-from bench_common import count_params, env_info, make_model, make_train_step, ref, setup_threads, summary, timed
+from bench_common import (count_params, env_info, make_model, make_train_step, peak_rss_mb, ref, setup_threads, summary,
+                          timed)
 
 MODEL = dict(vocab_size=8000, hidden_size=256, intermediate_size=1024, num_hidden_layers=4, num_attention_heads=4,
              num_key_value_heads=2, tie_word_embeddings=True, rope_theta=10000.0, rms_norm_eps=1e-6,
@@ -34,7 +35,7 @@ def bench_sgemm(n, warmup, repeats):
     g = torch.Generator().manual_seed(0)
     a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
     c = torch.empty(n, n)
-    times = timed(lambda: torch.mm(a, b, out=c), warmup, repeats)
+    times, _ = timed(lambda: torch.mm(a, b, out=c), warmup, repeats)
     flop = 2.0 * n**3
     return {"n": n, "gflops_median": flop / summary(times, 1.0)["median"] / 1e9, "gflops_best": flop / min(times) / 1e9,
             "ms": summary(times)}
@@ -44,16 +45,17 @@ def bench_train(batch, seq, warmup, steps):
     cfg = ref.Qwen2Config(**MODEL)
     model = make_model(cfg)
     step, losses = make_train_step(model, batch, seq)
-    step_times = timed(step, warmup, steps)
+    step_times, step_faults = timed(step, warmup, steps)
     ids = torch.randint(0, cfg.vocab_size, (batch, seq), generator=torch.Generator().manual_seed(2))
 
     def forward():
         with torch.no_grad():
             model(input_ids=ids)
 
-    fwd_times = timed(forward, 1, max(3, steps // 2))
+    fwd_times, fwd_faults = timed(forward, 1, max(3, steps // 2))
     return {"model": {**MODEL, "batch": batch, "seq": seq, "params": count_params(model)},
-            "step_ms": summary(step_times), "forward_ms": summary(fwd_times),
+            "step_ms": summary(step_times), "forward_ms": summary(fwd_times), "step_faults": step_faults,
+            "forward_faults": fwd_faults, "max_rss_mb": peak_rss_mb(),
             "tokens_per_s": batch * seq / summary(step_times, 1.0)["median"],
             "initial_loss": losses[0], "last_loss": losses[-1]}
 

@@ -20,6 +20,12 @@ export interface NativeInfo {
   cudaDevices: number;
   fusedAttention: boolean;
   cxx11Abi: number;
+  /**
+   * The addon raises glibc's mmap and trim thresholds when it loads (native/src/allocator.cc), so freed
+   * tensor buffers stay in the heap for the next step instead of faulting in again. `LATENTR3_MALLOC=system`
+   * or glibc's own MALLOC_* variables leave glibc's defaults; `reason` says which.
+   */
+  allocator: { name: string; tuned: boolean; mmapThreshold: number; trimThreshold: number; reason: string };
 }
 
 /** The addon's functions; argument order mirrors `native/src/*.cc`. */
