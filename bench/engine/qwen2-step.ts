@@ -119,7 +119,7 @@ console.log("|---|---|---|---|---|---|");
 for (const r of results) console.log(`| ${cellLabel(r.cell)} | ${row(r.forward)} |`);
 if (mallocModes.length > 1) {
   // The allocator A/B on each side: tuned median / system median, from the same interleaved rounds.
-  console.log("\nallocator A/B: median step with the tuned thresholds / with glibc's defaults");
+  console.log("\nallocator A/B: median step in mode tuned / in mode system (bench/common/malloc.ts)");
   for (const s of settings) {
     const [t, d] = (["tuned", "system"] as const).map((m) =>
       results.find((r) => r.cell.setting === s && r.cell.malloc === m)!,

@@ -21,33 +21,29 @@ import qwen2_reference as ref  # noqa: E402
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
 
-# The glibc malloc thresholds our addon sets when it loads (native/src/allocator.cc). The Python side
-# gets the same ones, so neither side pays page faults the other does not; the TypeScript harnesses
-# check that both report equal settings. LATENTR3_MALLOC=system leaves glibc's defaults on both sides.
+# Allocator settings (LATENTR3_MALLOC, as for our addon). Our addon keeps large tensor blocks mapped
+# for reuse in its own caching allocator (native/src/allocator.cc), so a repeated step takes no page
+# faults; PyTorch cannot use it, so its side gets the glibc settings that do the same for it: mmap and
+# trim thresholds raised (freed blocks stay in the heap). Both sides switch off glibc's fastbins, as
+# the addon does. LATENTR3_MALLOC=system leaves glibc's defaults on both sides. The TypeScript
+# harnesses check that both sides report the same mode.
 MMAP_THRESHOLD = 256 << 20
 TRIM_THRESHOLD = 1 << 30
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # <malloc.h>
-
-
-def _user_chose_malloc():
-    if os.environ.get("MALLOC_MMAP_THRESHOLD_") or os.environ.get("MALLOC_TRIM_THRESHOLD_"):
-        return True
-    return "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", "")
+MAX_FAST = 0
+_M_MXFAST, _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = 1, -1, -3  # <malloc.h>
 
 
 def _setup_malloc():
-    """Applies the addon's thresholds (same rules: LATENTR3_MALLOC=system or glibc's own variables win)."""
-    if platform.libc_ver()[0] != "glibc":
-        return {"name": "system", "tuned": False, "mmapThreshold": 0, "trimThreshold": 0, "reason": "not glibc"}
-    off = {"name": "glibc", "tuned": False, "mmapThreshold": 0, "trimThreshold": 0}
+    off = {"tuned": False, "mmapThreshold": 0, "trimThreshold": 0, "maxFast": -1}
     if os.environ.get("LATENTR3_MALLOC") == "system":
         return {**off, "reason": "LATENTR3_MALLOC=system"}
-    if _user_chose_malloc():
-        return {**off, "reason": "MALLOC_*/GLIBC_TUNABLES set in the environment"}
+    if platform.libc_ver()[0] != "glibc":
+        return {**off, "reason": "not glibc"}
     libc = ctypes.CDLL(None)
-    if libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) != 1 or libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) != 1:
-        return {**off, "reason": "mallopt refused the thresholds"}
-    return {"name": "glibc", "tuned": True, "mmapThreshold": MMAP_THRESHOLD, "trimThreshold": TRIM_THRESHOLD,
+    settings = ((_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, TRIM_THRESHOLD), (_M_MXFAST, MAX_FAST))
+    if not all(libc.mallopt(option, value) == 1 for option, value in settings):
+        return {**off, "reason": "mallopt refused the settings"}
+    return {"tuned": True, "mmapThreshold": MMAP_THRESHOLD, "trimThreshold": TRIM_THRESHOLD, "maxFast": MAX_FAST,
             "reason": ""}
 
 

@@ -26,10 +26,9 @@ Napi::Value call(const Napi::CallbackInfo& info) {
 
 Napi::Object allocatorInfo(Napi::Env env, const AllocatorSettings& s) {
   auto o = Napi::Object::New(env);
-  o.Set("name", s.allocator);
-  o.Set("tuned", s.tuned);
-  o.Set("mmapThreshold", s.mmapThreshold);
-  o.Set("trimThreshold", s.trimThreshold);
+  o.Set("caching", s.caching);
+  o.Set("minCached", s.minCached);
+  o.Set("maxFast", s.maxFast);
   o.Set("reason", s.reason);
   return o;
 }

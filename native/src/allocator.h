@@ -1,4 +1,4 @@
-// glibc malloc thresholds for tensor buffers (allocator.cc).
+// The CPU allocator of tensor storage (allocator.cc).
 #pragma once
 
 #include <string>
@@ -6,11 +6,10 @@
 namespace lr3 {
 
 struct AllocatorSettings {
-  std::string allocator;  // "glibc", or "system" where the C library is another
-  bool tuned = false;     // whether the addon set the thresholds below
-  double mmapThreshold = 0;
-  double trimThreshold = 0;
-  std::string reason;  // why it was left alone, when not tuned
+  bool caching = false;  // whether large blocks go through the addon's caching allocator
+  double minCached = 0;  // smallest block size it handles (smaller ones: malloc)
+  double maxFast = -1;   // glibc M_MXFAST the addon set; -1 = left alone
+  std::string reason;    // why the addon left the allocator alone
 };
 
 // Called once when the addon loads, before any tensor exists.

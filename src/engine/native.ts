@@ -21,11 +21,13 @@ export interface NativeInfo {
   fusedAttention: boolean;
   cxx11Abi: number;
   /**
-   * The addon raises glibc's mmap and trim thresholds when it loads (native/src/allocator.cc), so freed
-   * tensor buffers stay in the heap for the next step instead of faulting in again. `LATENTR3_MALLOC=system`
-   * or glibc's own MALLOC_* variables leave glibc's defaults; `reason` says which.
+   * Tensor storage of 128 KiB and more goes through the addon's caching allocator
+   * (native/src/allocator.cc): freed blocks stay mapped for the next request of their size class, so a
+   * training step reuses the previous step's memory instead of faulting in fresh pages. The addon also
+   * switches off glibc's fastbins (`maxFast` 0). `LATENTR3_MALLOC=system` leaves both to libtorch and
+   * glibc; `reason` then says so.
    */
-  allocator: { name: string; tuned: boolean; mmapThreshold: number; trimThreshold: number; reason: string };
+  allocator: { caching: boolean; minCached: number; maxFast: number; reason: string };
 }
 
 /** The addon's functions; argument order mirrors `native/src/*.cc`. */

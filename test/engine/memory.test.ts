@@ -4,11 +4,12 @@
  *
  * Each loop runs in a fresh child process (train-loop-child.ts) so the scenarios cannot reuse each
  * other's freed memory. Two allocator settings are checked:
- * - the addon's own (native/src/allocator.cc): glibc keeps freed buffers in the heap instead of
- *   unmapping them, so the same memory serves every step; RSS over 1000 clean steps moves by about 6 MB;
- * - glibc's mmap threshold pinned at 128 KiB (every tensor its own mapping, returned on free). Without a
- *   pin glibc raises its threshold after the first large free and serves later tensors from the heap,
- *   whose high-water mark then sometimes jumps by 100–150 MB once (fragmentation, not a leak).
+ * - the addon's caching allocator (native/src/allocator.cc), which keeps freed blocks of 128 KiB and
+ *   more mapped and hands them to the next step;
+ * - libtorch's own allocator on glibc (LATENTR3_MALLOC=system) with the mmap threshold pinned at
+ *   128 KiB (every large tensor its own mapping, returned on free). Without a pin glibc raises its
+ *   threshold after the first large free and serves later tensors from the heap, whose high-water mark
+ *   then sometimes jumps by 100–150 MB once (fragmentation, not a leak).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -28,17 +29,16 @@ interface LoopResult {
   liveAfter: number;
   firstLoss: number;
   lastLoss: number;
-  allocatorTuned: boolean;
+  caching: boolean;
 }
 
-type Allocator = "addon" | "mmap-128k";
+type Allocator = "caching" | "glibc-mmap-128k";
 
 function runLoop(mode: "clean" | "leak", allocator: Allocator): LoopResult {
   const child = fileURLToPath(new URL("./train-loop-child.js", import.meta.url));
-  const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_MMAP_THRESHOLD_: "131072" };
-  if (allocator === "addon") {
+  const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_MMAP_THRESHOLD_: "131072", LATENTR3_MALLOC: "system" };
+  if (allocator === "caching") {
     delete env.MALLOC_MMAP_THRESHOLD_;
-    delete env.MALLOC_TRIM_THRESHOLD_;
     delete env.LATENTR3_MALLOC;
   }
   const run = spawnSync(process.execPath, [child, mode], { encoding: "utf8", timeout: 120_000, env });
@@ -46,19 +46,19 @@ function runLoop(mode: "clean" | "leak", allocator: Allocator): LoopResult {
   return JSON.parse(run.stdout.trim().split("\n").pop()!) as LoopResult;
 }
 
-for (const allocator of ["addon", "mmap-128k"] as const) {
+for (const allocator of ["caching", "glibc-mmap-128k"] as const) {
   test(`${STEPS} training steps (fwd + bwd + clip + AdamW inside tidy) keep RSS and live tensors flat (allocator: ${allocator})`, (t) => {
     const r = runLoop("clean", allocator);
     t.diagnostic(`RSS growth over ${STEPS} steps: ${MB(r.rssGrowth)} (bound ${MB(RSS_BOUND)})`);
-    assert.equal(r.allocatorTuned, allocator === "addon", "the addon tunes glibc unless MALLOC_* is set");
+    assert.equal(r.caching, allocator === "caching", "the caching allocator is on unless LATENTR3_MALLOC=system");
     assert.ok(r.lastLoss < r.firstLoss / 2, `the model trains (loss ${r.firstLoss} → ${r.lastLoss})`);
     assert.ok(r.rssGrowth < RSS_BOUND, `RSS grew by ${MB(r.rssGrowth)} (bound ${MB(RSS_BOUND)})`);
     assert.equal(r.liveAfter, r.liveBefore, "every per-step tensor was disposed");
   });
 }
 
-test("the RSS bound is meaningful: leaking one activation per step exceeds it (the addon's allocator settings)", (t) => {
-  const r = runLoop("leak", "addon");
+test("the RSS bound is meaningful: leaking one activation per step exceeds it (caching allocator)", (t) => {
+  const r = runLoop("leak", "caching");
   t.diagnostic(`RSS growth with one leaked activation per step: ${MB(r.rssGrowth)}`);
   assert.ok(r.rssGrowth > RSS_BOUND, `a leak of ${STEPS} activations only grew RSS by ${MB(r.rssGrowth)}`);
 });

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     liveAfter: liveTensorCount() - leaked.length,
     firstLoss,
     lastLoss,
-    allocatorTuned: engineInfo().allocator.tuned,
+    caching: engineInfo().allocator.caching,
   };
   process.stdout.write(JSON.stringify(result) + "\n");
 }
