@@ -3,15 +3,19 @@
 // glibc serves large blocks with a fresh mmap and unmaps them on free, and returns free memory at
 // the top of its heap to the kernel. A training step allocates and frees the same activations and
 // gradients every step, so each of them came back as new zero-filled pages: one minor page fault per
-// 4 KiB, every step (bench/README.md, "Allocator"). Raising glibc's thresholds instead keeps every
-// block in the heap, but a growing KV cache then fragments it and peak RSS rose by a third in
-// `latentr3 demo --quick`.
+// 4 KiB, every step (bench/README.md, "Allocator"). Raising glibc's mmap and trim thresholds instead
+// keeps every block in glibc's heap, but peak RSS of `latentr3 demo --quick` then rose from 753 to
+// 1022 MB: the heap keeps whatever it grew to.
 //
-// So large blocks (kMinCached and up) are mapped here and kept when freed, by size class, for the next
-// request of that class. A request that finds no block of its class first unmaps cached blocks (least
-// recently freed first) worth at least its own size, so mapped memory never exceeds the largest amount
-// the program itself had live at once: the cache turns a repeated step's allocations into reuse
-// without raising the peak. Small blocks stay with malloc.
+// So large blocks (kMinCached and up) are mapped here and kept when freed, for the next request that
+// fits: the smallest cached block of at least the requested size and at most twice it (pages past the
+// request are never touched, so a larger block costs address space, not memory). A repeated step's
+// allocations become reuse. Cached blocks go back to the kernel, least recently freed first, when idle
+// for kIdle and whenever more than kCap is cached.
+//
+// Tried and dropped: exact size classes, unmapping idle blocks whenever a request found none of its
+// class. With a training step's mix of sizes that thrashed (36k–108k faults per step in
+// bench/engine/qwen2-step.ts, against 2–16k with glibc's defaults). Small blocks stay with malloc.
 //
 // Fastbins are switched off as well: every op frees a few small blocks (tensor and handle records)
 // and then asks for a larger one, and glibc merges all fastbin blocks before serving such a request.
@@ -22,13 +26,14 @@
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <list>
+#include <map>
 #include <mutex>
 #include <new>
 #include <unordered_map>
-#include <vector>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -41,22 +46,17 @@ constexpr size_t kMinCached = size_t{128} << 10;  // glibc's own initial mmap th
 constexpr size_t kPage = 4096;
 constexpr size_t kAlignment = 64;  // ATen's alignment of tensor data
 constexpr int kMaxFast = 0;  // M_MXFAST: no fastbins
+constexpr std::chrono::milliseconds kIdle{10000};
+constexpr size_t kCap = size_t{1} << 30;
 
-// Size classes: page counts rounded up to 4 significant bits (at most 12.5% more than asked, and
-// pages past the request are never touched, so they cost address space, not memory).
-size_t sizeClass(size_t bytes) {
-  size_t pages = (bytes + kPage - 1) / kPage;
-  if (pages > 16) {
-    const int shift = 64 - __builtin_clzll(pages) - 4;
-    const size_t step = size_t{1} << shift;
-    pages = (pages + step - 1) & ~(step - 1);
-  }
-  return pages * kPage;
-}
+using Clock = std::chrono::steady_clock;
+
+size_t pageRound(size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
 
 struct Block {
   void* base;
   size_t size;
+  Clock::time_point freed;
 };
 
 class CachingCpuAllocator final : public c10::Allocator {
@@ -68,7 +68,7 @@ class CachingCpuAllocator final : public c10::Allocator {
       return {p, p, &freeSmall, c10::Device(c10::kCPU)};
     }
     // Data and context are the same pointer, as ATen's raw_allocate requires.
-    void* base = take(sizeClass(n));
+    void* base = take(pageRound(n));
     return {base, base, &freeLarge, c10::Device(c10::kCPU)};
   }
 
@@ -88,19 +88,19 @@ class CachingCpuAllocator final : public c10::Allocator {
     if (!instance().give(p)) std::free(p);
   }
 
-  // A cached block of this class, else a new mapping after making room.
+  // The smallest cached block that fits (at most twice the size), else a new mapping.
   void* take(size_t size) const {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = byClass_.find(size);
-    if (it != byClass_.end() && !it->second.empty()) {
-      auto block = it->second.back();
-      it->second.pop_back();
+    auto fit = bySize_.lower_bound(size);
+    if (fit != bySize_.end() && fit->first <= 2 * size) {
+      auto block = fit->second;
+      bySize_.erase(fit);
       void* base = block->base;
+      cached_ -= block->size;
       lru_.erase(block);
-      cached_ -= size;
       return base;
     }
-    evict(size);
+    expire(Clock::now());
     void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) throw std::bad_alloc();
     sizes_[base] = size;
@@ -113,35 +113,40 @@ class CachingCpuAllocator final : public c10::Allocator {
     auto known = sizes_.find(base);
     if (known == sizes_.end()) return false;
     const size_t size = known->second;
-    lru_.push_front({base, size});
-    byClass_[size].push_back(lru_.begin());
+    const auto now = Clock::now();
+    lru_.push_front({base, size, now});
+    bySize_.emplace(size, lru_.begin());
     cached_ += size;
+    expire(now);
     return true;
   }
 
-  // Unmaps least recently freed blocks until `bytes` are released or nothing is cached. Caller holds mutex_.
-  void evict(size_t bytes) const {
-    size_t released = 0;
-    while (released < bytes && !lru_.empty()) {
-      auto oldest = std::prev(lru_.end());
-      auto& same = byClass_[oldest->size];
-      for (auto it = same.begin(); it != same.end(); ++it) {
-        if (*it == oldest) {
-          same.erase(it);
-          break;
-        }
+  // Unmaps blocks idle for kIdle, then the oldest while over kCap. Caller holds mutex_.
+  void expire(Clock::time_point now) const {
+    while (!lru_.empty() && now - lru_.back().freed >= kIdle) unmapOldest();
+    while (cached_ > kCap) unmapOldest();
+  }
+
+  // Unmaps the least recently freed cached block; returns its size. Caller holds mutex_, cache not empty.
+  size_t unmapOldest() const {
+    auto oldest = std::prev(lru_.end());
+    for (auto [it, end] = bySize_.equal_range(oldest->size); it != end; ++it) {
+      if (it->second == oldest) {
+        bySize_.erase(it);
+        break;
       }
-      munmap(oldest->base, oldest->size);
-      sizes_.erase(oldest->base);
-      released += oldest->size;
-      cached_ -= oldest->size;
-      lru_.erase(oldest);
     }
+    const size_t size = oldest->size;
+    munmap(oldest->base, size);
+    sizes_.erase(oldest->base);
+    cached_ -= size;
+    lru_.erase(oldest);
+    return size;
   }
 
   mutable std::mutex mutex_;
   mutable std::list<Block> lru_;  // most recently freed first
-  mutable std::unordered_map<size_t, std::vector<std::list<Block>::iterator>> byClass_;
+  mutable std::multimap<size_t, std::list<Block>::iterator> bySize_;  // cached blocks by size
   mutable std::unordered_map<void*, size_t> sizes_;  // every mapped block, cached or in use
   mutable size_t cached_ = 0;
 };
