@@ -41,7 +41,7 @@ function runLoop(mode: "clean" | "leak", allocator: Allocator): LoopResult {
     delete env.MALLOC_MMAP_THRESHOLD_;
     delete env.LATENTR3_MALLOC;
   }
-  const run = spawnSync(process.execPath, [child, mode], { encoding: "utf8", timeout: 120_000, env });
+  const run = spawnSync(process.execPath, [child, mode], { encoding: "utf8", timeout: 600_000, env });
   assert.equal(run.status, 0, `the ${mode} training loop failed (${run.signal ?? run.status}):\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").pop()!) as LoopResult;
 }
