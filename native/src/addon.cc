@@ -33,6 +33,11 @@ Napi::Object allocatorInfo(Napi::Env env, const AllocatorSettings& s) {
   return o;
 }
 
+OpRegistrar allocatorOps({
+    {"allocator_release", [](const Args& a) { return Napi::Number::New(a.env(), static_cast<double>(releaseCachedBlocks())); }},
+    {"allocator_cached", [](const Args& a) { return Napi::Number::New(a.env(), static_cast<double>(cachedBytes())); }},
+});
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const AllocatorSettings allocator = tuneAllocator();
   for (const auto& def : opTable()) {

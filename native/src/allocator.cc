@@ -16,6 +16,10 @@
 // (a slow or busy machine, a larger model) must still find its blocks (with a 10 s limit, 72 s steps
 // on a loaded machine took 66k faults per step).
 //
+// A phase that is over (a training run, an evaluation) leaves its blocks cached, sized for work that
+// will not come again; `releaseCachedBlocks` gives them back at once (the pipeline calls it between
+// stages), so the next phase's peak does not stack on the last one's cache.
+//
 // Tried and dropped: exact size classes, unmapping idle blocks whenever a request found none of its
 // class. With a training step's mix of sizes that thrashed (36k–108k faults per step in
 // bench/engine/qwen2-step.ts, against 2–16k with glibc's defaults). Small blocks stay with malloc.
@@ -71,6 +75,20 @@ class CachingCpuAllocator final : public c10::Allocator {
     // Data and context are the same pointer, as ATen's raw_allocate requires.
     void* base = take(pageRound(n));
     return {base, base, &freeLarge, c10::Device(c10::kCPU)};
+  }
+
+  // Unmaps every cached block (the memory in use stays); returns the bytes given back.
+  size_t release() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t released = 0;
+    while (!lru_.empty()) released += unmapOldest();
+    return released;
+  }
+
+  // Bytes held in cached (free) blocks.
+  size_t cached() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return cached_;
   }
 
   // For raw_allocate / raw_deallocate, which hand back only the pointer.
@@ -154,6 +172,10 @@ class CachingCpuAllocator final : public c10::Allocator {
 };
 
 }  // namespace
+
+size_t releaseCachedBlocks() { return CachingCpuAllocator::instance().release(); }
+
+size_t cachedBytes() { return CachingCpuAllocator::instance().cached(); }
 
 AllocatorSettings tuneAllocator() {
   AllocatorSettings s;

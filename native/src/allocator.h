@@ -15,4 +15,10 @@ struct AllocatorSettings {
 // Called once when the addon loads, before any tensor exists.
 AllocatorSettings tuneAllocator();
 
+// Unmaps every cached free block; returns the bytes given back (0 without the caching allocator).
+size_t releaseCachedBlocks();
+
+// Bytes the caching allocator holds in free blocks.
+size_t cachedBytes();
+
 }  // namespace lr3

@@ -26,6 +26,20 @@ export function engineInfo(): typeof nativeInfo & {
     intraOpThreads: getNumThreads(),
   };
 }
+/**
+ * Gives every free block the caching CPU allocator holds back to the kernel (memory in use stays);
+ * returns the bytes released. Called between pipeline phases: a finished training run's blocks are
+ * sized for work that will not come again, and kept they would add to the next phase's peak.
+ */
+export function releaseCachedMemory(): number {
+  return N.allocator_release() as number;
+}
+
+/** Bytes the caching CPU allocator holds in free blocks. */
+export function cachedMemory(): number {
+  return N.allocator_cached() as number;
+}
+
 export function cudaAvailable(): boolean {
   return nativeInfo.cuda;
 }

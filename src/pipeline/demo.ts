@@ -8,7 +8,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Device } from "../engine/index.js";
+import { releaseCachedMemory, type Device } from "../engine/index.js";
 import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
 import { DECODING_CONFIG } from "../decode/decoding-config.js";
 import { PRESETS } from "../llm/config.js";
@@ -37,6 +37,7 @@ import { readReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import {
   MODEL_SUBDIR,
+  type TrainedModel,
   describeSource,
   evaluateStage,
   popularityStage,
@@ -200,7 +201,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
   async function stage(
     name: string,
     label: string,
-    train: () => Promise<{ modelDir: string; seconds: number; steps: number }>,
+    train: () => Promise<TrainedModel>,
   ): Promise<Trained> {
     const costFile = join(dir(name), "cost.json");
     if (done(name)) {
@@ -213,6 +214,10 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     }
     log(`${label} …`);
     const r = await train();
+    // The model lives on in its folder; its memory and the stage's cached buffers (sized for work that
+    // will not come again) go back before the next stage.
+    r.rec.dispose();
+    releaseCachedMemory();
     const cost = { stage: label, steps: r.steps, seconds: r.seconds };
     writeJsonAtomic(costFile, cost);
     costs.push(cost);
@@ -327,6 +332,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
         overwrite: true,
       });
       rec.dispose();
+      releaseCachedMemory();
     }
     report.run = e.label;
     console.log(formatMetricsLine(report));

@@ -15,7 +15,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { dispose, liveTensorCount } from "../../src/engine/index.js";
+import { cachedMemory, dispose, engineInfo, liveTensorCount, releaseCachedMemory, zeros } from "../../src/engine/index.js";
 import { BATCH, HIDDEN, STEPS, mlp } from "./train-loop-child.js";
 
 /** One [BATCH, HIDDEN] f32 activation (256 KiB): a leak of one per step adds ≈ 262 MB over STEPS steps. */
@@ -71,4 +71,18 @@ test("a synchronous loop (no event-loop turns) also frees every tensor", () => {
   assert.equal(liveTensorCount(), live);
   dispose(tensors);
   assert.equal(liveTensorCount(), start);
+});
+
+test("releaseCachedMemory gives the caching allocator's free blocks back, and only those", () => {
+  if (!engineInfo().allocator.caching) return; // LATENTR3_MALLOC=system: nothing is cached
+  releaseCachedMemory();
+  const kept = zeros([1024, 1024]); // 4 MiB, in use: must survive a release
+  const freed = zeros([512, 1024]); // 2 MiB, freed below
+  dispose(freed);
+  assert.ok(cachedMemory() >= 2 << 20, `a freed 2 MiB block is cached (${cachedMemory()} bytes)`);
+  const released = releaseCachedMemory();
+  assert.ok(released >= 2 << 20 && released < 4 << 20, `released ${released} bytes: the free block, not the live one`);
+  assert.equal(cachedMemory(), 0);
+  assert.equal(kept.add(1).sum().item(), 1024 * 1024, "the live tensor is intact");
+  dispose(kept);
 });
