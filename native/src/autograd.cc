@@ -272,7 +272,10 @@ const OpRegistrar table({
      [](const Args& a) {
        c10::optional<at::Tensor> g;
        if (auto t = a.optT(1)) g = *t;
-       T(0).backward(g ? *g : at::Tensor(), a.b(2));
+       at::Tensor root = T(0);
+       at::Tensor grad = g ? *g : at::Tensor();
+       const bool retain = a.b(2);
+       runBackward([&] { root.backward(grad, retain); });
        return a.env().Undefined();
      }},
     {"grad",

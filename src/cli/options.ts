@@ -155,6 +155,8 @@ export function supervisedFrom(args: ParsedArgs): SupervisedConfig {
     maxSteps: num(args, "max-steps"),
     checkpointEvery: num(args, "checkpoint-every"),
     seed: num(args, "seed"),
+    precision: "fp32",
+    gradCheckpointing: false,
   };
   if (c.batchSize % c.microBatchSize !== 0) {
     throw new UsageError(

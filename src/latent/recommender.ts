@@ -4,13 +4,23 @@
  * Face folder plus `latentr3.json`, so the LLM part still loads in Hugging Face tools.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { DType, Device, Tensor } from "../engine/index.js";
 import { openCheckpoint } from "../engine/checkpoint-folder.js";
+import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
+import { toTensorData } from "../engine/tensor-io.js";
 import { buildPrompt, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
-import { loadModel, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
+import { loadModel, loadNamedParameters, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
+import {
+  isAdapterFolder,
+  loadAdapter,
+  loraParameters,
+  mergeLora,
+  readAdapterConfig,
+  saveAdapter,
+} from "../llm/lora.js";
 import { presetConfig, type Qwen2Config } from "../llm/config.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Qwen2Model } from "../llm/qwen2.js";
@@ -42,6 +52,25 @@ export const DEFAULT_META: RecommenderMeta = {
 
 const META_FILE = "latentr3.json";
 const COMPACTION_FILE = "vocab_compaction.json";
+/** LatentRATT's weights in a LoRA adapter folder (a PEFT adapter file holds LoRA factors only). */
+const ADAPTER_RATT_FILE = "latent_ratt.safetensors";
+
+function readMeta(dir: string): Partial<RecommenderMeta> {
+  return existsSync(join(dir, META_FILE))
+    ? (JSON.parse(readFileSync(join(dir, META_FILE), "utf8")) as Partial<RecommenderMeta>)
+    : {};
+}
+
+/** The base model folder of an adapter folder: as given, else as written in its config. */
+function adapterBase(adapterDir: string, given: string | undefined): string {
+  const named = given ?? readAdapterConfig(adapterDir).baseModel;
+  if (!named) {
+    throw new Error(`${adapterDir}: the adapter config names no base_model_name_or_path; pass the base model folder`);
+  }
+  // A relative path is taken from the working directory, else from the adapter folder.
+  if (isAbsolute(named) || existsSync(named)) return resolve(named);
+  return resolve(adapterDir, named);
+}
 
 /**
  * Checks that a full tokenizer fits the model: it may be smaller than the embedding (Qwen pads its
@@ -61,6 +90,8 @@ export class Recommender {
   readonly reasoner: LatentReasoner | null;
   /** True when LatentRATT was freshly initialised rather than loaded (a model without trained latents). */
   freshLatentReadout = false;
+  /** The folder the LLM's weights were loaded from (what a LoRA adapter folder names as its base). */
+  baseDir: string | null = null;
 
   constructor(
     readonly model: Qwen2Model,
@@ -91,15 +122,18 @@ export class Recommender {
   static async load(
     dir: string,
     overrides: Partial<RecommenderMeta> = {},
-    opts: { device?: Device; dtype?: DType } = {},
+    opts: { device?: Device; dtype?: DType; adapter?: string; base?: string } = {},
   ): Promise<Recommender> {
+    // A LoRA adapter folder (PEFT layout, as LoRA SFT saves) loads on top of its base model folder.
+    if (opts.adapter === undefined && !existsSync(join(dir, "config.json")) && isAdapterFolder(dir)) {
+      return Recommender.load(adapterBase(dir, opts.base), overrides, { ...opts, adapter: dir });
+    }
     // Before the tokenizer and weights are opened, so a wrong folder is reported as such.
     const problem = modelFolderProblem(dir);
     if (problem) throw new Error(`${dir}: ${problem}`);
-    const saved = existsSync(join(dir, META_FILE))
-      ? (JSON.parse(readFileSync(join(dir, META_FILE), "utf8")) as Partial<RecommenderMeta>)
-      : {};
-    const meta: RecommenderMeta = { ...DEFAULT_META, ...saved, ...overrides };
+    const adapterDir = opts.adapter;
+    const adapterMeta = adapterDir ? readMeta(adapterDir) : {};
+    const meta: RecommenderMeta = { ...DEFAULT_META, ...readMeta(dir), ...adapterMeta, ...overrides };
     const tokenizer = existsSync(join(dir, "tokenizer.json"))
       ? await Tokenizer.fromFolder(dir)
       : await Tokenizer.qwenDefault();
@@ -128,16 +162,51 @@ export class Recommender {
       },
     });
     model = fitVocabulary(model, modelTokenizer, dir);
+    const adapterRatt = adapterDir ? join(adapterDir, ADAPTER_RATT_FILE) : null;
+    const hasAdapterRatt = adapterRatt !== null && existsSync(adapterRatt);
+    if (adapterDir) {
+      loadAdapter(model, adapterDir);
+      if (wantsRatt && hasAdapterRatt) {
+        new LatentReasoner(model, { numLatents: meta.numLatents, readout: "ratt" }).dispose();
+        const file = openSafetensors(adapterRatt);
+        try {
+          loadNamedParameters(model.store, file.entries, adapterRatt);
+        } finally {
+          file.close();
+        }
+      }
+    }
     const rec = new Recommender(model, modelTokenizer, meta);
-    rec.freshLatentReadout = wantsRatt && !hasRatt;
+    rec.freshLatentReadout = wantsRatt && !hasRatt && !hasAdapterRatt;
+    rec.baseDir = resolve(dir);
     return rec;
   }
 
+  /**
+   * A model folder, or with LoRA adapters a PEFT adapter folder over `baseDir` (plus this
+   * project's settings and LatentRATT's weights), which `load` puts back together.
+   */
   async save(dir: string): Promise<void> {
-    saveModel(this.model, dir);
-    await this.tokenizer.tokenizer.save(dir);
-    if (this.tokenizer.compaction) writeJsonAtomic(join(dir, COMPACTION_FILE), this.tokenizer.compaction.toJSON());
+    if (this.hasAdapters) {
+      if (!this.baseDir) throw new Error("Recommender.save: LoRA adapters need the base model's folder (baseDir)");
+      saveAdapter(this.model, dir, { baseModel: this.baseDir });
+      const ratt = this.model.store.namedParameters(LATENT_RATT_PREFIX + ".");
+      if (ratt.length > 0) writeSafetensors(join(dir, ADAPTER_RATT_FILE), toTensorData(ratt));
+    } else {
+      saveModel(this.model, dir);
+      await this.tokenizer.tokenizer.save(dir);
+      if (this.tokenizer.compaction) writeJsonAtomic(join(dir, COMPACTION_FILE), this.tokenizer.compaction.toJSON());
+    }
     writeJsonAtomic(join(dir, META_FILE), this.meta);
+  }
+
+  get hasAdapters(): boolean {
+    return loraParameters(this.model).length > 0;
+  }
+
+  /** Folds the LoRA adapters into the weights: a plain model again (faster to decode, saves whole). */
+  mergeAdapters(): void {
+    mergeLora(this.model);
   }
 
   /** A copy of the settings with other latent options (the weights are shared, not copied). */
@@ -171,9 +240,15 @@ export class Recommender {
     return [...this.tokenizer.encode(targetText(title)), this.tokenizer.eosId];
   }
 
-  /** Trainable parameters of a stage: everything (SFT) or LatentRATT only (LR-GRPO). */
-  parameters(which: "all" | "latent"): Tensor[] {
-    return which === "all" ? this.model.parameters() : (this.reasoner?.rattParameters() ?? []);
+  /**
+   * Trainable parameters of a stage: everything, or with LoRA the adapters and LatentRATT (SFT);
+   * LatentRATT only (LR-GRPO).
+   */
+  parameters(which: "sft" | "latent"): Tensor[] {
+    if (which === "latent") return this.reasoner?.rattParameters() ?? [];
+    return this.hasAdapters
+      ? [...loraParameters(this.model), ...(this.reasoner?.rattParameters() ?? [])]
+      : this.model.parameters();
   }
 
   dispose(): void {

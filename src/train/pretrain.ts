@@ -12,6 +12,7 @@ import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { languageModelLossSum } from "./objectives.js";
 import type { RunFolder } from "./run-folder.js";
+import { withGradientCheckpointing } from "../llm/layer-runner.js";
 import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
 
 export function pretrainingCorpus(
@@ -68,5 +69,7 @@ export async function runPretrain(
   run: RunFolder,
   opts: { resume?: boolean } = {},
 ): Promise<SupervisedResult> {
-  return trainSupervised(pretrainTask(rec, corpus, 0.05, config.seed), config, run, opts);
+  return withGradientCheckpointing(rec.model, config.gradCheckpointing, () =>
+    trainSupervised(pretrainTask(rec, corpus, 0.05, config.seed), config, run, opts),
+  );
 }

@@ -1,12 +1,14 @@
 /**
  * SFT of a recommender (BIGRec when it has no latents; LatentR3's warm-up when it has): target-only
- * cross-entropy, all parameters trainable, through the shared supervised loop.
+ * cross-entropy, all parameters trainable (or, with LoRA adapters attached, the adapters and
+ * LatentRATT), through the shared supervised loop.
  */
 import { lengthBucketedBatches } from "../data/batching.js";
 import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "./collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
+import { withGradientCheckpointing } from "../llm/layer-runner.js";
 import type { RunFolder } from "./run-folder.js";
 import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
 
@@ -24,7 +26,8 @@ export function sftTask(
   return {
     label,
     store: rec.model.store,
-    trainable: rec.parameters("all"),
+    trainable: rec.parameters("sft"),
+    checkpointed: (name) => rec.model.store.params.get(name)?.requiresGrad ?? false,
     train: trainRows,
     valid: validRows,
     batches: (epoch, batchSize, seed) =>
@@ -45,6 +48,10 @@ export async function runSft(
   run: RunFolder,
   opts: { resume?: boolean; label?: string } = {},
 ): Promise<SupervisedResult> {
-  for (const p of rec.parameters("all")) p.setRequiresGrad(true);
-  return trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts);
+  // All parameters train, or with LoRA only the adapters (and LatentRATT): the base stays frozen.
+  const trainable = new Set(rec.parameters("sft"));
+  for (const p of rec.model.parameters()) p.setRequiresGrad(trainable.has(p));
+  return withGradientCheckpointing(rec.model, config.gradCheckpointing, () =>
+    trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts),
+  );
 }

@@ -20,6 +20,7 @@ import {
 } from "../engine/index.js";
 import type { ParamStore } from "../nn/index.js";
 import { CheckpointManager, stepName } from "./checkpoint.js";
+import { MixedPrecision, type Precision } from "./precision.js";
 import { Progress } from "./progress.js";
 import { saveCheckpoint, startOrResume } from "./resume.js";
 import type { RunFolder } from "./run-folder.js";
@@ -42,6 +43,10 @@ export interface SupervisedConfig {
   checkpointEvery: number;
   /** Stop after this many optimizer steps in total (for smoke runs); 0 = no limit. */
   maxSteps: number;
+  /** Compute precision: f32, or bf16/f16 autocast over f32 master weights (f16 with loss scaling). */
+  precision: Precision;
+  /** Recompute decoder layers in backward instead of keeping their activations. */
+  gradCheckpointing: boolean;
 }
 
 export const DEFAULT_SUPERVISED: SupervisedConfig = {
@@ -57,6 +62,8 @@ export const DEFAULT_SUPERVISED: SupervisedConfig = {
   seed: 42,
   checkpointEvery: 50,
   maxSteps: 0,
+  precision: "fp32",
+  gradCheckpointing: false,
 };
 
 /** What a supervised objective provides; the loop knows nothing about prompts or latents. */
@@ -73,6 +80,8 @@ export interface SupervisedTask<E> {
   tokens(example: E): number;
   /** Sum (not mean) of the token losses of a micro-batch, with the autograd graph attached. */
   lossSum(micro: readonly E[]): Tensor;
+  /** Parameters saved in training checkpoints: the trainable ones (the frozen rest never changes). */
+  checkpointed?: (name: string) => boolean;
 }
 
 interface TrainerState {
@@ -128,6 +137,7 @@ export async function trainSupervised<E>(
   opts: { resume?: boolean } = {},
 ): Promise<SupervisedResult> {
   const optimizer: Optimizer = adamW(task.trainable, { lr: config.lr, weightDecay: config.weightDecay });
+  const precision = new MixedPrecision(config.precision, task.store.device);
   const stepsPerEpoch = task.batches(0, config.batchSize, config.seed).length;
   const plannedSteps = stepsPerEpoch * config.epochs;
   const totalSteps = config.maxSteps > 0 ? Math.min(plannedSteps, config.maxSteps) : plannedSteps;
@@ -156,9 +166,13 @@ export async function trainSupervised<E>(
     if (typeof state.bestValLoss !== "number") state.bestValLoss = Infinity;
     console.error(`[${task.label}] resumed from ${resumed.checkpoint} (step ${state.step}, epoch ${state.epoch + 1})`);
   }
+  if (precision.scaler && typeof state.lossScale === "number") precision.scaler.scale = state.lossScale;
 
   const progress = new Progress(task.label, totalSteps, process.stderr, undefined, state.step);
-  const save = () => saveCheckpoint(start, stepName(state.step), task.store, optimizer, state);
+  const save = () => {
+    if (precision.scaler) state.lossScale = precision.scaler.scale;
+    saveCheckpoint(start, stepName(state.step), task.store, optimizer, state, task.checkpointed);
+  };
   let windowLoss = 0;
   let windowTokens = 0;
   let windowStart = performance.now();
@@ -171,15 +185,17 @@ export async function trainSupervised<E>(
       let lossSum = 0;
       for (const micro of split(batch, config.microBatchSize)) {
         lossSum += tidy(() => {
-          const loss = task.lossSum(micro);
-          loss.div(batchTokens).backward();
+          const loss = precision.forward(() => task.lossSum(micro));
+          precision.backward(loss.div(batchTokens));
           return loss.item();
         });
       }
-      const gradNorm = clipGradNorm(task.trainable, config.maxGradNorm);
+      const finite = precision.prepareStep(task.trainable);
+      const gradNorm = finite ? clipGradNorm(task.trainable, config.maxGradNorm) : NaN;
       optimizer.scaleLr(schedule(state.step));
       const lr = optimizer.lr();
-      optimizer.step();
+      if (finite) optimizer.step();
+      else console.error(`[${task.label}] step ${state.step + 1}: inf/NaN gradients under fp16, step skipped`);
       optimizer.zeroGrad();
       state.step++;
       windowLoss += lossSum;
@@ -188,7 +204,15 @@ export async function trainSupervised<E>(
       state.epochTokens += batchTokens;
       const loss = lossSum / batchTokens;
       const seconds = (performance.now() - windowStart) / 1000;
-      run.logMetrics({ step: state.step, epoch: state.epoch + 1, loss, lr, grad_norm: gradNorm, tokens: batchTokens });
+      run.logMetrics({
+        step: state.step,
+        epoch: state.epoch + 1,
+        loss,
+        lr,
+        grad_norm: gradNorm,
+        tokens: batchTokens,
+        ...(precision.scaler ? { loss_scale: precision.scaler.scale, skipped: finite ? 0 : 1 } : {}),
+      });
       progress.update(state.step, {
         epoch: `${state.epoch + 1}/${config.epochs}`,
         loss: windowLoss / windowTokens,
@@ -217,7 +241,7 @@ export async function trainSupervised<E>(
       state.bestValLoss = valLoss;
       state.bestStep = state.step;
       state.badEpochs = 0;
-      checkpoints.save("best", task.store, null, { step: state.step });
+      checkpoints.save("best", task.store, null, { step: state.step }, task.checkpointed);
     } else {
       state.badEpochs++;
       if (config.patience > 0 && state.badEpochs >= config.patience) {
