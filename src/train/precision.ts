@@ -3,7 +3,7 @@
  * and the forward runs under autocast in bf16 or f16; losses and rewards are computed in f32 (the
  * model's logits are f32). f16 adds dynamic loss scaling, since its range loses small gradients.
  */
-import { autocast, type Device, type Tensor } from "../engine/index.js";
+import { autocast, clipGradNorm, type Device, type Optimizer, type Tensor } from "../engine/index.js";
 import { DynamicLossScaler } from "./loss-scaler.js";
 
 export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
@@ -16,13 +16,18 @@ export class MixedPrecision {
     readonly precision: Precision,
     readonly device: Device,
   ) {
+    this.scaler = precision === "fp16" ? new DynamicLossScaler() : null;
+  }
+
+  /** The precision for training on `device`, checked: f16 kernels are CUDA's. */
+  static create(precision: Precision, device: Device): MixedPrecision {
     if (!(PRECISIONS as readonly string[]).includes(precision)) {
       throw new Error(`precision "${precision}": expected one of ${PRECISIONS.join(", ")}`);
     }
     if (precision === "fp16" && !device.startsWith("cuda")) {
       throw new Error(`--precision fp16 needs a CUDA device (the model is on ${device}); on CPU use bf16`);
     }
-    this.scaler = precision === "fp16" ? new DynamicLossScaler() : null;
+    return new MixedPrecision(precision, device);
   }
 
   /** Runs a forward (and its loss) in the compute precision. */
@@ -38,13 +43,18 @@ export class MixedPrecision {
   }
 
   /**
-   * Readies the gradients for the optimizer: under fp16, unscales them and updates the scale.
-   * False means this step must be skipped (inf/NaN gradients).
+   * The optimizer step after backward: under fp16 the gradients are unscaled first and a step with
+   * inf/NaN gradients is skipped (the scale backs off); then clipping and the update. Returns the
+   * gradient norm before clipping (NaN when skipped).
    */
-  prepareStep(params: readonly Tensor[]): boolean {
-    if (!this.scaler) return true;
-    const finite = this.scaler.unscale(params);
-    this.scaler.update(finite);
-    return finite;
+  step(optimizer: Optimizer, params: readonly Tensor[], maxGradNorm: number): { gradNorm: number; skipped: boolean } {
+    if (this.scaler) {
+      const finite = this.scaler.unscale(params);
+      this.scaler.update(finite);
+      if (!finite) return { gradNorm: NaN, skipped: true };
+    }
+    const gradNorm = clipGradNorm(params, maxGradNorm);
+    optimizer.step();
+    return { gradNorm, skipped: false };
   }
 }

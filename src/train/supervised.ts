@@ -8,7 +8,6 @@
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   adamW,
-  clipGradNorm,
   constant,
   cosineWithWarmup,
   linearWithWarmup,
@@ -137,7 +136,7 @@ export async function trainSupervised<E>(
   opts: { resume?: boolean } = {},
 ): Promise<SupervisedResult> {
   const optimizer: Optimizer = adamW(task.trainable, { lr: config.lr, weightDecay: config.weightDecay });
-  const precision = new MixedPrecision(config.precision, task.store.device);
+  const precision = MixedPrecision.create(config.precision, task.store.device);
   const stepsPerEpoch = task.batches(0, config.batchSize, config.seed).length;
   const plannedSteps = stepsPerEpoch * config.epochs;
   const totalSteps = config.maxSteps > 0 ? Math.min(plannedSteps, config.maxSteps) : plannedSteps;
@@ -190,12 +189,10 @@ export async function trainSupervised<E>(
           return loss.item();
         });
       }
-      const finite = precision.prepareStep(task.trainable);
-      const gradNorm = finite ? clipGradNorm(task.trainable, config.maxGradNorm) : NaN;
       optimizer.scaleLr(schedule(state.step));
       const lr = optimizer.lr();
-      if (finite) optimizer.step();
-      else console.error(`[${task.label}] step ${state.step + 1}: inf/NaN gradients under fp16, step skipped`);
+      const { gradNorm, skipped } = precision.step(optimizer, task.trainable, config.maxGradNorm);
+      if (skipped) console.error(`[${task.label}] step ${state.step + 1}: inf/NaN gradients under fp16, step skipped`);
       optimizer.zeroGrad();
       state.step++;
       windowLoss += lossSum;
@@ -211,7 +208,7 @@ export async function trainSupervised<E>(
         lr,
         grad_norm: gradNorm,
         tokens: batchTokens,
-        ...(precision.scaler ? { loss_scale: precision.scaler.scale, skipped: finite ? 0 : 1 } : {}),
+        ...(precision.scaler ? { loss_scale: precision.scaler.scale, skipped: skipped ? 1 : 0 } : {}),
       });
       progress.update(state.step, {
         epoch: `${state.epoch + 1}/${config.epochs}`,
