@@ -7,10 +7,10 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { autocast, liveCheckpointNodes, manualSeed, tidy, type Tensor } from "../../src/engine/index.js";
-import type { DataSource } from "../../src/eval/data-source.js";
+import type { DataSource } from "../../src/data/data-source.js";
 import type { Recommender } from "../../src/latent/recommender.js";
 import { applyLora, loraParameters } from "../../src/llm/lora.js";
-import { collatePromptTarget } from "../../src/train/collate.js";
+import { collatePromptTarget } from "../../src/data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "../../src/train/objectives.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 

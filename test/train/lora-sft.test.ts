@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { int64, noGrad, tidy, type Tensor } from "../../src/engine/index.js";
-import type { DataSource } from "../../src/eval/data-source.js";
+import type { DataSource } from "../../src/data/data-source.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { applyLora, loraParameters } from "../../src/llm/lora.js";
 import { DEFAULT_LR_GRPO, trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
