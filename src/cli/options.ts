@@ -6,6 +6,8 @@ import { bool, num, optStr, str, UsageError, type OptionSpec, type ParsedArgs } 
 import { loadDataSource, type DataSource } from "../data/data-source.js";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic/generate.js";
 import type { SupervisedConfig } from "../train/supervised.js";
+import { PRECISIONS, defaultPrecision, type Precision } from "../train/precision.js";
+import { LORA_TARGETS, type LoraConfig } from "../llm/lora.js";
 import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../train/rl/lr-grpo.js";
 import { defaultDevice } from "../engine/index.js";
 import { modelFolderProblem } from "../llm/checkpoint.js";
@@ -138,7 +140,45 @@ export function supervisedOptions(defaults: SupervisedConfig): OptionSpec[] {
       help: "optimizer steps between resumable checkpoints",
     },
     { name: "seed", type: "int", default: defaults.seed, help: "seed of data order and initialisation" },
+    {
+      name: "precision",
+      type: "string",
+      choices: PRECISIONS,
+      help: "fp32, or bf16/fp16 autocast over f32 master weights (fp16: CUDA, loss scaling); default bf16 on CUDA, fp32 on CPU",
+    },
+    {
+      name: "grad-checkpointing",
+      type: "boolean",
+      help: "recompute decoder layers in backward instead of keeping their activations (less memory, ~1 extra forward)",
+    },
   ];
+}
+
+/** LoRA options of `train sft` (--lora-rank 0 = full fine-tuning). */
+export const LORA_OPTIONS: OptionSpec[] = [
+  { name: "lora-rank", type: "int", min: 0, default: 0, help: "LoRA rank r (0 = train all parameters)" },
+  { name: "lora-alpha", type: "number", above: 0, default: 16, help: "LoRA alpha (the update is scaled by alpha/r)" },
+  { name: "lora-dropout", type: "number", min: 0, below: 1, default: 0.05, help: "dropout on the adapters' input" },
+  {
+    name: "lora-targets",
+    type: "string",
+    default: LORA_TARGETS.join(","),
+    help: "comma-separated projections to adapt",
+  },
+];
+
+export function loraFrom(args: ParsedArgs): LoraConfig | null {
+  const rank = num(args, "lora-rank");
+  if (rank === 0) return null;
+  const targets = str(args, "lora-targets")
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
+  const unknown = targets.filter((t) => !(LORA_TARGETS as readonly string[]).includes(t));
+  if (unknown.length > 0 || targets.length === 0) {
+    throw new UsageError(`--lora-targets ${str(args, "lora-targets")}: expected names from ${LORA_TARGETS.join(",")}`);
+  }
+  return { rank, alpha: num(args, "lora-alpha"), dropout: num(args, "lora-dropout"), targets };
 }
 
 export function supervisedFrom(args: ParsedArgs): SupervisedConfig {
@@ -155,9 +195,12 @@ export function supervisedFrom(args: ParsedArgs): SupervisedConfig {
     maxSteps: num(args, "max-steps"),
     checkpointEvery: num(args, "checkpoint-every"),
     seed: num(args, "seed"),
-    precision: "fp32",
-    gradCheckpointing: false,
+    precision: (optStr(args, "precision") as Precision | undefined) ?? defaultPrecision(deviceFrom(args)),
+    gradCheckpointing: bool(args, "grad-checkpointing"),
   };
+  if (c.precision === "fp16" && !deviceFrom(args).startsWith("cuda")) {
+    throw new UsageError(`--precision fp16 needs a CUDA device (--device ${deviceFrom(args)}); on CPU use bf16`);
+  }
   if (c.batchSize % c.microBatchSize !== 0) {
     throw new UsageError(
       `--batch-size (${c.batchSize}) must be a multiple of --micro-batch-size (${c.microBatchSize}): a batch is split into equal micro-batches`,

@@ -12,6 +12,8 @@ import {
   rlFrom,
   supervisedFrom,
   supervisedOptions,
+  LORA_OPTIONS,
+  loraFrom,
 } from "./options.js";
 import { pretrainStage, rlStage, sftStage } from "../pipeline/stages.js";
 import { PRESETS } from "../llm/config.js";
@@ -85,7 +87,8 @@ const sft: CommandSpec = {
   path: ["train", "sft"],
   summary: "supervised fine-tuning: BIGRec (no latents) or LatentR3's warm-up (--latent N)",
   description:
-    "Target-only cross-entropy on the quoted title, newline and EOS; all parameters train; AdamW with warm-up,\n" +
+    "Target-only cross-entropy on the quoted title, newline and EOS; all parameters train (with --lora-rank, only\n" +
+    "LoRA adapters and LatentRATT, saved as a PEFT adapter folder over --model); AdamW with warm-up,\n" +
     "gradient accumulation, clipping, validation loss each epoch, early stopping and the best checkpoint restored.\n" +
     "--model is a folder from `train pretrain`, an earlier `train sft`, or a Hugging Face Qwen2 folder.",
   options: [
@@ -100,6 +103,7 @@ const sft: CommandSpec = {
       help: "latent read-out: LatentRATT, or the last hidden state (w/o LatentRATT ablation)",
     },
     ...supervisedOptions(SFT_DEFAULTS),
+    ...LORA_OPTIONS,
     ...DATA_OPTIONS,
     DEVICE_OPTION,
     RESUME,
@@ -108,9 +112,11 @@ const sft: CommandSpec = {
     "latentr3 train sft --model runs/pretrain/model --out runs/bigrec",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft --resume   # after a kill: same options + --resume",
+    "latentr3 train sft --model /models/Qwen2.5-3B --latent 1 --lora-rank 16 --grad-checkpointing --precision bf16 --device cuda --out runs/lora",
   ],
   async run(args) {
     const config = supervisedFrom(args);
+    const lora = loraFrom(args);
     const model = modelFolderFrom(args);
     const source = await dataSourceFrom(args);
     const result = await sftStage({
@@ -120,6 +126,7 @@ const sft: CommandSpec = {
       numLatents: num(args, "latent"),
       readout: str(args, "readout") as "ratt" | "last-hidden",
       config,
+      lora,
       device: deviceFrom(args),
       resume: bool(args, "resume"),
     });

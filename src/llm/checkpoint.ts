@@ -25,9 +25,12 @@ export interface LoadOptions {
   ignorePrefixes?: string[];
 }
 
+/** A PEFT adapter folder's config (see lora.ts). */
+export const ADAPTER_CONFIG_FILE = "adapter_config.json";
+
 /** What a model folder holds, for error messages. */
 export const MODEL_FOLDER_EXPECTED =
-  "expected a model folder with config.json and model.safetensors, as `latentr3 train pretrain|sft|rl` writes, or a Hugging Face Qwen2 checkpoint";
+  "expected a model folder with config.json and model.safetensors, as `latentr3 train pretrain|sft|rl` writes, a Hugging Face Qwen2 checkpoint, or a LoRA adapter folder (adapter_config.json)";
 
 /**
  * Why `dir` cannot be a model folder (missing, a file, no config.json, no weights), or undefined if
@@ -38,6 +41,8 @@ export function modelFolderProblem(dir: string, opts: { weights?: boolean } = {}
   if (!statSync(dir).isDirectory()) return `is a file, not a folder (${MODEL_FOLDER_EXPECTED})`;
   const found = readdirSync(dir);
   const listing = `found: ${found.length === 0 ? "nothing" : found.slice(0, 8).join(", ") + (found.length > 8 ? `, … (${found.length} entries)` : "")}`;
+  // A LoRA adapter folder loads on top of the base model it names.
+  if (!found.includes("config.json") && found.includes(ADAPTER_CONFIG_FILE)) return undefined;
   if (!found.includes("config.json")) return `not a model folder: config.json is missing (${listing})`;
   if (opts.weights !== false && !found.includes(SINGLE_FILE) && !found.includes(INDEX_FILE)) {
     return `not a model folder: no weights, neither ${SINGLE_FILE} nor ${INDEX_FILE} (${listing})`;

@@ -12,7 +12,9 @@ import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
 import { toTensorData } from "../engine/tensor-io.js";
 import { LoraAdapter, type Linear, type LoraSettings } from "../nn/index.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import { loadNamedParameters } from "./checkpoint.js";
+import { ADAPTER_CONFIG_FILE, loadNamedParameters } from "./checkpoint.js";
+
+export { ADAPTER_CONFIG_FILE };
 import type { Qwen2Model } from "./qwen2.js";
 
 /** Every projection of a Qwen2 decoder layer, by its Hugging Face module name. */
@@ -23,7 +25,6 @@ export interface LoraConfig extends LoraSettings {
   targets: string[];
 }
 
-export const ADAPTER_CONFIG_FILE = "adapter_config.json";
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";
 /** PEFT wraps the model twice (PeftModel → LoraModel), which prefixes every saved name. */
 const PEFT_PREFIX = "base_model.model.";

@@ -10,6 +10,7 @@ import type { PromptTemplateName } from "../data/prompt.js";
 import { ItemMapping } from "../decode/item-mapping.js";
 import { buildTitleTrie, recommend } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
+import { applyLora, type LoraConfig } from "../llm/lora.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Tokenizer } from "../llm/tokenizer.js";
 import { pretrainingCorpus, runPretrain } from "../train/pretrain.js";
@@ -93,20 +94,25 @@ export async function sftStage(opts: {
   numLatents: number;
   readout: "ratt" | "last-hidden";
   config: SupervisedConfig;
+  /** LoRA adapters to attach and train instead of the whole LLM (null = full fine-tuning). */
+  lora?: LoraConfig | null;
   device?: Device;
   resume?: boolean;
   label?: string;
 }): Promise<TrainedModel> {
   const run = new RunFolder(opts.dir);
+  // f32 parameters whatever the device: the optimizer's master weights (--precision sets the compute).
   const rec = await Recommender.load(
     opts.model,
     { numLatents: opts.numLatents, readout: opts.readout, phrase: opts.source.phrase },
-    { device: opts.device },
+    { device: opts.device, dtype: "f32" },
   );
+  if (opts.lora) applyLora(rec.model, opts.lora);
   run.writeConfig({
     stage: "sft",
     from: opts.model,
     latent: { numLatents: opts.numLatents, readout: opts.readout },
+    lora: opts.lora ?? null,
     meta: rec.meta,
     data: describeSource(opts.source),
     training: opts.config,

@@ -9,6 +9,11 @@ import { DynamicLossScaler } from "./loss-scaler.js";
 export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
+/** bf16 autocast on CUDA (what Qwen2.5 is trained in), f32 on CPU (bf16 matmuls there are slow). */
+export function defaultPrecision(device: Device): Precision {
+  return device.startsWith("cuda") ? "bf16" : "fp32";
+}
+
 export class MixedPrecision {
   readonly scaler: DynamicLossScaler | null;
 
