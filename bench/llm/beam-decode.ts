@@ -6,7 +6,17 @@
  * tokens. No trie and no EOS: it times the model and cache work of an unconstrained beam step.
  * Source beam and token of each winner are computed in JS from the top-k indices, as our beam search does.
  */
-import { Generator, full, int64, noGrad, randint, synchronize, tensor, tidy, type Tensor } from "../../src/engine/index.js";
+import {
+  Generator,
+  full,
+  int64,
+  noGrad,
+  randint,
+  synchronize,
+  tensor,
+  tidy,
+  type Tensor,
+} from "../../src/engine/index.js";
 import type { Qwen2Model } from "../../src/llm/qwen2.js";
 
 export interface DecodeRun {
@@ -34,7 +44,10 @@ export function makeBeamDecode(model: Qwen2Model, beams: number, promptLength: n
       synchronize(); // GPU work is queued: time it done
       const prefillMs = performance.now() - t0;
       // All beams start identical: only beam 0 may expand at the first step.
-      let scores: Tensor = tensor(Float32Array.from({ length: beams }, (_, i) => (i === 0 ? 0 : -1e9)), { device }).keep();
+      let scores: Tensor = tensor(
+        Float32Array.from({ length: beams }, (_, i) => (i === 0 ? 0 : -1e9)),
+        { device },
+      ).keep();
       const stepMs: number[] = [];
       for (let t = 0; t < newTokens; t++) {
         t0 = performance.now();
@@ -42,7 +55,13 @@ export function makeBeamDecode(model: Qwen2Model, beams: number, promptLength: n
           const candidates = logits.logSoftmax(-1, "f32").add(scores.unsqueeze(1)).reshape([-1]);
           const top = candidates.topk(2 * beams);
           const winners = top.indices.narrow(0, 0, beams).toList();
-          cache.selectRows(int64(winners.map((i) => Math.floor(i / vocab)), undefined, device));
+          cache.selectRows(
+            int64(
+              winners.map((i) => Math.floor(i / vocab)),
+              undefined,
+              device,
+            ),
+          );
           const out = model.forward({
             inputIds: int64(
               winners.map((i) => i % vocab),

@@ -34,7 +34,12 @@ for (let r = 0; r < rounds; r++) {
   for (let i = 0; i < variants.length; i++) {
     const v = variants[(i + r) % variants.length]!;
     const out = runJson(process.execPath, [worker, ...passThrough, ...v.args], process.env);
-    const cell = results.get(v.name) ?? { stepMs: [], peak: [], loss: out.loss as number, params: out.params as number };
+    const cell = results.get(v.name) ?? {
+      stepMs: [],
+      peak: [],
+      loss: out.loss as number,
+      params: out.params as number,
+    };
     cell.stepMs.push(...(out.step_ms as number[]));
     cell.peak.push(out.step_peak_mib as number);
     results.set(v.name, cell);
@@ -42,7 +47,9 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const base = results.get("fp32")!;
-console.log(`\nmodel: ${argValue(argv, "preset") ?? "base"} (${(base.params / 1e6).toFixed(1)}M parameters); load now ${machineFacts().load1}`);
+console.log(
+  `\nmodel: ${argValue(argv, "preset") ?? "base"} (${(base.params / 1e6).toFixed(1)}M parameters); load now ${machineFacts().load1}`,
+);
 console.log("| variant | step (median ms) | × fp32 time | step peak RSS (MiB, max) | × fp32 memory | first loss |");
 console.log("|---|---|---|---|---|---|");
 for (const v of variants) {

@@ -86,6 +86,24 @@ function fitVocabulary(model: Qwen2Model, tokenizer: ModelTokenizer, dir: string
   );
 }
 
+/**
+ * Attaches an adapter folder's LoRA adapters to `model` and, when `ratt` gives latent settings, loads
+ * the folder's LatentRATT weights. True when the folder had LatentRATT weights to load.
+ */
+function attachAdapterFolder(model: Qwen2Model, adapterDir: string, ratt: RecommenderMeta | null): boolean {
+  loadAdapter(model, adapterDir);
+  const path = join(adapterDir, ADAPTER_RATT_FILE);
+  if (!ratt || !existsSync(path)) return false;
+  new LatentReasoner(model, { numLatents: ratt.numLatents, readout: "ratt" }).dispose();
+  const file = openSafetensors(path);
+  try {
+    loadNamedParameters(model.store, file.entries, path);
+  } finally {
+    file.close();
+  }
+  return true;
+}
+
 export class Recommender {
   readonly reasoner: LatentReasoner | null;
   /** True when LatentRATT was freshly initialised rather than loaded (a model without trained latents). */
@@ -162,20 +180,7 @@ export class Recommender {
       },
     });
     model = fitVocabulary(model, modelTokenizer, dir);
-    const adapterRatt = adapterDir ? join(adapterDir, ADAPTER_RATT_FILE) : null;
-    const hasAdapterRatt = adapterRatt !== null && existsSync(adapterRatt);
-    if (adapterDir) {
-      loadAdapter(model, adapterDir);
-      if (wantsRatt && hasAdapterRatt) {
-        new LatentReasoner(model, { numLatents: meta.numLatents, readout: "ratt" }).dispose();
-        const file = openSafetensors(adapterRatt);
-        try {
-          loadNamedParameters(model.store, file.entries, adapterRatt);
-        } finally {
-          file.close();
-        }
-      }
-    }
+    const hasAdapterRatt = adapterDir ? attachAdapterFolder(model, adapterDir, wantsRatt ? meta : null) : false;
     const rec = new Recommender(model, modelTokenizer, meta);
     rec.freshLatentReadout = wantsRatt && !hasRatt && !hasAdapterRatt;
     rec.baseDir = resolve(dir);

@@ -6,9 +6,7 @@
 import { Generator, Tensor, full, rand, randn, tidy, type DType, type Device } from "../engine/index.js";
 
 export type Init =
-  | { kind: "normal"; std: number }
-  | { kind: "uniform"; bound: number }
-  | { kind: "constant"; value: number };
+  { kind: "normal"; std: number } | { kind: "uniform"; bound: number } | { kind: "constant"; value: number };
 
 export const normalInit = (std: number): Init => ({ kind: "normal", std });
 /** Uniform on [−bound, bound]. */
@@ -48,7 +46,9 @@ export class ParamStore {
         const f =
           init.kind === "normal"
             ? randn(shape, { generator: this.generator }).mul(init.std)
-            : rand(shape, { generator: this.generator }).mul(2 * init.bound).sub(init.bound);
+            : rand(shape, { generator: this.generator })
+                .mul(2 * init.bound)
+                .sub(init.bound);
         return f.to({ dtype: this.dtype, device: this.device });
       });
     } else {
