@@ -3,13 +3,13 @@
  * reasoner (N latent thoughts, or none for BIGRec/D3) and the prompt settings. Saved as a Hugging
  * Face folder plus `latentr3.json`, so the LLM part still loads in Hugging Face tools.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import type { DType, Device, Tensor } from "../engine/index.js";
+import type { DType, Device } from "../engine/index.js";
 import { openCheckpoint } from "../engine/checkpoint-folder.js";
 import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
 import { toTensorData } from "../engine/tensor-io.js";
-import { buildPrompt, targetText, type PromptTemplateName } from "../data/prompt.js";
+import { buildPrompt, PROMPT_TEMPLATES, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
 import { loadModel, loadNamedParameters, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
@@ -28,27 +28,21 @@ import { resizeTokenEmbeddings } from "../llm/resize.js";
 import { Tokenizer } from "../llm/tokenizer.js";
 import { VocabCompaction } from "../llm/vocab-compaction.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import { LATENT_RATT_PREFIX } from "./latent-ratt.js";
+import { choice, configTable, int, string, type ConfigOf } from "../util/config-table.js";
+import { readJsonFile } from "../util/json-file.js";
+import { LATENT_RATT_PREFIX, LatentRATT } from "./latent-ratt.js";
 import { LatentReasoner, type LatentReadout } from "./latent-reasoner.js";
 
-export interface RecommenderMeta {
-  /** Latent thoughts per prompt: 0 = BIGRec/D3 (no reasoning). */
-  numLatents: number;
-  readout: LatentReadout;
-  template: PromptTemplateName;
-  /** The `{C}` category phrase of the prompt. */
-  phrase: string;
-  /** Left truncation of training rows (reference 512). */
-  maxLength: number;
-}
-
-export const DEFAULT_META: RecommenderMeta = {
-  numLatents: 0,
-  readout: "ratt",
-  template: "reference",
-  phrase: "musics",
-  maxLength: 512,
-};
+/** A recommender's settings, saved as latentr3.json next to the weights. */
+export const RECOMMENDER_META = configTable("recommender", {
+  numLatents: int(0, "latent thoughts per prompt: 0 = BIGRec/D3 (no reasoning)", { min: 0 }),
+  readout: choice(["ratt", "last-hidden"] as LatentReadout[], "ratt", "how a latent is read out"),
+  template: choice(Object.keys(PROMPT_TEMPLATES) as PromptTemplateName[], "reference", "prompt template"),
+  phrase: string("musics", "the prompt's {C} category phrase"),
+  maxLength: int(512, "left truncation of training rows (reference 512)", { min: 1 }),
+});
+export type RecommenderMeta = ConfigOf<typeof RECOMMENDER_META>;
+export const DEFAULT_META: RecommenderMeta = RECOMMENDER_META.defaults();
 
 const META_FILE = "latentr3.json";
 const COMPACTION_FILE = "vocab_compaction.json";
@@ -56,13 +50,12 @@ const COMPACTION_FILE = "vocab_compaction.json";
 const ADAPTER_RATT_FILE = "latent_ratt.safetensors";
 
 function readMeta(dir: string): Partial<RecommenderMeta> {
-  return existsSync(join(dir, META_FILE))
-    ? (JSON.parse(readFileSync(join(dir, META_FILE), "utf8")) as Partial<RecommenderMeta>)
-    : {};
+  const path = join(dir, META_FILE);
+  return existsSync(path) ? readJsonFile<Partial<RecommenderMeta>>(path, "recommender settings") : {};
 }
 
 /** The base model folder of an adapter folder: as given, else as written in its config. */
-function adapterBase(adapterDir: string, given: string | undefined): string {
+export function adapterBase(adapterDir: string, given: string | undefined): string {
   const named = given ?? readAdapterConfig(adapterDir).baseModel;
   if (!named) {
     throw new Error(`${adapterDir}: the adapter config names no base_model_name_or_path; pass the base model folder`);
@@ -87,14 +80,18 @@ function fitVocabulary(model: Qwen2Model, tokenizer: ModelTokenizer, dir: string
 }
 
 /**
- * Attaches an adapter folder's LoRA adapters to `model` and, when `ratt` gives latent settings, loads
- * the folder's LatentRATT weights. True when the folder had LatentRATT weights to load.
+ * Attaches an adapter folder's LoRA adapters to `model` and, when the recommender reads latents out
+ * with LatentRATT (`wantsRatt`), loads the folder's LatentRATT weights. True when it loaded them.
  */
-function attachAdapterFolder(model: Qwen2Model, adapterDir: string, ratt: RecommenderMeta | null): boolean {
+function attachAdapterFolder(model: Qwen2Model, adapterDir: string, wantsRatt: boolean): boolean {
   loadAdapter(model, adapterDir);
   const path = join(adapterDir, ADAPTER_RATT_FILE);
-  if (!ratt || !existsSync(path)) return false;
-  new LatentReasoner(model, { numLatents: ratt.numLatents, readout: "ratt" }).dispose();
+  if (!wantsRatt || !existsSync(path)) return false;
+  LatentRATT.declareParameters(
+    model.store.root().sub(LATENT_RATT_PREFIX),
+    model.config.hidden_size,
+    model.config.initializer_range,
+  );
   const file = openSafetensors(path);
   try {
     loadNamedParameters(model.store, file.entries, path);
@@ -150,13 +147,23 @@ export class Recommender {
     const problem = modelFolderProblem(dir);
     if (problem) throw new Error(`${dir}: ${problem}`);
     const adapterDir = opts.adapter;
-    const adapterMeta = adapterDir ? readMeta(adapterDir) : {};
-    const meta: RecommenderMeta = { ...DEFAULT_META, ...readMeta(dir), ...adapterMeta, ...overrides };
+    const metaPath = join(adapterDir ?? dir, META_FILE);
+    const meta: RecommenderMeta = {
+      ...DEFAULT_META,
+      ...readMeta(dir),
+      ...(adapterDir ? readMeta(adapterDir) : {}),
+      ...overrides,
+    };
+    try {
+      RECOMMENDER_META.validate(meta, (key) => `field "${key}"`);
+    } catch (e) {
+      throw new Error(`${existsSync(metaPath) ? metaPath : dir}: ${(e as Error).message}`);
+    }
     const tokenizer = existsSync(join(dir, "tokenizer.json"))
       ? await Tokenizer.fromFolder(dir)
       : await Tokenizer.qwenDefault();
     const compaction = existsSync(join(dir, COMPACTION_FILE))
-      ? VocabCompaction.fromJSON(JSON.parse(readFileSync(join(dir, COMPACTION_FILE), "utf8")))
+      ? VocabCompaction.fromJSON(readJsonFile(join(dir, COMPACTION_FILE), "vocabulary compaction"))
       : null;
     const rows = readConfig(dir).vocab_size;
     if (compaction && compaction.size !== rows) {
@@ -168,6 +175,11 @@ export class Recommender {
     const checkpoint = openCheckpoint(dir);
     const hasRatt = [...checkpoint.entries.keys()].some((n) => n.startsWith(LATENT_RATT_PREFIX + "."));
     checkpoint.close();
+    if (hasRatt && !existsSync(metaPath) && overrides.numLatents === undefined) {
+      throw new Error(
+        `${dir}: the weights hold LatentRATT (latent_ratt.*) but ${META_FILE} is missing, so the number of latent thoughts is unknown; restore ${META_FILE}, or pass --latent N`,
+      );
+    }
     const wantsRatt = meta.numLatents > 0 && meta.readout === "ratt";
     let model = loadModel(dir, {
       ...opts,
@@ -175,12 +187,16 @@ export class Recommender {
       extend: (m) => {
         // LatentRATT's parameters join the store before loading so they load by name.
         if (wantsRatt && hasRatt) {
-          new LatentReasoner(m, { numLatents: meta.numLatents, readout: "ratt" }).dispose();
+          LatentRATT.declareParameters(
+            m.store.root().sub(LATENT_RATT_PREFIX),
+            m.config.hidden_size,
+            m.config.initializer_range,
+          );
         }
       },
     });
     model = fitVocabulary(model, modelTokenizer, dir);
-    const hasAdapterRatt = adapterDir ? attachAdapterFolder(model, adapterDir, wantsRatt ? meta : null) : false;
+    const hasAdapterRatt = adapterDir ? attachAdapterFolder(model, adapterDir, wantsRatt) : false;
     const rec = new Recommender(model, modelTokenizer, meta);
     rec.freshLatentReadout = wantsRatt && !hasRatt && !hasAdapterRatt;
     rec.baseDir = resolve(dir);
@@ -223,7 +239,6 @@ export class Recommender {
   promptIds(example: { history: readonly Pick<Item, "title">[] }): number[] {
     const pieces = buildPrompt(example, { phrase: this.meta.phrase, template: this.meta.template });
     return encodePrompt(pieces, this.tokenizer, {
-      latentTokens: 0,
       eosId: this.tokenizer.eosId,
       maxLength: this.meta.maxLength,
     });
@@ -233,7 +248,6 @@ export class Recommender {
   trainingRow(example: Example): PromptTarget {
     const pieces = buildPrompt(example, { phrase: this.meta.phrase, template: this.meta.template });
     const enc = encodeTrainingExample(pieces, this.tokenizer, {
-      latentTokens: 0,
       eosId: this.tokenizer.eosId,
       maxLength: this.meta.maxLength,
     });
@@ -243,17 +257,6 @@ export class Recommender {
   /** Token ids of a title as an answer: `"title"⏎` + EOS (the title trie's sequences). */
   answerIds(title: string): number[] {
     return [...this.tokenizer.encode(targetText(title)), this.tokenizer.eosId];
-  }
-
-  /**
-   * Trainable parameters of a stage: everything, or with LoRA the adapters and LatentRATT (SFT);
-   * LatentRATT only (LR-GRPO).
-   */
-  parameters(which: "sft" | "latent"): Tensor[] {
-    if (which === "latent") return this.reasoner?.rattParameters() ?? [];
-    return this.hasAdapters
-      ? [...loraParameters(this.model), ...(this.reasoner?.rattParameters() ?? [])]
-      : this.model.parameters();
   }
 
   dispose(): void {

@@ -64,18 +64,3 @@ function checkpointedLayer(step: LayerStep, h: Tensor, rope: Rope, mask: Tensor,
   if (cache) cache.replace(index, outs[1]!, outs[2]!);
   return outs[0]!;
 }
-
-/** Runs `fn` (a training run) with the model's gradient checkpointing set to `on`, then restores it. */
-export async function withGradientCheckpointing<T>(
-  model: { gradientCheckpointing: boolean },
-  on: boolean,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const previous = model.gradientCheckpointing;
-  model.gradientCheckpointing = on;
-  try {
-    return await fn();
-  } finally {
-    model.gradientCheckpointing = previous;
-  }
-}

@@ -12,6 +12,7 @@ import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
 import { toTensorData } from "../engine/tensor-io.js";
 import { LoraAdapter, type Linear, type LoraSettings } from "../nn/index.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
+import { configTable, int, list, number, type ConfigOf } from "../util/config-table.js";
 import { ADAPTER_CONFIG_FILE, loadNamedParameters } from "./checkpoint.js";
 
 export { ADAPTER_CONFIG_FILE };
@@ -23,6 +24,29 @@ export const LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj"
 export interface LoraConfig extends LoraSettings {
   /** Module names to adapt (a subset of LORA_TARGETS). */
   targets: string[];
+}
+
+/** The LoRA settings of a fine-tuning run (`--lora-rank 0` = no adapters: every parameter trains). */
+export const LORA_CONFIG = configTable(
+  "LoRA",
+  {
+    loraRank: int(0, "LoRA rank r (0 = no adapters: train all parameters)", { min: 0 }),
+    loraAlpha: number(16, "LoRA alpha (the update is scaled by alpha/r)", { above: 0 }),
+    loraDropout: number(0.05, "dropout on the adapters' input", { min: 0, below: 1 }),
+    loraTargets: list([...LORA_TARGETS], "comma-separated projections to adapt"),
+  },
+  (c, name) => {
+    const unknown = c.loraTargets.filter((t) => !(LORA_TARGETS as readonly string[]).includes(t));
+    if (unknown.length === 0 && c.loraTargets.length > 0) return undefined;
+    return `${name("loraTargets")} ${c.loraTargets.join(",")}: expected names from ${LORA_TARGETS.join(",")}`;
+  },
+);
+export type LoraTableConfig = ConfigOf<typeof LORA_CONFIG>;
+
+/** The adapters a run's LoRA settings ask for, or null for full fine-tuning (rank 0). */
+export function loraFromConfig(c: LoraTableConfig): LoraConfig | null {
+  if (c.loraRank === 0) return null;
+  return { rank: c.loraRank, alpha: c.loraAlpha, dropout: c.loraDropout, targets: [...c.loraTargets] };
 }
 
 export const ADAPTER_WEIGHTS_FILE = "adapter_model.safetensors";

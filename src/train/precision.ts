@@ -9,9 +9,24 @@ import { DynamicLossScaler } from "./loss-scaler.js";
 export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 
-/** bf16 autocast on CUDA (what Qwen2.5 is trained in), f32 on CPU (bf16 matmuls there are slow). */
-export function defaultPrecision(device: Device): Precision {
-  return device.startsWith("cuda") ? "bf16" : "fp32";
+/** The `precision` setting: a precision, or `auto` (resolved per device by `resolvePrecision`). */
+export const PRECISION_SETTINGS = [...PRECISIONS, "auto"] as const;
+export type PrecisionSetting = (typeof PRECISION_SETTINGS)[number];
+
+/**
+ * The precision a setting means on `device`: `auto` is bf16 autocast on CUDA (what Qwen2.5 is
+ * trained in) and f32 on CPU (bf16 matmuls there are slow). fp16 is refused off CUDA (its kernels
+ * are CUDA's), naming the option.
+ */
+export function resolvePrecision(setting: PrecisionSetting, device: Device): Precision {
+  if (!(PRECISION_SETTINGS as readonly string[]).includes(setting)) {
+    throw new Error(`--precision "${setting}": expected one of ${PRECISION_SETTINGS.join(", ")}`);
+  }
+  if (setting === "auto") return device.startsWith("cuda") ? "bf16" : "fp32";
+  if (setting === "fp16" && !device.startsWith("cuda")) {
+    throw new Error(`--precision fp16 needs a CUDA device (the model is on ${device}); on CPU use bf16`);
+  }
+  return setting;
 }
 
 export class MixedPrecision {
@@ -24,15 +39,9 @@ export class MixedPrecision {
     this.scaler = precision === "fp16" ? new DynamicLossScaler() : null;
   }
 
-  /** The precision for training on `device`, checked: f16 kernels are CUDA's. */
-  static create(precision: Precision, device: Device): MixedPrecision {
-    if (!(PRECISIONS as readonly string[]).includes(precision)) {
-      throw new Error(`precision "${precision}": expected one of ${PRECISIONS.join(", ")}`);
-    }
-    if (precision === "fp16" && !device.startsWith("cuda")) {
-      throw new Error(`--precision fp16 needs a CUDA device (the model is on ${device}); on CPU use bf16`);
-    }
-    return new MixedPrecision(precision, device);
+  /** The precision a setting means for training on `device` (see resolvePrecision). */
+  static create(setting: PrecisionSetting, device: Device): MixedPrecision {
+    return new MixedPrecision(resolvePrecision(setting, device), device);
   }
 
   /** Runs a forward (and its loss) in the compute precision. */

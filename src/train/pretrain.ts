@@ -12,20 +12,37 @@ import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { languageModelLossSum } from "./objectives.js";
 import type { RunFolder } from "./run-folder.js";
-import { withGradientCheckpointing } from "../llm/layer-runner.js";
-import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
+import { mapWithProgress } from "../util/progress.js";
+import {
+  SUPERVISED_CONFIG,
+  trainSupervised,
+  type SupervisedConfig,
+  type SupervisedResult,
+  type SupervisedTask,
+} from "./supervised.js";
+
+/** Pretraining's defaults: one epoch over titles and prompts, larger lr, cosine, no early stopping. */
+export const PRETRAIN_CONFIG = SUPERVISED_CONFIG.withDefaults({
+  epochs: 1,
+  batchSize: 16,
+  microBatchSize: 16,
+  lr: 1e-3,
+  warmupSteps: 20,
+  schedule: "cosine",
+  patience: 0,
+});
 
 export function pretrainingCorpus(
   rec: Recommender,
   titles: readonly string[],
   examples: readonly Example[],
 ): number[][] {
-  const rows = titles.map((t) => rec.answerIds(t));
-  for (const e of examples) {
+  const rows = mapWithProgress("pretrain: encoding titles", titles, (t) => rec.answerIds(t));
+  const prompts = mapWithProgress("pretrain: encoding prompts", examples, (e) => {
     const row = rec.trainingRow(e);
-    rows.push([...row.prompt, ...row.target]);
-  }
-  return rows;
+    return [...row.prompt, ...row.target];
+  });
+  return [...rows, ...prompts];
 }
 
 export function pretrainTask(
@@ -45,6 +62,7 @@ export function pretrainTask(
     label: "pretrain",
     store: rec.model.store,
     trainable: rec.model.parameters(),
+    model: rec.model,
     train,
     valid,
     batches: (epoch, batchSize, s) =>
@@ -69,7 +87,5 @@ export async function runPretrain(
   run: RunFolder,
   opts: { resume?: boolean } = {},
 ): Promise<SupervisedResult> {
-  return withGradientCheckpointing(rec.model, config.gradCheckpointing, () =>
-    trainSupervised(pretrainTask(rec, corpus, 0.05, config.seed), config, run, opts),
-  );
+  return trainSupervised(pretrainTask(rec, corpus, 0.05, config.seed), config, run, opts);
 }

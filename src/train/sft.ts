@@ -3,14 +3,32 @@
  * cross-entropy, all parameters trainable (or, with LoRA adapters attached, the adapters and
  * LatentRATT), through the shared supervised loop.
  */
+import type { Tensor } from "../engine/index.js";
 import { lengthBucketedBatches } from "../data/batching.js";
 import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
-import { withGradientCheckpointing } from "../llm/layer-runner.js";
+import { loraParameters } from "../llm/lora.js";
 import type { RunFolder } from "./run-folder.js";
-import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
+import { mapWithProgress } from "../util/progress.js";
+import {
+  SUPERVISED_CONFIG,
+  trainSupervised,
+  type SupervisedConfig,
+  type SupervisedResult,
+  type SupervisedTask,
+} from "./supervised.js";
+
+/** SFT's defaults: the reference recipe (lr 3e-4, linear, warm-up 20, patience 1) with CPU-sized batches. */
+export const SFT_CONFIG = SUPERVISED_CONFIG.withDefaults({ batchSize: 32, microBatchSize: 16 });
+
+/** What SFT trains: every parameter, or with LoRA adapters attached the adapters and LatentRATT. */
+export function sftTrainable(rec: Recommender): Tensor[] {
+  const adapters = loraParameters(rec.model);
+  if (adapters.length === 0) return rec.model.parameters();
+  return [...adapters, ...(rec.reasoner?.rattParameters() ?? [])];
+}
 
 export function sftTask(
   rec: Recommender,
@@ -18,16 +36,17 @@ export function sftTask(
   valid: readonly Example[],
   label = "sft",
 ): SupervisedTask<PromptTarget> {
-  const trainRows = train.map((e) => rec.trainingRow(e));
-  const validRows = valid.map((e) => rec.trainingRow(e));
+  const trainRows = mapWithProgress(`${label}: encoding training rows`, train, (e) => rec.trainingRow(e));
+  const validRows = mapWithProgress(`${label}: encoding validation rows`, valid, (e) => rec.trainingRow(e));
   const lengths = trainRows.map((r) => r.prompt.length + r.target.length);
   const pad = rec.tokenizer.padId;
   const device = rec.model.device;
   return {
     label,
     store: rec.model.store,
-    trainable: rec.parameters("sft"),
+    trainable: sftTrainable(rec),
     checkpointed: (name) => rec.model.store.params.get(name)?.requiresGrad ?? false,
+    model: rec.model,
     train: trainRows,
     valid: validRows,
     batches: (epoch, batchSize, seed) =>
@@ -49,9 +68,7 @@ export async function runSft(
   opts: { resume?: boolean; label?: string } = {},
 ): Promise<SupervisedResult> {
   // All parameters train, or with LoRA only the adapters (and LatentRATT): the base stays frozen.
-  const trainable = new Set(rec.parameters("sft"));
+  const trainable = new Set(sftTrainable(rec));
   for (const p of rec.model.parameters()) p.setRequiresGrad(trainable.has(p));
-  return withGradientCheckpointing(rec.model, config.gradCheckpointing, () =>
-    trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts),
-  );
+  return trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts);
 }

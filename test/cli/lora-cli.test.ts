@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { runCli } from "../support/cli-process.js";
 import { assertOk, SMALL_DATA, tinyPretrainedModel } from "../support/resume-runs.js";
 

@@ -23,7 +23,7 @@ import { loadEntry } from "../../src/engine/tensor-io.js";
 import { loadModel } from "../../src/llm/checkpoint.js";
 import { applyLora, loraParameters } from "../../src/llm/lora.js";
 import type { Qwen2Model } from "../../src/llm/qwen2.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 
 const skip = cudaAvailable()
   ? false

@@ -12,6 +12,7 @@ import type { Recommender } from "../../src/latent/recommender.js";
 import { applyLora, loraParameters } from "../../src/llm/lora.js";
 import { collatePromptTarget } from "../../src/data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "../../src/train/objectives.js";
+import { sftTrainable } from "../../src/train/sft.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 
 let source: DataSource;
@@ -82,7 +83,7 @@ test("LoRA with dropout (frozen base): the recomputation replays the dropout mas
   applyLora(rec.model, { rank: 4, alpha: 8, dropout: 0.3, targets: ["q_proj", "v_proj", "down_proj"] });
   // B starts at zero, which would hide a dropout mismatch in A's gradient: give it values.
   for (const p of loraParameters(rec.model)) tidy(() => p.normal_(0, 0.1));
-  const trainable = new Set(rec.parameters("sft"));
+  const trainable = new Set(sftTrainable(rec));
   for (const p of rec.model.parameters()) p.setRequiresGrad(trainable.has(p));
   const plain = gradients(rec, latent, false);
   assert.ok([...plain.keys()].every((n) => n.includes("lora_") || n.startsWith("latent_ratt.")));

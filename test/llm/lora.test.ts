@@ -25,7 +25,7 @@ import {
   saveAdapter,
 } from "../../src/llm/lora.js";
 import type { Qwen2Model } from "../../src/llm/qwen2.js";
-import { repoRoot, withTempDir } from "../helpers.js";
+import { repoRoot, withTempDir } from "../support/helpers.js";
 
 const fixtures = join(repoRoot, "test", "fixtures");
 const BASE = join(fixtures, "qwen2-tiny");

@@ -12,11 +12,12 @@ import { int64, noGrad, tidy, type Tensor } from "../../src/engine/index.js";
 import type { DataSource } from "../../src/data/data-source.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { applyLora, loraParameters } from "../../src/llm/lora.js";
-import { DEFAULT_LR_GRPO, trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
+import { trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
+import { DEFAULT_LR_GRPO } from "../../src/train/rl/config.js";
 import { RunFolder } from "../../src/train/run-folder.js";
 import { runSft } from "../../src/train/sft.js";
 import { DEFAULT_SUPERVISED } from "../../src/train/supervised.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 
 process.env.LATENTR3_QUIET = "1";

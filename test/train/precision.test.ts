@@ -12,7 +12,7 @@ import { loadEntry } from "../../src/engine/tensor-io.js";
 import { loadModel } from "../../src/llm/checkpoint.js";
 import { DynamicLossScaler } from "../../src/train/loss-scaler.js";
 import { MixedPrecision } from "../../src/train/precision.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 
 test("bf16 autocast: f32 logits within bf16 tolerance of the f32 forward, f32 master weights", () => {
   // The parity fixture: O(1) activations and peaked attention, logits up to ~12.
