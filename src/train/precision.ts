@@ -3,7 +3,7 @@
  * and the forward runs under autocast in bf16 or f16; losses and rewards are computed in f32 (the
  * model's logits are f32). f16 adds dynamic loss scaling, since its range loses small gradients.
  */
-import { autocast, clipGradNorm, type Device, type Optimizer, type Tensor } from "../engine/index.js";
+import { autocast, type Device, type Tensor } from "../engine/index.js";
 import { DynamicLossScaler } from "./loss-scaler.js";
 
 export const PRECISIONS = ["fp32", "bf16", "fp16"] as const;
@@ -54,21 +54,5 @@ export class MixedPrecision {
   backward(loss: Tensor): void {
     if (this.scaler) this.scaler.scaleLoss(loss).backward();
     else loss.backward();
-  }
-
-  /**
-   * The optimizer step after backward: under fp16 the gradients are unscaled first and a step with
-   * inf/NaN gradients is skipped (the scale backs off); then clipping and the update. Returns the
-   * gradient norm before clipping (NaN when skipped).
-   */
-  step(optimizer: Optimizer, params: readonly Tensor[], maxGradNorm: number): { gradNorm: number; skipped: boolean } {
-    if (this.scaler) {
-      const finite = this.scaler.unscale(params);
-      this.scaler.update(finite);
-      if (!finite) return { gradNorm: NaN, skipped: true };
-    }
-    const gradNorm = clipGradNorm(params, maxGradNorm);
-    optimizer.step();
-    return { gradNorm, skipped: false };
   }
 }

@@ -60,7 +60,9 @@ export function checkRunFolder(
   if (!used) return { used, stored: undefined };
   const stored = readRunConfig(join(dir, claim.record ?? "config.json"));
   if (stored?.command !== claim.command) {
-    const what = stored?.command ? `a \`${stored.command}\` run` : "not a run folder";
+    // A folder claimed under another record file (a merged model's) is still described by its run config.
+    const other = stored?.command ?? readRunConfig(join(dir, "config.json"))?.command;
+    const what = other ? `a \`${other}\` run` : "not a run folder";
     throw new Error(
       `--out ${dir} is not empty and is ${what}; \`${claim.command}\` writes only into a new folder or its own run (choose another --out)`,
     );

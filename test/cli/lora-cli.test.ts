@@ -36,8 +36,29 @@ test("train sft --lora-rank --grad-checkpointing --precision bf16 → rl → mer
     assert.ok(existsSync(join(rlDir, "model", "adapter_config.json")));
 
     const merged = join(dir, "merged");
-    assertOk(await runCli(["model", "merge-lora", "--adapter", join(rlDir, "model"), "--out", merged]), "merge-lora");
+    const merge = ["model", "merge-lora", "--adapter", join(rlDir, "model"), "--out", merged];
+    assertOk(await runCli(merge), "merge-lora");
     assert.ok(existsSync(join(merged, "model.safetensors")) && existsSync(join(merged, "config.json")));
+    assert.equal(JSON.parse(readFileSync(join(merged, "merge-lora.json"), "utf8")).command, "model merge-lora");
+    // Its --out is claimed like a run folder: a used one needs --overwrite, an input is never written.
+    const again = await runCli(merge);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /--out .*merged holds an earlier `model merge-lora` run: .*--overwrite/);
+    assertOk(await runCli([...merge, "--overwrite"]), "merge-lora --overwrite");
+    const intoInput = await runCli(["model", "merge-lora", "--adapter", adapter, "--out", join(adapter, "merged")]);
+    assert.notEqual(intoInput.code, 0);
+    assert.match(intoInput.stderr, /overlaps --adapter/);
+    assert.ok(!existsSync(join(adapter, "merged")));
+    const intoRun = await runCli(["model", "merge-lora", "--adapter", adapter, "--out", rlDir]);
+    assert.notEqual(intoRun.code, 0);
+    assert.match(intoRun.stderr, /is not empty and is a `train rl` run/);
+    const help = await runCli(["model", "merge-lora", "--help"]);
+    assert.equal(help.code, 0);
+    for (const flag of ["--adapter", "--base", "--out", "--overwrite"]) assert.ok(help.stdout.includes(flag), flag);
+    const sftHelp = await runCli(["train", "sft", "--help"]);
+    for (const flag of ["--lora-rank", "--lora-targets", "--precision", "--grad-checkpointing"]) {
+      assert.ok(sftHelp.stdout.includes(flag), flag);
+    }
 
     const bad = await runCli([
       "train",

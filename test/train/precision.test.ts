@@ -1,18 +1,22 @@
 /**
  * Mixed precision: bf16 autocast keeps f32 master weights and gives logits within bf16's error of
- * the f32 forward; fp16 loss scaling skips a step whose gradients overflow, backs the scale off,
- * and grows it again after clean steps (PyTorch GradScaler's rule).
+ * the f32 forward; fp16 loss scaling in the Trainer skips a step whose gradients overflow, backs
+ * the scale off (kept across a resume), and grows it again after clean steps (PyTorch GradScaler's rule).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { adamW, autocast, noGrad, tensor, tidy, type Tensor } from "../../src/engine/index.js";
+import { readFileSync } from "node:fs";
+import { autocast, noGrad, tensor, tidy, type Tensor } from "../../src/engine/index.js";
 import { openSafetensors } from "../../src/engine/safetensors.js";
 import { loadEntry } from "../../src/engine/tensor-io.js";
 import { loadModel } from "../../src/llm/checkpoint.js";
 import { DynamicLossScaler } from "../../src/train/loss-scaler.js";
-import { MixedPrecision } from "../../src/train/precision.js";
-import { repoRoot } from "../support/helpers.js";
+import { ParamStore, zerosInit } from "../../src/nn/index.js";
+import { MixedPrecision, resolvePrecision } from "../../src/train/precision.js";
+import { RunFolder } from "../../src/train/run-folder.js";
+import { Trainer } from "../../src/train/trainer.js";
+import { repoRoot, tempDir } from "../support/helpers.js";
 
 test("bf16 autocast: f32 logits within bf16 tolerance of the f32 forward, f32 master weights", () => {
   // The parity fixture: O(1) activations and peaked attention, logits up to ~12.
@@ -43,31 +47,73 @@ test("bf16 autocast: f32 logits within bf16 tolerance of the f32 forward, f32 ma
   model.dispose();
 });
 
-test("fp16 loss scaling: a step with inf gradients is skipped and the scale backs off", () => {
-  const w = tensor([1, 2, 3]).setRequiresGrad().keep();
-  const opt = adamW([w], { lr: 0.1 });
-  const mp = new MixedPrecision("fp16", "cpu");
-  const scale0 = mp.scaler!.scale;
+test("fp16 loss scaling in the Trainer: an overflowing step is skipped, the scale backs off and resumes", async () => {
+  const dir = tempDir("fp16-trainer");
+  const start = (resume: boolean) => {
+    const store = new ParamStore("cpu", "f32", 0);
+    const w = store.create("w", [3], zerosInit);
+    tidy(() => w.add_(tensor([1, 2, 3])));
+    const trainer = Trainer.start({
+      label: "fp16",
+      run: new RunFolder(dir),
+      store,
+      trainable: [w],
+      lr: 0.1,
+      weightDecay: 0,
+      maxGradNorm: 1e9,
+      schedule: "constant",
+      warmupSteps: 0,
+      totalSteps: 10,
+      checkpointEvery: 1,
+      precision: "fp16",
+      resume,
+      initialState: { step: 0 },
+    });
+    return { store, w, trainer };
+  };
+  const { store, w, trainer } = start(false);
+  const scaler = trainer.precision.scaler!;
+  const scale0 = scaler.scale;
   // A finite step: the loss is scaled for backward and the gradient unscaled before the update.
-  tidy(() => mp.backward(w.mul(tensor([1, 1, 1])).sum()));
+  tidy(() => trainer.backward(w.mul(tensor([1, 1, 1])).sum()));
   assert.deepEqual(
     tidy(() => w.grad!.toList()),
     [scale0, scale0, scale0],
   );
-  const ok = mp.step(opt, [w], 1e9);
+  const ok = trainer.optimizerStep(6);
   assert.equal(ok.skipped, false);
   assert.ok(Math.abs(ok.gradNorm - Math.sqrt(3)) < 1e-6, `unscaled grad norm ${ok.gradNorm}`);
-  opt.zeroGrad();
+  await trainer.endStep({ loss: 6 });
   const after = w.toList();
   assert.notDeepEqual(after, [1, 2, 3]);
-  // An overflowing step: skipped, parameters untouched, scale halved.
-  tidy(() => mp.backward(w.mul(tensor([1, Infinity, 1])).sum()));
-  const bad = mp.step(opt, [w], 1e9);
-  opt.zeroGrad();
+  // An overflowing step (here even its loss is not finite): skipped, parameters untouched, scale
+  // halved, training goes on.
+  tidy(() => trainer.backward(w.mul(tensor([1, Infinity, 1])).sum()));
+  const bad = trainer.optimizerStep(NaN);
   assert.equal(bad.skipped, true);
   assert.deepEqual(w.toList(), after);
-  assert.equal(mp.scaler!.scale, scale0 / 2);
-  w.dispose();
+  assert.equal(scaler.scale, scale0 / 2);
+  await trainer.endStep({ loss: NaN });
+  assert.equal(trainer.stopped, false);
+  const metrics = readFileSync(join(dir, "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    metrics.map((m) => [m.skipped, m.loss_scale]),
+    [
+      [0, scale0],
+      [1, scale0 / 2],
+    ],
+  );
+  trainer.finish();
+  store.dispose();
+  // A resumed run continues with the backed-off scale, not a fresh 2^16.
+  const resumed = start(true);
+  assert.equal(resumed.trainer.state.step, 2);
+  assert.equal(resumed.trainer.precision.scaler!.scale, scale0 / 2);
+  resumed.trainer.finish();
+  resumed.store.dispose();
 });
 
 test("the loss scale grows after growthInterval clean steps and resets its count on overflow", () => {
@@ -90,7 +136,10 @@ test("the loss scale grows after growthInterval clean steps and resets its count
   g.dispose();
 });
 
-test("fp16 is refused on CPU with a hint to use bf16", () => {
+test("precision settings: auto is bf16 on CUDA and fp32 on CPU; fp16 is refused on CPU with a hint to use bf16", () => {
+  assert.equal(resolvePrecision("auto", "cpu"), "fp32");
+  assert.equal(resolvePrecision("auto", "cuda:0"), "bf16");
+  assert.equal(resolvePrecision("bf16", "cpu"), "bf16");
   assert.throws(() => MixedPrecision.create("fp16", "cpu"), /fp16 needs a CUDA device .* use bf16/);
-  assert.throws(() => MixedPrecision.create("fp8" as "fp16", "cpu"), /expected one of fp32, bf16, fp16/);
+  assert.throws(() => MixedPrecision.create("fp8" as "fp16", "cpu"), /expected one of fp32, bf16, fp16, auto/);
 });
