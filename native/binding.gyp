@@ -8,6 +8,7 @@
         "src/allocator.cc",
         "src/ops.cc",
         "src/autograd.cc",
+        "src/recompute.cc",
         "src/addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -59,7 +59,9 @@ function versionOf(includeDirs) {
   for (const dir of includeDirs) {
     const header = join(dir, "torch", "version.h");
     const alt = join(dir, "torch", "csrc", "api", "include", "torch", "version.h");
-    for (const h of [header, alt]) {
+    // PyTorch ≥ 2.8 defines the version macros here and includes this header from version.h.
+    const headerOnly = join(dir, "torch", "headeronly", "version.h");
+    for (const h of [headerOnly, header, alt]) {
       if (existsSync(h)) {
         const text = readFileSync(h, "utf8");
         const m = /TORCH_VERSION\s+"([^"]+)"/.exec(text);

@@ -29,7 +29,7 @@ export interface TrainStep {
 
 export function makeTrainStep(model: Qwen2Model, batch: number, seq: number, seed = 1): TrainStep {
   const vocab = model.config.vocab_size;
-  const ids = randint(0, vocab, [batch, seq], { generator: new Generator(seed) }).keep();
+  const ids = randint(0, vocab, [batch, seq], { generator: new Generator(seed), device: model.device }).keep();
   const optimizer = adamW(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
   const step = (): number =>
     tidy(() => {

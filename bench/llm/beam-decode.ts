@@ -6,7 +6,17 @@
  * tokens. No trie and no EOS: it times the model and cache work of an unconstrained beam step.
  * Source beam and token of each winner are computed in JS from the top-k indices, as our beam search does.
  */
-import { Generator, full, int64, noGrad, randint, tensor, tidy, type Tensor } from "../../src/engine/index.js";
+import {
+  Generator,
+  full,
+  int64,
+  noGrad,
+  randint,
+  synchronize,
+  tensor,
+  tidy,
+  type Tensor,
+} from "../../src/engine/index.js";
 import type { Qwen2Model } from "../../src/llm/qwen2.js";
 
 export interface DecodeRun {
@@ -17,8 +27,9 @@ export interface DecodeRun {
 
 export function makeBeamDecode(model: Qwen2Model, beams: number, promptLength: number, newTokens: number) {
   const vocab = model.config.vocab_size;
+  const device = model.device;
   const prompt = tidy(() =>
-    randint(0, vocab, [1, promptLength], { generator: new Generator(3) })
+    randint(0, vocab, [1, promptLength], { generator: new Generator(3), device })
       .expand([beams, promptLength])
       .contiguous(),
   ).keep();
@@ -30,9 +41,13 @@ export function makeBeamDecode(model: Qwen2Model, beams: number, promptLength: n
       let logits: Tensor = tidy(() =>
         model.forward({ inputIds: prompt, cache, logits: "all" }).logits!.select(1, promptLength - 1),
       ).keep();
+      synchronize(); // GPU work is queued: time it done
       const prefillMs = performance.now() - t0;
       // All beams start identical: only beam 0 may expand at the first step.
-      let scores: Tensor = tensor(Float32Array.from({ length: beams }, (_, i) => (i === 0 ? 0 : -1e9))).keep();
+      let scores: Tensor = tensor(
+        Float32Array.from({ length: beams }, (_, i) => (i === 0 ? 0 : -1e9)),
+        { device },
+      ).keep();
       const stepMs: number[] = [];
       for (let t = 0; t < newTokens; t++) {
         t0 = performance.now();
@@ -40,13 +55,20 @@ export function makeBeamDecode(model: Qwen2Model, beams: number, promptLength: n
           const candidates = logits.logSoftmax(-1, "f32").add(scores.unsqueeze(1)).reshape([-1]);
           const top = candidates.topk(2 * beams);
           const winners = top.indices.narrow(0, 0, beams).toList();
-          cache.selectRows(int64(winners.map((i) => Math.floor(i / vocab))));
+          cache.selectRows(
+            int64(
+              winners.map((i) => Math.floor(i / vocab)),
+              undefined,
+              device,
+            ),
+          );
           const out = model.forward({
             inputIds: int64(
               winners.map((i) => i % vocab),
               [beams, 1],
+              device,
             ),
-            attentionMask: full([beams, promptLength + t + 1], 1, { dtype: "i64" }),
+            attentionMask: full([beams, promptLength + t + 1], 1, { dtype: "i64", device }),
             cache,
             logits: "all",
           });
@@ -56,6 +78,7 @@ export function makeBeamDecode(model: Qwen2Model, beams: number, promptLength: n
         scores.dispose();
         logits = next.logits.keep();
         scores = next.scores.keep();
+        synchronize();
         stepMs.push(performance.now() - t0);
       }
       logits.dispose();

@@ -4,7 +4,7 @@
  * JSON line.
  */
 import { readFileSync } from "node:fs";
-import { engineInfo } from "../../src/engine/index.js";
+import { autocast, engineInfo } from "../../src/engine/index.js";
 import { validateConfig } from "../../src/llm/config.js";
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { argNumber, argValue } from "../common/args.js";
@@ -23,20 +23,24 @@ const beams = argNumber(argv, "beams", 8);
 const prompt = argNumber(argv, "prompt", 128);
 const newTokens = argNumber(argv, "new-tokens", 32);
 const decodeRepeats = argNumber(argv, "decode-repeats", 3);
+const device = argValue(argv, "device") ?? "cpu";
+/** fp32, or bf16 autocast over f32 weights (training and decoding alike). */
+const precision = argValue(argv, "precision") ?? "fp32";
+const inPrecision = <T>(fn: () => T): T => (precision === "bf16" ? autocast(device, "bf16", fn) : fn());
 
 const config = validateConfig(JSON.parse(readFileSync(configPath, "utf8")), configPath);
-const model = Qwen2Model.create(config, { seed: 0 });
+const model = Qwen2Model.create(config, { seed: 0, device });
 
 const train = makeTrainStep(model, batch, seq);
 const losses: number[] = [];
-const trainRuns = await timeRuns(() => losses.push(train.step()), warmup, trainSteps);
+const trainRuns = await timeRuns(() => losses.push(inPrecision(() => train.step())), warmup, trainSteps);
 train.dispose();
 
 const decode = makeBeamDecode(model, beams, prompt, newTokens);
-decode.run(); // warm-up, as the Python side does
+inPrecision(() => decode.run()); // warm-up, as the Python side does
 const runs: DecodeRun[] = [];
 for (let i = 0; i < decodeRepeats; i++) {
-  runs.push(decode.run());
+  runs.push(inPrecision(() => decode.run()));
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 decode.dispose();
@@ -46,6 +50,8 @@ console.log(
     bench: "llm_ts",
     engine: engineInfo(),
     model: { ...config, params: model.store.numParameters() },
+    device,
+    precision,
     training: { batch, seq, step_ms: trainRuns.ms, step_faults: trainRuns.faults, initial_loss: losses[0] },
     max_rss_mb: peakRssMb(),
     decoding: {

@@ -11,7 +11,7 @@
  *             reported separately).
  *
  *   npm run build && node dist/bench/llm/throughput.js [--presets tiny,small] [--vocab 4000] [--rounds 3]
- *       [--settings 1/2] [--train-steps 6] [--decode-repeats 3]
+ *       [--settings 1/2] [--train-steps 6] [--decode-repeats 3] [--device cuda] [--precision fp32|bf16]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -37,6 +37,9 @@ const beams = argNumber(argv, "beams", 8);
 const prompt = argNumber(argv, "prompt", 128);
 const newTokens = argNumber(argv, "new-tokens", 32);
 const decodeRepeats = argNumber(argv, "decode-repeats", 3);
+/** `--device cuda --precision bf16` times both sides on the GPU (scripts/gpu-check.sh). */
+const device = argValue(argv, "device") ?? "cpu";
+const precision = argValue(argv, "precision") ?? "fp32";
 
 type Run = Record<string, unknown>;
 const all = (s: unknown) => (s as { all: number[] }).all;
@@ -49,7 +52,10 @@ for (const p of presets) {
 }
 
 const common = ["--batch", batch, "--seq", seq, "--warmup", warmup, "--beams", beams, "--prompt", prompt];
-const shared = [...common, "--new-tokens", newTokens, "--decode-repeats", decodeRepeats].map(String);
+const shared = [
+  ...[...common, "--new-tokens", newTokens, "--decode-repeats", decodeRepeats].map(String),
+  ...["--device", device, "--precision", precision],
+];
 const ourWorker = join(repoRoot(), "dist", "bench", "llm", "throughput-worker.js");
 const pyScript = join(repoRoot(), "bench", "python", "llm_bench.py");
 const runOurs = (p: string, s: ThreadSetting): Run =>

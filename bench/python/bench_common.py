@@ -81,6 +81,12 @@ def _cpu_name():
     return platform.processor()
 
 
+def synchronize(device="cpu"):
+    """Waits for queued GPU work, so a timer measures it done (no-op on CPU)."""
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
 def minor_faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
@@ -89,15 +95,17 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 
 
-def timed(fn, warmup, repeats):
+def timed(fn, warmup, repeats, device="cpu"):
     """Runs fn warmup times untimed, then repeats times; returns (seconds per run, minor page faults per run)."""
     for _ in range(warmup):
         fn()
+    synchronize(device)
     times, faults = [], []
     for _ in range(repeats):
         f0 = minor_faults()
         t0 = time.perf_counter()
         fn()
+        synchronize(device)
         times.append(time.perf_counter() - t0)
         faults.append(minor_faults() - f0)
     return times, faults
@@ -117,16 +125,23 @@ def make_model(cfg, seed=0):
     return model
 
 
-def make_train_step(model, batch, seq, lr=1e-3, seed=1):
+def autocast(device, precision):
+    """bf16 autocast over f32 weights for --precision bf16, else nothing."""
+    kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    return torch.autocast(kind, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def make_train_step(model, batch, seq, lr=1e-3, seed=1, device="cpu", precision="fp32"):
     """One fwd + bwd + AdamW step on a fixed random batch (causal LM cross-entropy). Returns (step, losses)."""
     g = torch.Generator().manual_seed(seed)
-    ids = torch.randint(0, model.config.vocab_size, (batch, seq), generator=g)
+    ids = torch.randint(0, model.config.vocab_size, (batch, seq), generator=g).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)
     losses = []
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = ref.causal_lm_loss(model(input_ids=ids)["logits"], ids)
+        with autocast(device, precision):
+            loss = ref.causal_lm_loss(model(input_ids=ids)["logits"].float(), ids)
         loss.backward()
         opt.step()
         losses.append(loss.item())

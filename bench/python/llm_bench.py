@@ -30,8 +30,8 @@ import time
 
 import torch
 
-from bench_common import (count_params, env_info, make_model, make_train_step, peak_rss_mb, ref, setup_threads, summary,
-                          timed)
+from bench_common import (autocast, count_params, env_info, make_model, make_train_step, peak_rss_mb, ref, setup_threads,
+                          summary, synchronize, timed)
 
 
 def load_config(path):
@@ -40,26 +40,31 @@ def load_config(path):
     return ref.Qwen2Config.from_json(path)
 
 
-def bench_training(model, batch, seq, warmup, steps):
-    step, losses = make_train_step(model, batch, seq)
-    times, faults = timed(step, warmup, steps)
+def bench_training(model, batch, seq, warmup, steps, device="cpu", precision="fp32"):
+    step, losses = make_train_step(model, batch, seq, device=device, precision=precision)
+    times, faults = timed(step, warmup, steps, device)
     return {"batch": batch, "seq": seq, "step_ms": summary(times), "step_faults": faults,
             "tokens_per_s": batch * seq / summary(times, 1.0)["median"], "initial_loss": losses[0]}
 
 
 @torch.no_grad()
-def bench_decoding(model, beams, prompt_len, new_tokens, repeats):
+def bench_decoding(model, beams, prompt_len, new_tokens, repeats, device="cpu", precision="fp32"):
     vocab = model.config.vocab_size
     g = torch.Generator().manual_seed(3)
-    prompt = torch.randint(0, vocab, (1, prompt_len), generator=g).expand(beams, prompt_len).contiguous()
+    prompt = torch.randint(0, vocab, (1, prompt_len), generator=g).expand(beams, prompt_len).contiguous().to(device)
 
     def run():
+        with autocast(device, precision):
+            return run_in_precision()
+
+    def run_in_precision():
         t0 = time.perf_counter()
         out = model(input_ids=prompt, use_cache=True)
+        synchronize(device)
         prefill = time.perf_counter() - t0
         cache = out["past_key_values"]
         logits = out["logits"][:, -1]
-        scores = torch.zeros(beams)
+        scores = torch.zeros(beams, device=device)
         scores[1:] = -1e9  # all beams start identical: only beam 0 may expand at the first step
         step_times = []
         for t in range(new_tokens):
@@ -69,9 +74,10 @@ def bench_decoding(model, beams, prompt_len, new_tokens, repeats):
             top_scores, top_idx = top_scores[:beams], top_idx[:beams]  # no EOS: the best `beams` survive
             source, tokens = top_idx // vocab, top_idx % vocab
             cache = ref.reorder_cache(cache, source)
-            mask = torch.ones(beams, prompt_len + t + 1, dtype=torch.long)
+            mask = torch.ones(beams, prompt_len + t + 1, dtype=torch.long, device=device)
             out = model(input_ids=tokens[:, None], attention_mask=mask, past_key_values=cache, use_cache=True)
             cache, logits, scores = out["past_key_values"], out["logits"][:, -1], top_scores
+            synchronize(device)
             step_times.append(time.perf_counter() - t0)
         return prefill, sum(step_times), step_times
 
@@ -102,16 +108,20 @@ def main(argv):
     p.add_argument("--decode-repeats", type=int, default=3)
     p.add_argument("--skip-training", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--device", default="cpu", help="cpu or cuda")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="bf16: autocast over f32 weights")
     args = p.parse_args(argv[1:])
     setup_threads(args.threads)
     cfg = load_config(args.config)
-    model = make_model(cfg)
+    model = make_model(cfg).to(args.device)
     result = {"bench": "llm_python", **env_info(), "config": args.config, "model": cfg.to_dict(),
-              "params": count_params(model)}
+              "params": count_params(model), "device": args.device, "precision": args.precision}
     if not args.skip_training:
-        result["training"] = bench_training(model, args.batch, args.seq, args.warmup, args.train_steps)
+        result["training"] = bench_training(model, args.batch, args.seq, args.warmup, args.train_steps,
+                                            args.device, args.precision)
     model.eval()
-    result["decoding"] = bench_decoding(model, args.beams, args.prompt, args.new_tokens, args.decode_repeats)
+    result["decoding"] = bench_decoding(model, args.beams, args.prompt, args.new_tokens, args.decode_repeats,
+                                        args.device, args.precision)
     result["max_rss_mb"] = peak_rss_mb()
     if args.json:
         print(json.dumps(result))

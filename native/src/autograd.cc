@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <sstream>
+#include <type_traits>
 
 namespace lr3 {
 namespace {
@@ -201,6 +203,20 @@ at::Tensor stateTensor(const OptimizerBox& box, torch::optim::OptimizerParamStat
   return static_cast<torch::optim::SGDParamState&>(st).momentum_buffer();
 }
 
+// libtorch keys optimizer state by the parameter's TensorImpl: a string of its address in 1.x, the
+// pointer itself in recent 2.x. The key type says which.
+using StateKey = std::decay_t<decltype(std::declval<torch::optim::Optimizer&>().state())>::key_type;
+template <typename K = StateKey>
+K stateKey(const at::Tensor& p) {
+  if constexpr (std::is_same_v<K, std::string>) {
+    std::ostringstream os;
+    os << p.unsafeGetTensorImpl();
+    return os.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+
 // libtorch's own load maps saved state to parameters by position only: loading another optimizer
 // kind fails with an internal assert, and loading state for differently shaped parameters succeeds
 // and then fails in the next step(). Both are checked here, and a rejected load leaves no state.
@@ -217,7 +233,7 @@ Napi::Value loadOptimizer(const Args& a) {
   size_t index = 0;
   for (auto& g : box.opt->param_groups()) {
     for (auto& p : g.params()) {
-      auto it = box.opt->state().find(c10::guts::to_string(p.unsafeGetTensorImpl()));
+      auto it = box.opt->state().find(stateKey(p));
       if (it != box.opt->state().end()) {
         at::Tensor st = stateTensor(box, *it->second);
         if (st.defined() && st.sizes() != p.sizes()) {
@@ -272,7 +288,10 @@ const OpRegistrar table({
      [](const Args& a) {
        c10::optional<at::Tensor> g;
        if (auto t = a.optT(1)) g = *t;
-       T(0).backward(g ? *g : at::Tensor(), a.b(2));
+       at::Tensor root = T(0);
+       at::Tensor grad = g ? *g : at::Tensor();
+       const bool retain = a.b(2);
+       runBackward([&] { root.backward(grad, retain); });
        return a.env().Undefined();
      }},
     {"grad",

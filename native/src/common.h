@@ -78,4 +78,8 @@ std::string describeCall(const Napi::CallbackInfo& info, const char* op);
 
 Napi::Value wrapGenerator(Napi::Env env, at::Generator g);
 
+// Runs `work` (a backward call). While gradient-checkpoint nodes are alive it runs on a helper
+// thread and this (the JS) thread serves their recompute requests; see recompute.cc.
+void runBackward(const std::function<void()>& work);
+
 }  // namespace lr3

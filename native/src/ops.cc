@@ -175,6 +175,7 @@ const OpRegistrar others({
        return W(at::linear(T(0), T(1), bias));
      }},
     {"einsum", [](const Args& a) { return W(at::einsum(a.str(0), a.tensors(1))); }},
+    {"svdvals", [](const Args& a) { return W(at::linalg_svdvals(T(0))); }},
 
     // ---- reductions ----
     {"sum", [](const Args& a) { return W(reduceAll(T(0), a.ints(1), a.b(2), sumAll, sumSome)); }},

@@ -118,7 +118,7 @@ class RMSNorm(nn.Module):
 def rope_cos_sin(position_ids, head_dim, theta, dtype):
     """cos, sin of shape [B, T, head_dim] for integer positions [B, T] (rotate-half layout: cat(f, f))."""
     work = torch.float64 if dtype == torch.float64 else torch.float32
-    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64).to(work) / head_dim))
+    inv_freq = 1.0 / (theta ** (torch.arange(0, head_dim, 2, dtype=torch.int64, device=position_ids.device).to(work) / head_dim))
     freqs = position_ids.to(work)[:, :, None] * inv_freq[None, None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
     return emb.cos().to(dtype), emb.sin().to(dtype)

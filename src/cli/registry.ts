@@ -4,6 +4,7 @@ import { dataCommands } from "./data.js";
 import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { infoCommand } from "./info.js";
+import { modelCommands } from "./model.js";
 import { trainCommands } from "./train.js";
 
 /** Every CLI command, in the order `latentr3 --help` lists them. */
@@ -13,5 +14,6 @@ export const commands: CommandSpec[] = [
   evalCommand,
   compareCommand,
   ...dataCommands,
+  ...modelCommands,
   infoCommand,
 ];

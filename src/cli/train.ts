@@ -19,6 +19,7 @@ import { PRETRAIN_CONFIG } from "../train/pretrain.js";
 import { LR_GRPO_CONFIG } from "../train/rl/config.js";
 import { RUN_CONFIG, TRAINING_ARTIFACTS, checkRunFolder } from "../train/run-folder.js";
 import { SFT_CONFIG } from "../train/sft.js";
+import { LORA_CONFIG, loraFromConfig } from "../llm/lora.js";
 
 /** The run-folder checks that need no data, made before any data is loaded or generated. */
 function checkOut(args: ParsedArgs, out: string, command: string, model?: string): RunFolderOptions {
@@ -68,14 +69,16 @@ const sft: CommandSpec = {
   path: ["train", "sft"],
   summary: "supervised fine-tuning: BIGRec (no latents) or LatentR3's warm-up (--latent N)",
   description:
-    "Target-only cross-entropy on the quoted title, newline and EOS; all parameters train; AdamW with warm-up,\n" +
+    "Target-only cross-entropy on the quoted title, newline and EOS; all parameters train (with --lora-rank, only\n" +
+    "LoRA adapters and LatentRATT, saved as a PEFT adapter folder over --model); AdamW with warm-up,\n" +
     "gradient accumulation, clipping, validation loss each epoch, early stopping and the best checkpoint restored.\n" +
     "--model is a folder from `train pretrain`, an earlier `train sft`, or a Hugging Face Qwen2 folder.",
-  options: [SFT_STAGE, SFT_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, RUN_CONFIG],
+  options: [SFT_STAGE, SFT_CONFIG, LORA_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train sft --model runs/pretrain/model --out runs/bigrec",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft --resume   # after a kill: same options + --resume",
+    "latentr3 train sft --model /models/Qwen2.5-3B --latent 1 --lora-rank 16 --grad-checkpointing --precision bf16 --device cuda --out runs/lora",
   ],
   async run(args) {
     const stage = SFT_STAGE.from(args.values);
@@ -91,6 +94,7 @@ const sft: CommandSpec = {
         numLatents: stage.latent,
         readout: stage.readout,
         config: SFT_CONFIG.from(args.values),
+        lora: loraFromConfig(LORA_CONFIG.from(args.values)),
         device,
         ...run,
       }),

@@ -8,3 +8,5 @@ export * from "./functional.js";
 export { Optimizer, adamW, sgd, clipGradNorm, type ParamGroup, type OptimizerKind } from "./optim.js";
 export * from "./schedule.js";
 export * from "./runtime.js";
+export { gradientCheckpoint, isTrainingForward, liveCheckpointNodes } from "./grad-checkpoint.js";
+export { autocast, type AutocastDtype } from "./autocast.js";

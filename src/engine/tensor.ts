@@ -351,6 +351,10 @@ export class Tensor {
   outer(o: Tensor): Tensor {
     return this.#b("outer", o);
   }
+  /** Singular values of a matrix (or a batch of matrices), in descending order. */
+  svdvals(): Tensor {
+    return this.#u("svdvals");
+  }
 
   // ---- reductions (dims omitted = all) ----
   sum(d?: number | readonly number[], keepdim = false): Tensor {

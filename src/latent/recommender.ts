@@ -4,13 +4,23 @@
  * Face folder plus `latentr3.json`, so the LLM part still loads in Hugging Face tools.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { DType, Device } from "../engine/index.js";
 import { openCheckpoint } from "../engine/checkpoint-folder.js";
+import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
+import { toTensorData } from "../engine/tensor-io.js";
 import { buildPrompt, PROMPT_TEMPLATES, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
-import { loadModel, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
+import { loadModel, loadNamedParameters, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
+import {
+  isAdapterFolder,
+  loadAdapter,
+  loraParameters,
+  mergeLora,
+  readAdapterConfig,
+  saveAdapter,
+} from "../llm/lora.js";
 import { presetConfig, type Qwen2Config } from "../llm/config.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Qwen2Model } from "../llm/qwen2.js";
@@ -36,6 +46,24 @@ export const DEFAULT_META: RecommenderMeta = RECOMMENDER_META.defaults();
 
 const META_FILE = "latentr3.json";
 const COMPACTION_FILE = "vocab_compaction.json";
+/** LatentRATT's weights in a LoRA adapter folder (a PEFT adapter file holds LoRA factors only). */
+const ADAPTER_RATT_FILE = "latent_ratt.safetensors";
+
+function readMeta(dir: string): Partial<RecommenderMeta> {
+  const path = join(dir, META_FILE);
+  return existsSync(path) ? readJsonFile<Partial<RecommenderMeta>>(path, "recommender settings") : {};
+}
+
+/** The base model folder of an adapter folder: as given, else as written in its config. */
+export function adapterBase(adapterDir: string, given: string | undefined): string {
+  const named = given ?? readAdapterConfig(adapterDir).baseModel;
+  if (!named) {
+    throw new Error(`${adapterDir}: the adapter config names no base_model_name_or_path; pass the base model folder`);
+  }
+  // A relative path is taken from the working directory, else from the adapter folder.
+  if (isAbsolute(named) || existsSync(named)) return resolve(named);
+  return resolve(adapterDir, named);
+}
 
 /**
  * Checks that a full tokenizer fits the model: it may be smaller than the embedding (Qwen pads its
@@ -51,10 +79,34 @@ function fitVocabulary(model: Qwen2Model, tokenizer: ModelTokenizer, dir: string
   );
 }
 
+/**
+ * Attaches an adapter folder's LoRA adapters to `model` and, when the recommender reads latents out
+ * with LatentRATT (`wantsRatt`), loads the folder's LatentRATT weights. True when it loaded them.
+ */
+function attachAdapterFolder(model: Qwen2Model, adapterDir: string, wantsRatt: boolean): boolean {
+  loadAdapter(model, adapterDir);
+  const path = join(adapterDir, ADAPTER_RATT_FILE);
+  if (!wantsRatt || !existsSync(path)) return false;
+  LatentRATT.declareParameters(
+    model.store.root().sub(LATENT_RATT_PREFIX),
+    model.config.hidden_size,
+    model.config.initializer_range,
+  );
+  const file = openSafetensors(path);
+  try {
+    loadNamedParameters(model.store, file.entries, path);
+  } finally {
+    file.close();
+  }
+  return true;
+}
+
 export class Recommender {
   readonly reasoner: LatentReasoner | null;
   /** True when LatentRATT was freshly initialised rather than loaded (a model without trained latents). */
   freshLatentReadout = false;
+  /** The folder the LLM's weights were loaded from (what a LoRA adapter folder names as its base). */
+  baseDir: string | null = null;
 
   constructor(
     readonly model: Qwen2Model,
@@ -85,14 +137,23 @@ export class Recommender {
   static async load(
     dir: string,
     overrides: Partial<RecommenderMeta> = {},
-    opts: { device?: Device; dtype?: DType } = {},
+    opts: { device?: Device; dtype?: DType; adapter?: string; base?: string } = {},
   ): Promise<Recommender> {
+    // A LoRA adapter folder (PEFT layout, as LoRA SFT saves) loads on top of its base model folder.
+    if (opts.adapter === undefined && !existsSync(join(dir, "config.json")) && isAdapterFolder(dir)) {
+      return Recommender.load(adapterBase(dir, opts.base), overrides, { ...opts, adapter: dir });
+    }
     // Before the tokenizer and weights are opened, so a wrong folder is reported as such.
     const problem = modelFolderProblem(dir);
     if (problem) throw new Error(`${dir}: ${problem}`);
-    const metaPath = join(dir, META_FILE);
-    const saved = existsSync(metaPath) ? readJsonFile<Partial<RecommenderMeta>>(metaPath, "recommender settings") : {};
-    const meta: RecommenderMeta = { ...DEFAULT_META, ...saved, ...overrides };
+    const adapterDir = opts.adapter;
+    const metaPath = join(adapterDir ?? dir, META_FILE);
+    const meta: RecommenderMeta = {
+      ...DEFAULT_META,
+      ...readMeta(dir),
+      ...(adapterDir ? readMeta(adapterDir) : {}),
+      ...overrides,
+    };
     try {
       RECOMMENDER_META.validate(meta, (key) => `field "${key}"`);
     } catch (e) {
@@ -135,16 +196,38 @@ export class Recommender {
       },
     });
     model = fitVocabulary(model, modelTokenizer, dir);
+    const hasAdapterRatt = adapterDir ? attachAdapterFolder(model, adapterDir, wantsRatt) : false;
     const rec = new Recommender(model, modelTokenizer, meta);
-    rec.freshLatentReadout = wantsRatt && !hasRatt;
+    rec.freshLatentReadout = wantsRatt && !hasRatt && !hasAdapterRatt;
+    rec.baseDir = resolve(dir);
     return rec;
   }
 
+  /**
+   * A model folder, or with LoRA adapters a PEFT adapter folder over `baseDir` (plus this
+   * project's settings and LatentRATT's weights), which `load` puts back together.
+   */
   async save(dir: string): Promise<void> {
-    saveModel(this.model, dir);
-    await this.tokenizer.tokenizer.save(dir);
-    if (this.tokenizer.compaction) writeJsonAtomic(join(dir, COMPACTION_FILE), this.tokenizer.compaction.toJSON());
+    if (this.hasAdapters) {
+      if (!this.baseDir) throw new Error("Recommender.save: LoRA adapters need the base model's folder (baseDir)");
+      saveAdapter(this.model, dir, { baseModel: this.baseDir });
+      const ratt = this.model.store.namedParameters(LATENT_RATT_PREFIX + ".");
+      if (ratt.length > 0) writeSafetensors(join(dir, ADAPTER_RATT_FILE), toTensorData(ratt));
+    } else {
+      saveModel(this.model, dir);
+      await this.tokenizer.tokenizer.save(dir);
+      if (this.tokenizer.compaction) writeJsonAtomic(join(dir, COMPACTION_FILE), this.tokenizer.compaction.toJSON());
+    }
     writeJsonAtomic(join(dir, META_FILE), this.meta);
+  }
+
+  get hasAdapters(): boolean {
+    return loraParameters(this.model).length > 0;
+  }
+
+  /** Folds the LoRA adapters into the weights: a plain model again (faster to decode, saves whole). */
+  mergeAdapters(): void {
+    mergeLora(this.model);
   }
 
   /** A copy of the settings with other latent options (the weights are shared, not copied). */

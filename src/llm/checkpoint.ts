@@ -8,7 +8,7 @@ import { noGrad, type DType, type Device } from "../engine/index.js";
 import { INDEX_FILE, SINGLE_FILE, openCheckpoint, writeCheckpoint } from "../engine/checkpoint-folder.js";
 import { loadEntry, toTensorData } from "../engine/tensor-io.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import { ParamStore } from "../nn/index.js";
+import { ParamStore, isLoraParameter } from "../nn/index.js";
 import { validateConfig, type Qwen2Config } from "./config.js";
 import { Qwen2Model } from "./qwen2.js";
 
@@ -25,9 +25,12 @@ export interface LoadOptions {
   ignorePrefixes?: string[];
 }
 
+/** A PEFT adapter folder's config (see lora.ts). */
+export const ADAPTER_CONFIG_FILE = "adapter_config.json";
+
 /** What a model folder holds, for error messages. */
 export const MODEL_FOLDER_EXPECTED =
-  "expected a model folder with config.json and model.safetensors, as `latentr3 train pretrain|sft|rl` writes, or a Hugging Face Qwen2 checkpoint";
+  "expected a model folder with config.json and model.safetensors, as `latentr3 train pretrain|sft|rl` writes, a Hugging Face Qwen2 checkpoint, or a LoRA adapter folder (adapter_config.json)";
 
 /**
  * Why `dir` cannot be a model folder (missing, a file, no config.json, no weights), or undefined if
@@ -38,6 +41,8 @@ export function modelFolderProblem(dir: string, opts: { weights?: boolean } = {}
   if (!statSync(dir).isDirectory()) return `is a file, not a folder (${MODEL_FOLDER_EXPECTED})`;
   const found = readdirSync(dir);
   const listing = `found: ${found.length === 0 ? "nothing" : found.slice(0, 8).join(", ") + (found.length > 8 ? `, … (${found.length} entries)` : "")}`;
+  // A LoRA adapter folder loads on top of the base model it names.
+  if (!found.includes("config.json") && found.includes(ADAPTER_CONFIG_FILE)) return undefined;
   if (!found.includes("config.json")) return `not a model folder: config.json is missing (${listing})`;
   if (opts.weights !== false && !found.includes(SINGLE_FILE) && !found.includes(INDEX_FILE)) {
     return `not a model folder: no weights, neither ${SINGLE_FILE} nor ${INDEX_FILE} (${listing})`;
@@ -109,10 +114,41 @@ export function loadParameters(
   }
 }
 
-/** Writes config.json and the weights (sharded above `maxShardBytes`) atomically. */
+/**
+ * Copies each named entry into the store's parameter of that name (a partial load: LoRA factors,
+ * LatentRATT); a name the store lacks or a shape mismatch is an error naming `where`.
+ */
+export function loadNamedParameters(
+  store: ParamStore,
+  entries: Iterable<[string, Parameters<typeof loadEntry>[0]]>,
+  where: string,
+): void {
+  for (const [name, entry] of entries) {
+    const param = store.params.get(name);
+    if (!param) throw new Error(`${where}: holds ${name}, which the model does not have`);
+    if (entry.shape.join(",") !== param.shape.join(",")) {
+      throw new Error(`${where}: ${name} has shape [${entry.shape}] but the model's is [${param.shape}]`);
+    }
+    const loaded = loadEntry(entry, { device: store.device, dtype: store.dtype });
+    noGrad(() => param.copy_(loaded));
+    loaded.dispose();
+  }
+}
+
+/**
+ * Writes config.json and the weights (sharded above `maxShardBytes`) atomically, in the dtype the
+ * checkpoint came in (config.json's torch_dtype: a bf16 Qwen checkpoint trained with f32 master
+ * weights is saved bf16 again) unless `dtype` says otherwise.
+ */
 export function saveModel(model: Qwen2Model, dir: string, opts: { maxShardBytes?: number; dtype?: DType } = {}): void {
+  const adapters = [...model.store.params.keys()].filter(isLoraParameter);
+  if (adapters.length > 0) {
+    throw new Error(
+      `saveModel: the model has ${adapters.length} LoRA tensors (${adapters[0]}, …); save them with saveAdapter or merge them with mergeLora first`,
+    );
+  }
   mkdirSync(dir, { recursive: true });
-  const dtype = opts.dtype ?? model.dtype;
+  const dtype = opts.dtype ?? dtypeOfTorchName(model.config.torch_dtype) ?? model.dtype;
   const config = { ...model.config, architectures: ["Qwen2ForCausalLM"], torch_dtype: torchDtypeName(dtype) };
   writeJsonAtomic(join(dir, "config.json"), config);
   writeCheckpoint(dir, toTensorData(model.store.params.entries(), dtype), {
@@ -120,6 +156,17 @@ export function saveModel(model: Qwen2Model, dir: string, opts: { maxShardBytes?
   });
 }
 
+const TORCH_DTYPE_NAMES: Partial<Record<DType, string>> = {
+  f32: "float32",
+  bf16: "bfloat16",
+  f16: "float16",
+  f64: "float64",
+};
+
 function torchDtypeName(d: DType): string {
-  return { f32: "float32", bf16: "bfloat16", f16: "float16", f64: "float64" }[d as "f32"] ?? "float32";
+  return TORCH_DTYPE_NAMES[d] ?? "float32";
+}
+
+function dtypeOfTorchName(name: string | undefined): DType | undefined {
+  return (Object.keys(TORCH_DTYPE_NAMES) as DType[]).find((d) => TORCH_DTYPE_NAMES[d] === name);
 }

@@ -5,7 +5,17 @@
  */
 import { Tensor, cat, int64 } from "../engine/index.js";
 
-export class KVCache {
+/** Where a layer's attention puts this step's keys/values and reads back everything to attend over. */
+export interface KVAppend {
+  append(layer: number, k: Tensor, v: Tensor): { k: Tensor; v: Tensor };
+}
+
+/** Cached keys/values followed by this step's ([B, Hkv, T, D], concatenated along T). */
+export function appendKV(past: { k: Tensor; v: Tensor } | null, k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
+  return past ? { k: cat([past.k, k], 2), v: cat([past.v, v], 2) } : { k, v };
+}
+
+export class KVCache implements KVAppend {
   keys: (Tensor | null)[];
   values: (Tensor | null)[];
 
@@ -27,15 +37,20 @@ export class KVCache {
 
   /** Appends this step's k/v ([B, Hkv, T, D]) for `layer`; returns the full k/v to attend over. */
   append(layer: number, k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
-    const pk = this.keys[layer];
-    const pv = this.values[layer];
-    const nk = pk ? cat([pk, k], 2) : k;
-    const nv = pv ? cat([pv, v], 2) : v;
-    this.replace(layer, nk, nv);
-    return { k: nk, v: nv };
+    const next = appendKV(this.past(layer), k, v);
+    this.replace(layer, next.k, next.v);
+    return next;
   }
 
-  private replace(layer: number, k: Tensor, v: Tensor): void {
+  /** The cached keys/values of `layer`, or null before its first append. */
+  past(layer: number): { k: Tensor; v: Tensor } | null {
+    const k = this.keys[layer];
+    const v = this.values[layer];
+    return k && v ? { k, v } : null;
+  }
+
+  /** Sets `layer`'s cached keys/values (kept), freeing the previous ones. */
+  replace(layer: number, k: Tensor, v: Tensor): void {
     const pk = this.keys[layer];
     const pv = this.values[layer];
     this.keys[layer] = k.keep();

@@ -10,14 +10,14 @@ import {
   full,
   linear,
   scaledDotProductAttention,
-  tidy,
   type DType,
   type Device,
 } from "../engine/index.js";
 import { Embedding, Linear, ParamStore, RMSNorm, RotaryEmbedding, type ParamPath } from "../nn/index.js";
 import { causalPaddingMask, positionsFromMask } from "./attention-mask.js";
 import { headDim, type Qwen2Config } from "./config.js";
-import { KVCache } from "./kv-cache.js";
+import { KVCache, type KVAppend } from "./kv-cache.js";
+import { runLayer, type Rope } from "./layer-runner.js";
 
 class Attention {
   readonly q: Linear;
@@ -39,13 +39,7 @@ class Attention {
     this.o = new Linear(path.sub("o_proj"), this.heads * this.headDim, c.hidden_size, { bias: false, std });
   }
 
-  forward(
-    x: Tensor,
-    rope: { cos: Tensor; sin: Tensor },
-    mask: Tensor,
-    cache: KVCache | undefined,
-    layer: number,
-  ): Tensor {
+  forward(x: Tensor, rope: Rope, mask: Tensor, cache: KVAppend | undefined, layer: number): Tensor {
     const [b, t] = [x.dim(0), x.dim(1)];
     const split = (y: Tensor, h: number) => y.view([b, t, h, this.headDim]).transpose(1, 2); // [B, H, T, D]
     const q = applyRotary(split(this.q.forward(x), this.heads), rope.cos, rope.sin);
@@ -89,13 +83,7 @@ class DecoderLayer {
     this.postAttentionNorm = new RMSNorm(path.sub("post_attention_layernorm"), c.hidden_size, c.rms_norm_eps);
     this.mlp = new Mlp(path.sub("mlp"), c);
   }
-  forward(
-    h: Tensor,
-    rope: { cos: Tensor; sin: Tensor },
-    mask: Tensor,
-    cache: KVCache | undefined,
-    layer: number,
-  ): Tensor {
+  forward(h: Tensor, rope: Rope, mask: Tensor, cache: KVAppend | undefined, layer: number): Tensor {
     const a = h.add(this.attention.forward(this.inputNorm.forward(h), rope, mask, cache, layer));
     return a.add(this.mlp.forward(this.postAttentionNorm.forward(a)));
   }
@@ -129,6 +117,8 @@ export class Qwen2Model {
   readonly norm: RMSNorm;
   readonly lmHead: Tensor;
   readonly rotary: RotaryEmbedding;
+  /** Recompute each decoder layer in backward instead of keeping its activations (see layer-runner.ts). */
+  gradientCheckpointing = false;
 
   constructor(
     readonly config: Qwen2Config,
@@ -168,9 +158,13 @@ export class Qwen2Model {
     return this.embed.forward(ids);
   }
 
-  /** LM-head logits for hidden states [..., hidden] → [..., vocab]. */
+  /**
+   * LM-head logits for hidden states [..., hidden] → [..., vocab], at least f32 whatever the compute dtype
+   * (as Hugging Face's Qwen2ForCausalLM): losses, rewards and beam scores need the range.
+   */
   logits(hidden: Tensor): Tensor {
-    return linear(hidden, this.lmHead);
+    const logits = linear(hidden, this.lmHead);
+    return logits.dtype === "bf16" || logits.dtype === "f16" ? logits.float() : logits;
   }
 
   newCache(): KVCache {
@@ -194,11 +188,12 @@ export class Qwen2Model {
     const positions = input.positionIds ?? positionsFromMask(mask2d, t);
     const rope = this.rotary.tables(positions, this.dtype);
     const mask = causalPaddingMask(mask2d, t);
-    // One scope per layer frees each layer's intermediates as soon as it is done (autograd keeps what
-    // backward needs), as Python's refcounting does. Holding a whole forward's intermediates until the
-    // caller's scope ends made glibc trim the heap and page-fault it back in on every step.
-    this.layers.forEach((layer, i) => {
-      h = tidy(() => layer.forward(h, rope, mask, input.cache, i));
+    // One scope per layer frees each layer's intermediates as soon as it is done. Holding a whole
+    // forward's intermediates until the caller's scope ends made glibc trim the heap and page-fault
+    // it back in on every step.
+    this.layers.forEach((layer, index) => {
+      const params = () => this.store.parameters(`model.layers.${index}.`);
+      h = runLayer({ layer, index, params }, h, rope, mask, input.cache, this.gradientCheckpointing);
     });
     const hidden = this.norm.forward(h);
     const which = input.logits ?? "all";

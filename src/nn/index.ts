@@ -1,3 +1,4 @@
 export * from "./param-store.js";
 export * from "./layers.js";
 export * from "./rotary.js";
+export * from "./lora.js";

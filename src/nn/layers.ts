@@ -1,17 +1,32 @@
 /** The small building blocks of a decoder: Linear, Embedding, RMSNorm. */
 import { Tensor, embedding, linear, rmsNorm } from "../engine/index.js";
+import type { LoraAdapter } from "./lora.js";
 import { normalInit, onesInit, zerosInit, type ParamPath } from "./param-store.js";
 
 export class Linear {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** A LoRA update added to the output, when one is attached (see lora.ts). */
+  adapter: LoraAdapter | null = null;
   /** Weight layout [out, in] as in PyTorch / Hugging Face checkpoints. */
-  constructor(path: ParamPath, inFeatures: number, outFeatures: number, opts: { bias: boolean; std: number }) {
+  constructor(
+    readonly path: ParamPath,
+    inFeatures: number,
+    outFeatures: number,
+    opts: { bias: boolean; std: number },
+  ) {
     this.weight = path.param("weight", [outFeatures, inFeatures], normalInit(opts.std));
     this.bias = opts.bias ? path.param("bias", [outFeatures], zerosInit) : null;
   }
+  get inFeatures(): number {
+    return this.weight.dim(1);
+  }
+  get outFeatures(): number {
+    return this.weight.dim(0);
+  }
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    const y = linear(x, this.weight, this.bias);
+    return this.adapter ? y.add(this.adapter.forward(x)) : y;
   }
 }
 

@@ -3,11 +3,14 @@
  * a path such as `root.sub("model").sub("layers").sub(0)`, so parameter names *are* the Hugging Face
  * checkpoint names and loading a checkpoint is a name lookup.
  */
-import { Generator, Tensor, full, randn, type DType, type Device } from "../engine/index.js";
+import { Generator, Tensor, full, rand, randn, tidy, type DType, type Device } from "../engine/index.js";
 
-export type Init = { kind: "normal"; std: number } | { kind: "constant"; value: number };
+export type Init =
+  { kind: "normal"; std: number } | { kind: "uniform"; bound: number } | { kind: "constant"; value: number };
 
 export const normalInit = (std: number): Init => ({ kind: "normal", std });
+/** Uniform on [−bound, bound]. */
+export const uniformInit = (bound: number): Init => ({ kind: "uniform", bound });
 export const zerosInit: Init = { kind: "constant", value: 0 };
 export const onesInit: Init = { kind: "constant", value: 1 };
 
@@ -37,17 +40,31 @@ export class ParamStore {
       return existing;
     }
     let t: Tensor;
-    if (init.kind === "normal") {
+    if (init.kind !== "constant") {
       // Sample in f32 with the store's seeded generator so runs are reproducible across dtypes.
-      const f = randn(shape, { generator: this.generator });
-      t = f.mul(init.std).to({ dtype: this.dtype, device: this.device });
-      f.dispose();
+      t = tidy(() => {
+        const f =
+          init.kind === "normal"
+            ? randn(shape, { generator: this.generator }).mul(init.std)
+            : rand(shape, { generator: this.generator })
+                .mul(2 * init.bound)
+                .sub(init.bound);
+        return f.to({ dtype: this.dtype, device: this.device });
+      });
     } else {
       t = full(shape, init.value, { dtype: this.dtype, device: this.device });
     }
     t.keep().setRequiresGrad(true);
     this.params.set(name, t);
     return t;
+  }
+
+  /** Removes and frees the parameter `name` (e.g. LoRA factors once merged into their weight). */
+  remove(name: string): void {
+    const t = this.params.get(name);
+    if (!t) throw new Error(`no parameter ${name} to remove`);
+    t.dispose();
+    this.params.delete(name);
   }
 
   /** Parameters whose name starts with `prefix` (all when omitted), in creation order. */

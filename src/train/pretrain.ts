@@ -62,6 +62,7 @@ export function pretrainTask(
     label: "pretrain",
     store: rec.model.store,
     trainable: rec.model.parameters(),
+    model: rec.model,
     train,
     valid,
     batches: (epoch, batchSize, s) =>

@@ -6,7 +6,7 @@
  */
 import type { Optimizer } from "../engine/index.js";
 import type { ParamStore } from "../nn/index.js";
-import type { CheckpointManager, CheckpointState } from "./checkpoint.js";
+import type { CheckpointManager, CheckpointState, ParamSelection } from "./checkpoint.js";
 import type { RunFolder } from "./run-folder.js";
 
 export interface RunStart {
@@ -53,7 +53,7 @@ export function saveCheckpoint(
   store: ParamStore,
   optimizer: Optimizer | null,
   state: CheckpointState,
-  prefix = "",
+  select: ParamSelection = "",
 ): string {
-  return start.checkpoints.save(name, store, optimizer, { ...state, metricsRows: start.run.metricsRows() }, prefix);
+  return start.checkpoints.save(name, store, optimizer, { ...state, metricsRows: start.run.metricsRows() }, select);
 }

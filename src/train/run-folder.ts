@@ -31,6 +31,11 @@ export interface RunClaim {
   overwrite: boolean;
   /** Entries the run writes in its folder: all that --overwrite removes ("name*" = every name with that prefix). */
   artifacts: readonly string[];
+  /**
+   * The file recording the command and settings (default config.json); an output that is itself a
+   * model folder, whose config.json is the model's, records them in another.
+   */
+  record?: string;
 }
 
 /**
@@ -53,9 +58,11 @@ export function checkRunFolder(
   }
   const used = existsSync(dir) && readdirSync(dir).length > 0;
   if (!used) return { used, stored: undefined };
-  const stored = readRunConfig(join(dir, "config.json"));
+  const stored = readRunConfig(join(dir, claim.record ?? "config.json"));
   if (stored?.command !== claim.command) {
-    const what = stored?.command ? `a \`${stored.command}\` run` : "not a run folder";
+    // A folder claimed under another record file (a merged model's) is still described by its run config.
+    const other = stored?.command ?? readRunConfig(join(dir, "config.json"))?.command;
+    const what = other ? `a \`${other}\` run` : "not a run folder";
     throw new Error(
       `--out ${dir} is not empty and is ${what}; \`${claim.command}\` writes only into a new folder or its own run (choose another --out)`,
     );
@@ -114,7 +121,9 @@ export class RunFolder {
       }
     }
     const run = new RunFolder(dir);
-    if (!(used && claim.resume)) run.writeConfig({ command: claim.command, settings: claim.settings });
+    if (!(used && claim.resume)) {
+      writeJsonAtomic(run.path(claim.record ?? "config.json"), { command: claim.command, settings: claim.settings });
+    }
     return run;
   }
 

@@ -1,12 +1,15 @@
 /**
  * SFT of a recommender (BIGRec when it has no latents; LatentR3's warm-up when it has): target-only
- * cross-entropy, all parameters trainable, through the shared supervised loop.
+ * cross-entropy, all parameters trainable (or, with LoRA adapters attached, the adapters and
+ * LatentRATT), through the shared supervised loop.
  */
+import type { Tensor } from "../engine/index.js";
 import { lengthBucketedBatches } from "../data/batching.js";
 import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
+import { loraParameters } from "../llm/lora.js";
 import type { RunFolder } from "./run-folder.js";
 import { mapWithProgress } from "../util/progress.js";
 import {
@@ -19,6 +22,13 @@ import {
 
 /** SFT's defaults: the reference recipe (lr 3e-4, linear, warm-up 20, patience 1) with CPU-sized batches. */
 export const SFT_CONFIG = SUPERVISED_CONFIG.withDefaults({ batchSize: 32, microBatchSize: 16 });
+
+/** What SFT trains: every parameter, or with LoRA adapters attached the adapters and LatentRATT. */
+export function sftTrainable(rec: Recommender): Tensor[] {
+  const adapters = loraParameters(rec.model);
+  if (adapters.length === 0) return rec.model.parameters();
+  return [...adapters, ...(rec.reasoner?.rattParameters() ?? [])];
+}
 
 export function sftTask(
   rec: Recommender,
@@ -34,7 +44,9 @@ export function sftTask(
   return {
     label,
     store: rec.model.store,
-    trainable: rec.model.parameters(),
+    trainable: sftTrainable(rec),
+    checkpointed: (name) => rec.model.store.params.get(name)?.requiresGrad ?? false,
+    model: rec.model,
     train: trainRows,
     valid: validRows,
     batches: (epoch, batchSize, seed) =>
@@ -55,6 +67,8 @@ export async function runSft(
   run: RunFolder,
   opts: { resume?: boolean; label?: string } = {},
 ): Promise<SupervisedResult> {
-  rec.model.store.setTrainable("", true);
+  // All parameters train, or with LoRA only the adapters (and LatentRATT): the base stays frozen.
+  const trainable = new Set(sftTrainable(rec));
+  for (const p of rec.model.parameters()) p.setRequiresGrad(trainable.has(p));
   return trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts);
 }

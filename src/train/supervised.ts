@@ -7,9 +7,11 @@
  */
 import { noGrad, tidy, type Tensor } from "../engine/index.js";
 import type { ParamStore } from "../nn/index.js";
+import type { ParamSelection } from "./checkpoint.js";
+import { PRECISION_SETTINGS, resolvePrecision } from "./precision.js";
 import { Trainer } from "./trainer.js";
 import type { RunFolder } from "./run-folder.js";
-import { choice, configTable, int, number, type ConfigOf } from "../util/config-table.js";
+import { boolean, choice, configTable, int, number, type ConfigOf } from "../util/config-table.js";
 
 /** Every setting of the supervised loop, declared once (defaults, bounds, help, CLI options). */
 export const SUPERVISED_CONFIG = configTable(
@@ -27,6 +29,14 @@ export const SUPERVISED_CONFIG = configTable(
     seed: int(42, "seed of data order and initialisation"),
     checkpointEvery: int(50, "optimizer steps between resumable checkpoints (and at every epoch end)", { min: 1 }),
     maxSteps: int(0, "stop after this many optimizer steps (0 = no limit)", { min: 0 }),
+    precision: choice(
+      PRECISION_SETTINGS,
+      "auto",
+      "fp32, or bf16/fp16 autocast over f32 master weights (fp16: CUDA only, with loss scaling); auto = bf16 on CUDA, fp32 on CPU",
+    ),
+    gradCheckpointing: boolean(
+      "recompute decoder layers in backward instead of keeping their activations (less memory, about one extra forward)",
+    ),
   },
   (c, name) =>
     c.batchSize % c.microBatchSize === 0
@@ -50,6 +60,10 @@ export interface SupervisedTask<E> {
   tokens(example: E): number;
   /** Sum (not mean) of the token losses of a micro-batch, with the autograd graph attached. */
   lossSum(micro: readonly E[]): Tensor;
+  /** Parameters saved in training checkpoints (default all; with LoRA the trainable ones: the frozen rest never changes). */
+  checkpointed?: ParamSelection;
+  /** The model whose decoder layers --grad-checkpointing recomputes. */
+  model?: { gradientCheckpointing: boolean };
 }
 
 interface SupervisedState {
@@ -93,12 +107,18 @@ export function validationLoss<E>(task: SupervisedTask<E>, examples: readonly E[
 }
 
 /** Loss sum of one batch with gradients accumulated over its micro-batches (each scaled by the batch's tokens). */
-function accumulateGradients<E>(task: SupervisedTask<E>, batch: readonly E[], microBatchSize: number, tokens: number) {
+function accumulateGradients<E, S extends { step: number }>(
+  trainer: Trainer<S>,
+  task: SupervisedTask<E>,
+  batch: readonly E[],
+  microBatchSize: number,
+  tokens: number,
+) {
   let lossSum = 0;
   for (const micro of split(batch, microBatchSize)) {
     lossSum += tidy(() => {
-      const loss = task.lossSum(micro);
-      loss.div(tokens).backward();
+      const loss = trainer.forward(() => task.lossSum(micro));
+      trainer.backward(loss.div(tokens));
       return loss.item();
     });
   }
@@ -144,6 +164,9 @@ export async function trainSupervised<E>(
     store: task.store,
     trainable: task.trainable,
     ...config,
+    precision: resolvePrecision(config.precision, task.store.device),
+    checkpointed: task.checkpointed,
+    gradientCheckpointing: task.model && { model: task.model, enabled: config.gradCheckpointing },
     totalSteps,
     resume: opts.resume ?? false,
     initialState: {
@@ -177,7 +200,7 @@ export async function trainSupervised<E>(
       s.bestValLoss = valLoss;
       s.bestStep = s.step;
       s.badEpochs = 0;
-      trainer.checkpoints.save("best", task.store, null, { step: s.step });
+      trainer.saveBest();
     } else if (config.patience > 0 && ++s.badEpochs >= config.patience) {
       console.error(`[${task.label}] no improvement for ${s.badEpochs} epoch(s): stopping early`);
       trainer.stopped = true;
@@ -196,7 +219,7 @@ export async function trainSupervised<E>(
     if (trainer.done) break; // maxSteps reached mid-epoch
     const batch = batches[s.batchInEpoch++]!;
     const batchTokens = batch.reduce((n, e) => n + task.tokens(e), 0);
-    const lossSum = accumulateGradients(task, batch, config.microBatchSize, batchTokens);
+    const lossSum = accumulateGradients(trainer, task, batch, config.microBatchSize, batchTokens);
     const loss = lossSum / batchTokens;
     const { gradNorm, lr } = trainer.optimizerStep(loss);
     s.epochLossSum += lossSum;

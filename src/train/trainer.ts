@@ -1,15 +1,17 @@
 /**
  * The scaffolding every training loop shares, so each loop is reduced to its step: the AdamW
  * optimizer over the trainable parameters, the learning-rate schedule, starting fresh or resuming
- * from the run folder's latest checkpoint, gradient clipping, metrics.jsonl, progress, periodic
- * atomic checkpoints, numerical-health checks, and yielding to the event loop between steps (Node
- * finalises native objects only when the loop turns).
+ * from the run folder's latest checkpoint, mixed precision (autocast forward, fp16 loss scaling
+ * with overflowing steps skipped), gradient checkpointing of the model's decoder layers, gradient
+ * clipping, metrics.jsonl, progress, periodic atomic checkpoints, numerical-health checks, and
+ * yielding to the event loop between steps (Node finalises native objects only when the loop turns).
  *
  *   const trainer = Trainer.start({ ... });
  *   while (!trainer.done) {
  *     // advance the loop's own position in trainer.state first: a checkpoint taken by endStep
  *     // must resume after this step's data, never repeat it
- *     ...forward, backward...
+ *     const loss = trainer.forward(() => ...);   // in the run's compute precision
+ *     trainer.backward(loss);                    // scaled under fp16
  *     const { gradNorm, lr } = trainer.optimizerStep(loss);
  *     await trainer.endStep({ loss, grad_norm: gradNorm, lr }, { loss });
  *   }
@@ -28,7 +30,8 @@ import {
 } from "../engine/index.js";
 import type { ParamStore } from "../nn/index.js";
 import { Progress } from "../util/progress.js";
-import { CheckpointManager, stepName, type CheckpointState } from "./checkpoint.js";
+import { CheckpointManager, stepName, type CheckpointState, type ParamSelection } from "./checkpoint.js";
+import { MixedPrecision, type Precision } from "./precision.js";
 import { saveCheckpoint, startOrResume, type RunStart } from "./resume.js";
 import type { RunFolder } from "./run-folder.js";
 
@@ -67,8 +70,15 @@ export interface TrainerOptions<S extends CheckpointState> {
   warmupSteps: number;
   totalSteps: number;
   checkpointEvery: number;
-  /** Only parameters under this name prefix go into step checkpoints (e.g. LatentRATT's in LR-GRPO). */
-  checkpointPrefix?: string;
+  /**
+   * The parameters step and best checkpoints hold (default all): a name prefix (LatentRATT's in
+   * LR-GRPO) or a predicate (the trainable ones in LoRA SFT; the frozen rest never changes).
+   */
+  checkpointed?: ParamSelection;
+  /** Compute precision, already resolved for the device (default fp32). */
+  precision?: Precision;
+  /** Recompute these decoder layers in backward while training (restored by `finish`). */
+  gradientCheckpointing?: { model: { gradientCheckpointing: boolean }; enabled: boolean };
   resume: boolean;
   /** The loop's own state at step 0 (data position, bookkeeping); saved in every checkpoint. */
   initialState: S;
@@ -83,6 +93,7 @@ export class Trainer<S extends CheckpointState> {
   readonly optimizer: Optimizer;
   readonly checkpoints: CheckpointManager;
   readonly progress: Progress;
+  readonly precision: MixedPrecision;
   state: S;
   /** Set by the loop (early stopping) or by endStep (a NaN loss). */
   stopped = false;
@@ -91,6 +102,10 @@ export class Trainer<S extends CheckpointState> {
   private readonly schedule: Schedule;
   private readonly start: RunStart;
   private deadGradientSteps = 0;
+  /** Whether the last optimizerStep was skipped for overflowing fp16 gradients. */
+  private skipped = false;
+  /** The model's gradient-checkpointing flag before this run set it. */
+  private readonly recomputeBefore: boolean | undefined;
 
   private constructor(
     readonly options: TrainerOptions<S>,
@@ -107,6 +122,13 @@ export class Trainer<S extends CheckpointState> {
     this.warmupSteps = warmup.steps;
     if (warmup.note && process.env.LATENTR3_QUIET !== "1") console.error(`[${options.label}] note: ${warmup.note}`);
     this.schedule = makeSchedule(options.schedule, warmup.steps, options.totalSteps);
+    this.precision = new MixedPrecision(options.precision ?? "fp32", options.store.device);
+    const scaler = this.precision.scaler;
+    if (scaler && typeof state.lossScale === "number") scaler.scale = state.lossScale;
+    if (scaler && typeof state.lossScaleGoodSteps === "number") scaler.goodSteps = state.lossScaleGoodSteps;
+    const recompute = options.gradientCheckpointing;
+    this.recomputeBefore = recompute?.model.gradientCheckpointing;
+    if (recompute) recompute.model.gradientCheckpointing = recompute.enabled;
     if (resumedFrom) console.error(`[${options.label}] resumed from ${resumedFrom} (step ${state.step})`);
     this.progress = new Progress(options.label, options.totalSteps, process.stderr, undefined, state.step);
   }
@@ -132,25 +154,50 @@ export class Trainer<S extends CheckpointState> {
     return this.stopped || this.state.step >= this.options.totalSteps;
   }
 
+  /** Runs a forward (and its loss) in the run's compute precision (autocast under bf16/fp16). */
+  forward<T>(fn: () => T): T {
+    return this.precision.forward(fn);
+  }
+
+  /** Backward of `loss`, scaled under fp16 (optimizerStep unscales the gradients). */
+  backward(loss: Tensor): void {
+    this.precision.backward(loss);
+  }
+
   /**
-   * Clips the gradients, sets the scheduled learning rate, steps the optimizer and drops the
-   * gradients. A NaN loss stops training before the update (the parameters and the last checkpoint
-   * stay good); a non-finite gradient norm skips the update.
+   * Unscales the gradients (fp16), clips them, sets the scheduled learning rate, steps the optimizer
+   * and drops the gradients. A NaN loss stops training before the update (the parameters and the
+   * last checkpoint stay good), except under fp16, where an overflow is expected now and then: its
+   * step is skipped and the loss scale backs off, as for any step with inf/NaN gradients. A
+   * non-finite gradient norm skips the update.
    */
-  optimizerStep(loss: number): { gradNorm: number; lr: number } {
-    if (Number.isNaN(loss)) {
+  optimizerStep(loss: number): { gradNorm: number; lr: number; skipped: boolean } {
+    const scaler = this.precision.scaler;
+    if (Number.isNaN(loss) && !scaler) {
       this.stopped = true;
+      this.restoreModel();
       throw new Error(
         `[${this.options.label}] the loss is NaN at step ${this.state.step + 1}: training diverged (lower --lr, or check the data); the last good checkpoint is in ${this.checkpoints.dir}`,
       );
     }
-    const gradNorm = clipGradNorm(this.options.trainable, this.options.maxGradNorm);
+    this.skipped = false;
+    if (scaler) {
+      const finite = scaler.unscale(this.options.trainable);
+      scaler.update(finite);
+      this.skipped = !finite;
+      if (this.skipped) {
+        console.error(
+          `[${this.options.label}] step ${this.state.step + 1}: inf/NaN gradients under fp16, step skipped (loss scale now ${scaler.scale})`,
+        );
+      }
+    }
+    const gradNorm = this.skipped ? NaN : clipGradNorm(this.options.trainable, this.options.maxGradNorm);
     this.watchGradient(gradNorm);
     this.optimizer.scaleLr(this.schedule(this.state.step));
     const lr = this.optimizer.lr();
     if (Number.isFinite(gradNorm)) this.optimizer.step();
     this.optimizer.zeroGrad();
-    return { gradNorm, lr };
+    return { gradNorm, lr, skipped: this.skipped };
   }
 
   /**
@@ -159,7 +206,9 @@ export class Trainer<S extends CheckpointState> {
    */
   async endStep(metrics: Record<string, number | string>, fields: Record<string, string | number> = {}): Promise<void> {
     this.state.step++;
-    this.options.run.logMetrics({ step: this.state.step, ...metrics });
+    const scaler = this.precision.scaler;
+    const scaling: Record<string, number> = scaler ? { loss_scale: scaler.scale, skipped: this.skipped ? 1 : 0 } : {};
+    this.options.run.logMetrics({ step: this.state.step, ...metrics, ...scaling });
     this.progress.update(this.state.step, fields);
     if (this.state.step % this.options.checkpointEvery === 0 || this.state.step === this.options.totalSteps) {
       this.save();
@@ -169,19 +218,33 @@ export class Trainer<S extends CheckpointState> {
 
   /** Saves a resumable checkpoint of the current state. */
   save(): void {
+    const scaler = this.precision.scaler;
+    // The loss scale resumes where it was: a fresh 2^16 would overflow again for steps.
+    if (scaler) Object.assign(this.state, { lossScale: scaler.scale, lossScaleGoodSteps: scaler.goodSteps });
     saveCheckpoint(
       this.start,
       stepName(this.state.step),
       this.options.store,
       this.optimizer,
       this.state,
-      this.options.checkpointPrefix,
+      this.options.checkpointed,
     );
   }
 
+  /** Saves the parameters as the run's best so far (restored at the end by the loop). */
+  saveBest(): void {
+    this.checkpoints.save("best", this.options.store, null, { step: this.state.step }, this.options.checkpointed);
+  }
+
   finish(fields: Record<string, string | number> = {}): number {
+    this.restoreModel();
     this.progress.finish(fields);
     return this.progress.elapsedSeconds();
+  }
+
+  private restoreModel(): void {
+    const recompute = this.options.gradientCheckpointing;
+    if (recompute && this.recomputeBefore !== undefined) recompute.model.gradientCheckpointing = this.recomputeBefore;
   }
 
   private watchGradient(norm: number): void {

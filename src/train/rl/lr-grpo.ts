@@ -99,7 +99,7 @@ export async function trainLrGrpo(
     ...config,
     schedule: "cosine",
     totalSteps,
-    checkpointPrefix: LATENT_RATT_PREFIX + ".",
+    checkpointed: LATENT_RATT_PREFIX + ".",
     resume: opts.resume ?? false,
     initialState: { step: 0, history: [] as LrGrpoStepStats[] },
   });
