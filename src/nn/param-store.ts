@@ -3,11 +3,14 @@
  * a path such as `root.sub("model").sub("layers").sub(0)`, so parameter names *are* the Hugging Face
  * checkpoint names and loading a checkpoint is a name lookup.
  */
-import { Generator, Tensor, full, randn, type DType, type Device } from "../engine/index.js";
+import { Generator, Tensor, full, rand, randn, type DType, type Device } from "../engine/index.js";
 
-export type Init = { kind: "normal"; std: number } | { kind: "constant"; value: number };
+export type Init =
+  { kind: "normal"; std: number } | { kind: "uniform"; bound: number } | { kind: "constant"; value: number };
 
 export const normalInit = (std: number): Init => ({ kind: "normal", std });
+/** U(-bound, bound): PyTorch's default for Linear / Conv / GRU weights and biases. */
+export const uniformInit = (bound: number): Init => ({ kind: "uniform", bound });
 export const zerosInit: Init = { kind: "constant", value: 0 };
 export const onesInit: Init = { kind: "constant", value: 1 };
 
@@ -41,6 +44,13 @@ export class ParamStore {
       // Sample in f32 with the store's seeded generator so runs are reproducible across dtypes.
       const f = randn(shape, { generator: this.generator });
       t = f.mul(init.std).to({ dtype: this.dtype, device: this.device });
+      f.dispose();
+    } else if (init.kind === "uniform") {
+      const f = rand(shape, { generator: this.generator });
+      t = f
+        .mul(2 * init.bound)
+        .sub(init.bound)
+        .to({ dtype: this.dtype, device: this.device });
       f.dispose();
     } else {
       t = full(shape, init.value, { dtype: this.dtype, device: this.device });
