@@ -13,7 +13,7 @@ import type { SequentialRecommender } from "../../baselines/model.js";
 import type { SequenceRow } from "../../baselines/sequences.js";
 import { hashSeed, Rng } from "../../data/rng.js";
 import { CheckpointManager, stepName } from "../checkpoint.js";
-import { Progress } from "../progress.js";
+import { Progress } from "../../util/progress.js";
 import { saveCheckpoint, startOrResume } from "../resume.js";
 import type { RunFolder } from "../run-folder.js";
 import { sampledBceLoss, type TrainPositions } from "./objective.js";
