@@ -39,6 +39,16 @@ export function groupColumn(group: string, kind: "hr" | "ndcg", k: number, label
   };
 }
 
+/** HR@K or NDCG@K with hits by item id (n/a for recommenders that generate titles). */
+export function itemIdColumn(kind: "hr" | "ndcg", k: number): ComparisonColumn {
+  return {
+    header: `id ${kindName[kind]}@${k}`,
+    better: "higher",
+    value: (r) => metricAt(r.byItem?.metrics, kind, k),
+    format: metricFormat,
+  };
+}
+
 export const RECORDS_COLUMN: ComparisonColumn = {
   header: "records",
   better: "none",
@@ -60,13 +70,19 @@ export const MS_PER_USER_COLUMN: ComparisonColumn = {
   format: (v) => v.toFixed(1),
 };
 
+/** Item-id columns, when some report counts hits by item id (a baseline or most-popular by item). */
+function itemIdColumns(reports: readonly Report[], columns: ComparisonColumn[]): ComparisonColumn[] {
+  return reports.some((r) => r.byItem) ? columns : [];
+}
+
 /** The terminal table: the paper's @5/@10 numbers, invalid count, and the popularity split. */
-export function textComparisonColumns(): ComparisonColumn[] {
+export function textComparisonColumns(reports: readonly Report[] = []): ComparisonColumn[] {
   return [
     metricColumn("hr", 5),
     metricColumn("ndcg", 5),
     metricColumn("hr", 10),
     metricColumn("ndcg", 10),
+    ...itemIdColumns(reports, [itemIdColumn("ndcg", 10)]),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10, "pop"),
     groupColumn(LONG_TAIL, "hr", 10, "tail"),
@@ -80,6 +96,7 @@ export function fullComparisonColumns(reports: readonly Report[]): ComparisonCol
     RECORDS_COLUMN,
     ...ks.map((k) => metricColumn("hr", k)),
     ...ks.map((k) => metricColumn("ndcg", k)),
+    ...itemIdColumns(reports, [itemIdColumn("hr", 10), itemIdColumn("ndcg", 10)]),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10),
     groupColumn(LONG_TAIL, "hr", 10),

@@ -1,13 +1,14 @@
 /**
  * From predictions to a report: the one path every recommender's output takes (LatentR3, BIGRec,
- * D3, the most-popular baseline), so their numbers are computed identically and compare fairly.
+ * D3, the sequential baselines, most-popular), so their numbers are computed identically and compare
+ * fairly. Hits are counted by title; recommenders that rank items are also scored by item id.
  */
 import type { Example, Item } from "../data/types.js";
 import { ItemMapping } from "../decode/item-mapping.js";
 import { popularityBreakdown, POPULAR_FRACTION } from "./groups.js";
 import type { MetricsLog } from "./jsonl.js";
-import { evaluateRankings, METRIC_KS } from "./metrics.js";
-import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report-schema.js";
+import { aggregateMetrics, evaluateRankings, itemRank, METRIC_KS } from "./metrics.js";
+import { REPORT_SCHEMA, type ItemIdMetrics, type LatencyFigures, type Report } from "./report-schema.js";
 
 export interface EvaluationInput {
   run: string;
@@ -17,6 +18,11 @@ export interface EvaluationInput {
   split: string;
   /** The evaluated examples. */
   test: readonly Example[];
+  /**
+   * Recommended item ids per test example, best first, for recommenders that rank items (the
+   * baselines): the report then also counts hits by item id (`byItem`).
+   */
+  predictedItemIds?: readonly (readonly number[])[];
   /** Generated titles per test example, best first, aligned with `test`. */
   predictions: readonly (readonly string[])[];
   /** Training examples: item popularity and cold-start are defined by them. */
@@ -41,10 +47,9 @@ export function evaluationReport(input: EvaluationInput): Report {
     target: example.target.title,
   }));
   const { metrics, scores } = evaluateRankings(records, new ItemMapping(input.catalogue), ks);
-  const groups = popularityBreakdown(input.test, scores, input.train, input.catalogue, {
-    fraction: input.popularFraction ?? POPULAR_FRACTION,
-    ks,
-  });
+  const breakdown = { fraction: input.popularFraction ?? POPULAR_FRACTION, ks };
+  const groups = popularityBreakdown(input.test, scores, input.train, input.catalogue, breakdown);
+  const byItem = input.predictedItemIds ? itemIdMetrics(input, input.predictedItemIds, breakdown) : undefined;
   return {
     schema: REPORT_SCHEMA,
     run: input.run,
@@ -55,8 +60,27 @@ export function evaluationReport(input: EvaluationInput): Report {
     createdAt: new Date().toISOString(),
     metrics,
     groups,
+    ...(byItem ? { byItem } : {}),
     ...(input.latency ? { latency: input.latency } : {}),
     ...(input.training ? { training: input.training } : {}),
     ...(input.notes ? { notes: input.notes } : {}),
+  };
+}
+
+/** Hits by item id: the target item's own rank in the recommended ids, over all records and per group. */
+function itemIdMetrics(
+  input: EvaluationInput,
+  predictedIds: readonly (readonly number[])[],
+  breakdown: { fraction: number; ks: readonly number[] },
+): ItemIdMetrics {
+  if (predictedIds.length !== input.test.length) {
+    throw new Error(
+      `evaluation of ${input.run}: ${predictedIds.length} item-id lists for ${input.test.length} test examples; expected one per example`,
+    );
+  }
+  const scores = input.test.map((example, i) => ({ rank: itemRank(predictedIds[i]!, example.target.id), invalid: 0 }));
+  return {
+    metrics: aggregateMetrics(scores, breakdown.ks),
+    groups: popularityBreakdown(input.test, scores, input.train, input.catalogue, breakdown),
   };
 }
