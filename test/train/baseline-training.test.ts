@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Generator, int64 } from "../../src/engine/index.js";
 import {
@@ -13,6 +13,7 @@ import {
   baselineConfig,
   createBaseline,
   sampleNegatives,
+  saveBaseline,
   sequenceBatch,
   sequenceRows,
   topItems,
@@ -20,7 +21,8 @@ import {
   type SequentialRecommender,
 } from "../../src/baselines/index.js";
 import { sampledBceLoss } from "../../src/train/baseline/objective.js";
-import { trainBaseline, type BaselineTrainingConfig } from "../../src/train/baseline/trainer.js";
+import { PAPER_GRID, gridPointName, trainGrid } from "../../src/train/baseline/grid.js";
+import { trainBaseline, type BaselineTask, type BaselineTrainingConfig } from "../../src/train/baseline/trainer.js";
 import { RunFolder } from "../../src/train/run-folder.js";
 import { tempDir } from "../helpers.js";
 import { chainData } from "../support/chain-data.js";
@@ -114,4 +116,45 @@ test("caser trains on the row target only; asking for every position says so", (
     /caser reads one window per row: train it on the target only/,
   );
   assert.ok(Number.isFinite(sampledBceLoss(model, batch, 3, "target", new Generator(1)).item()));
+});
+
+test("grid: every point in its own folder, best by selection first, finished points not retrained on resume", async () => {
+  const dir = tempDir("grid");
+  const points = [
+    { lr: 1e-5, weightDecay: 0 },
+    { lr: 1e-2, weightDecay: 1e-6 },
+  ];
+  let built = 0;
+  const task = (): BaselineTask => {
+    built++;
+    const model = createBaseline(baselineConfig("gru4rec", vocab, null, { hidden_size: 16 }), { seed: 2 });
+    return {
+      label: "gru4rec",
+      model,
+      train: rows.train,
+      select: () => hitRateAt1(model, rows.valid),
+      selectionName: "HR@1",
+    };
+  };
+  const grid = (resume: boolean) =>
+    trainGrid({ dir, points, config: config({ epochs: 2, patience: 0 }), task, save: saveBaseline, resume });
+  const results = await grid(false);
+  assert.equal(built, 2);
+  assert.deepEqual(
+    results.map((r) => gridPointName(r)),
+    ["lr-1e-2_wd-1e-6", "lr-1e-5_wd-0e0"],
+  );
+  assert.ok(results[0]!.best > results[1]!.best);
+  assert.ok(existsSync(join(results[0]!.dir, "model", "model.safetensors")));
+  assert.deepEqual(await grid(true), results);
+  assert.equal(built, 2, "finished points are read back, not retrained");
+  await grid(false);
+  assert.equal(built, 4, "without --resume the grid starts over");
+  assert.deepEqual(PAPER_GRID.length, 9);
+  assert.deepEqual(PAPER_GRID.map(gridPointName).slice(0, 4), [
+    "lr-1e-2_wd-1e-4",
+    "lr-1e-2_wd-1e-5",
+    "lr-1e-2_wd-1e-6",
+    "lr-1e-3_wd-1e-4",
+  ]);
 });
