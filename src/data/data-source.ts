@@ -13,6 +13,7 @@ import {
   type PromptTemplateName,
 } from "./prompt.js";
 import { experimentSplits, type ExperimentSplits } from "./protocol.js";
+import { cleanJunkTitles } from "./title-cleaning.js";
 import { generateSyntheticDataset, SYNTHETIC_CATEGORY, type SyntheticOptions } from "./synthetic/generate.js";
 import type { Example, Item } from "./types.js";
 
@@ -36,6 +37,8 @@ export interface DataSourceOptions {
   skipBadRows?: boolean;
   /** Prompt phrase override (needed for categories without a known phrase). */
   phrase?: string;
+  /** Give items whose title is an HTML fragment a title of their own (see title-cleaning.ts). */
+  cleanTitles?: boolean;
 }
 
 export async function loadDataSource(opts: DataSourceOptions = {}): Promise<DataSource> {
@@ -61,13 +64,17 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
       `${opts.data}: no prompt phrase for dataset "${loaded.files.stem}"; pass --phrase (e.g. --phrase "office products")`,
     );
   }
-  return {
+  const source = {
     name: basename(opts.data.replace(/\/+$/, "")),
     category: category ?? loaded.files.stem,
     phrase,
     splits: experimentSplits(loaded),
     items: [...loaded.catalogue.items],
   };
+  if (!opts.cleanTitles) return source;
+  const { items, splits, cleaned } = cleanJunkTitles(source.items, source.splits);
+  console.error(`data: --clean-titles gave ${cleaned} item(s) with an HTML-fragment title a title of their own`);
+  return { ...source, items, splits };
 }
 
 /** Every text a model will read (prompts with answers, catalogue titles): what vocabulary compaction covers. */
