@@ -273,9 +273,6 @@ const OpRegistrar others({
     {"scatter", [](const Args& a) { return W(at::scatter(T(0), a.i64(1), T(2), T(3))); }},
     {"scatter_add", [](const Args& a) { return W(at::scatter_add(T(0), a.i64(1), T(2), T(3))); }},
     {"index_add", [](const Args& a) { return W(at::index_add(T(0), a.i64(1), T(2), T(3))); }},
-    // scatter_reduce(self, dim, index, src, reduce = sum|prod|mean|amax|amin, includeSelf)
-    {"scatter_reduce",
-     [](const Args& a) { return W(at::scatter_reduce(T(0), a.i64(1), T(2), T(3), a.str(4), a.b(5, true))); }},
     {"masked_select", [](const Args& a) { return W(at::masked_select(T(0), T(1))); }},
     {"nonzero", [](const Args& a) { return W(at::nonzero(T(0))); }},
     {"narrow", [](const Args& a) { return W(T(0).narrow(a.i64(1), a.i64(2), a.i64(3))); }},

@@ -414,16 +414,6 @@ export class Tensor {
   indexAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return new Tensor(N.index_add(this.handle, dim, index.handle, src.handle) as Handle);
   }
-  /** Reduces `src` into a copy of this tensor at `index` along `dim` (`includeSelf`: this tensor's values join the reduction). */
-  scatterReduce(
-    dim: number,
-    index: Tensor,
-    src: Tensor,
-    reduce: "sum" | "prod" | "mean" | "amax" | "amin",
-    includeSelf = true,
-  ): Tensor {
-    return new Tensor(N.scatter_reduce(this.handle, dim, index.handle, src.handle, reduce, includeSelf) as Handle);
-  }
   maskedSelect(mask: Tensor): Tensor {
     return new Tensor(N.masked_select(this.handle, mask.handle) as Handle);
   }

@@ -4,7 +4,7 @@
  * maximum over its items: the same rule the item-ranked most-popular list follows), so hits by title
  * mean what they mean for the LLM methods, and the ranked item ids give hits by item id.
  */
-import { full, int64, type Tensor } from "../engine/index.js";
+import { int64, type Tensor } from "../engine/index.js";
 import type { SequentialRecommender } from "../baselines/model.js";
 import { scoreRows } from "../baselines/ranking.js";
 import type { SequenceRow } from "../baselines/sequences.js";
@@ -13,24 +13,51 @@ import type { Example, Item } from "../data/types.js";
 import { normalizeCatalogueTitle, ItemMapping } from "../decode/item-mapping.js";
 import { aggregateMetrics, evaluateRankings, itemRank } from "./metrics.js";
 
-/** Which title every item index belongs to, as a tensor for scatter-reduce and as the title keys. */
+/**
+ * The catalogue's titles as groups of score columns. A title's score is the maximum over its items:
+ * one gathered column for a title with one item (most titles), and for shared titles a max over a
+ * [shared titles, largest group] gather (each row padded by repeating a member, which leaves the max
+ * unchanged).
+ */
 export class TitleGroups {
-  /** Title group of item index j + 1, [N] (i64). */
-  readonly groupOfItem: Tensor;
   /** Normalised catalogue title of each group. */
   readonly titles: readonly string[];
+  /** Score column (item index − 1) of each group's first item, [T]. */
+  readonly first: Tensor;
+  /** Groups with several items, [G], and their members' columns, [G · M]. */
+  readonly shared: Tensor;
+  readonly sharedMembers: Tensor;
+  readonly largestGroup: number;
 
   constructor(vocab: ItemVocabulary, catalogue: readonly Item[]) {
     const byId = new Map(catalogue.map((item) => [item.id, item] as const));
-    const groupOf = new Map<string, number>();
-    const groups: number[] = [];
-    for (const id of vocab.ids.slice(1)) {
+    const members = new Map<string, number[]>();
+    vocab.ids.slice(1).forEach((id, column) => {
       const key = normalizeCatalogueTitle(byId.get(id)!.title);
-      if (!groupOf.has(key)) groupOf.set(key, groupOf.size);
-      groups.push(groupOf.get(key)!);
-    }
-    this.titles = [...groupOf.keys()];
-    this.groupOfItem = int64(groups).keep();
+      const list = members.get(key);
+      if (list) list.push(column);
+      else members.set(key, [column]);
+    });
+    this.titles = [...members.keys()];
+    const groups = [...members.values()];
+    const shared = groups.map((m, g) => ({ m, g })).filter(({ m }) => m.length > 1);
+    this.largestGroup = Math.max(1, ...shared.map(({ m }) => m.length));
+    this.first = int64(groups.map((m) => m[0]!)).keep();
+    this.shared = int64(shared.map(({ g }) => g)).keep();
+    this.sharedMembers = int64(
+      shared.flatMap(({ m }) => Array.from({ length: this.largestGroup }, (_, i) => m[i] ?? m[0]!)),
+    ).keep();
+  }
+
+  /** Item scores [b, N] → title scores [b, T]. */
+  titleScores(scores: Tensor): Tensor {
+    const b = scores.dim(0);
+    const device = scores.device;
+    const byTitle = scores.indexSelect(1, this.first.to(device));
+    const G = this.shared.dim(0);
+    if (G === 0) return byTitle;
+    const best = scores.indexSelect(1, this.sharedMembers.to(device)).view([b, G, this.largestGroup]).amax(-1);
+    return byTitle.scatter(1, this.shared.to(device).unsqueeze(0).expand([b, G]), best);
   }
 }
 
@@ -52,17 +79,10 @@ export function baselinePredictions(
   const titles: string[][] = [];
   const itemIds: number[][] = [];
   const T = groups.titles.length;
-  const groupOfItem = groups.groupOfItem.to(model.store.device).keep();
   scoreRows(model, rows, opts.batchSize, (scores) => {
     const [b, n] = scores.shape as [number, number];
     const items = scores.topk(Math.min(opts.k, n), 1).indices;
-    const titleScores = full([b, T], -Infinity, { device: scores.device }).scatterReduce(
-      1,
-      groupOfItem.unsqueeze(0).expand([b, n]),
-      scores,
-      "amax",
-    );
-    const best = titleScores.topk(Math.min(opts.k, T), 1).indices;
+    const best = groups.titleScores(scores).topk(Math.min(opts.k, T), 1).indices;
     const rowsOf = (t: Tensor, map: (v: number) => string | number) => {
       const width = t.dim(1);
       const flat = t.toList();
@@ -71,7 +91,6 @@ export function baselinePredictions(
     itemIds.push(...(rowsOf(items, (j) => vocab.ids[j + 1]!) as number[][]));
     titles.push(...(rowsOf(best, (g) => groups.titles[g]!) as string[][]));
   });
-  groupOfItem.dispose();
   return { titles, itemIds };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The ops the sequential-recommendation baselines need (layer norm, 2-D convolution, GRU, binary
- * cross-entropy on logits, seeded dropout, scatter-reduce, Adam): each against a by-hand computation
+ * cross-entropy on logits, seeded dropout, Adam): each against a by-hand computation
  * and, where it has a gradient, against finite differences.
  */
 import { test } from "node:test";
@@ -13,7 +13,6 @@ import {
   dropout,
   full,
   gru,
-  int64,
   layerNorm,
   tensor,
   zeros,
@@ -248,15 +247,6 @@ test("dropout with a generator: same seed same mask, kept elements scaled by 1/(
 
 test("dropout gradient: the same mask scales the gradient (a fresh generator per call fixes the mask)", () => {
   checkGradient((x) => dropout(x, 0.4, true, new Generator(3)), [rnd([3, 5], 36)]);
-});
-
-test("scatterReduce amax: the best score per group (the per-title maximum of item scores)", () => {
-  const scores = tensor([0.1, 0.9, 0.3, 0.7, 0.2, 0.4], { shape: [2, 3] });
-  const group = int64([0, 1, 0, 1, 1, 0], [2, 3]);
-  const best = full([2, 2], -Infinity).scatterReduce(1, group, scores, "amax");
-  assertTensor(best, [2, 2], [0.3, 0.9, 0.4, 0.7]);
-  const sum = zeros([2, 2]).scatterReduce(1, group, scores, "sum", false);
-  assertTensor(sum, [2, 2], [0.4, 0.9, 0.4, 0.9], { atol: 1e-6 });
 });
 
 test("adam adds weightDecay · w to the gradient (L2), unlike adamW's decoupled decay", () => {

@@ -73,3 +73,23 @@ test("selection NDCG@k by title and by item id", () => {
   const byItem = selectionNdcg(model, rowsOf(2), examples, context, { k: 4, hits: "item" });
   assert.ok(Math.abs(byItem - 1 / Math.log2(5) / 2) < 1e-12, `by item ${byItem}`);
 });
+
+test("title scores: the maximum over a title's items, for titles shared by two and by three items", () => {
+  const items: Item[] = ["A", "B", "A", "C", "A", "B"].map((title, i) => ({ id: i, title }));
+  const v = new ItemVocabulary(items);
+  const g = new TitleGroups(v, items);
+  assert.deepEqual(g.titles, ["A", "B", "C"]);
+  assert.equal(g.largestGroup, 3);
+  const scores = tensor([
+    [0.1, 0.2, 0.7, 0.3, 0.4, 0.9],
+    [0.5, -1, 0.2, 0.0, -3, -0.5],
+  ]);
+  // A = max(cols 0, 2, 4), B = max(cols 1, 5), C = col 3.
+  const got = g.titleScores(scores).toList();
+  const expected = [0.7, 0.9, 0.3, 0.5, -0.5, 0.0];
+  got.forEach((x, i) => assert.ok(Math.abs(x - expected[i]!) < 1e-7, `${i}: ${x} vs ${expected[i]}`));
+  // No shared titles at all: one gathered column per title.
+  const unique = items.map((it) => ({ ...it, title: `t${it.id}` }));
+  const plain = new TitleGroups(new ItemVocabulary(unique), unique);
+  assert.deepEqual(plain.titleScores(scores).toList(), scores.toList());
+});
