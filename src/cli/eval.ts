@@ -11,22 +11,35 @@ import {
   modelFolderFrom,
 } from "./options.js";
 import { evaluateStage, popularityStage } from "../pipeline/stages.js";
+import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
+import { isBaselineFolder } from "../baselines/folder.js";
+import type { PopularityRanking } from "../eval/popularity-baseline.js";
 import { Recommender } from "../latent/recommender.js";
 import { join } from "node:path";
 import { formatMetricsLine } from "../eval/format.js";
+
+const POPULARITY_MODELS: Record<string, PopularityRanking | undefined> = {
+  popularity: "titles",
+  "popularity-items": "items",
+};
+
+/** Test users scored per batch by a baseline (a [batch, catalogue] score matrix). */
+const BASELINE_EVAL_BATCH = 256;
 
 export const evalCommand: CommandSpec = {
   path: ["eval"],
   summary: "evaluate a model (HR@K, NDCG@K, full ranking, popularity breakdown, latency) into report.json/.html",
   description:
     "Decodes every test user's next item by constrained beam search over all catalogue titles and scores the\n" +
-    "ranked titles (hits counted by title). --model popularity evaluates the most-popular baseline instead.",
+    "ranked titles (hits counted by title). A baseline model folder (`latentr3 train baseline`) ranks every\n" +
+    "catalogue item instead and is also scored by item id. --model popularity evaluates the most-popular\n" +
+    "list by title aggregate, --model popularity-items ranked by item (docs/baselines.md says why both).",
   options: [
     {
       name: "model",
       type: "string",
       required: true,
-      help: 'model folder, or "popularity" for the most-popular baseline',
+      help: 'model folder (LLM or baseline), "popularity" (most popular by title aggregate) or "popularity-items" (by item)',
     },
     { name: "out", type: "string", help: "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)" },
     { name: "run", type: "string", help: "run name in the report (default: the output folder name)" },
@@ -48,11 +61,28 @@ export const evalCommand: CommandSpec = {
   ],
   async run(args) {
     const decode = decodeFrom(args);
-    const model = str(args, "model") === "popularity" ? "popularity" : modelFolderFrom(args);
+    const popularity = POPULARITY_MODELS[str(args, "model")];
+    const model = popularity ? str(args, "model") : modelFolderFrom(args);
     const source = await dataSourceFrom(args);
-    if (model === "popularity") {
-      const dir = optStr(args, "out") ?? "runs/popularity";
-      const report = popularityStage({ source, dir, limit: decode.limit });
+    if (popularity) {
+      const dir = optStr(args, "out") ?? `runs/${model}`;
+      const report = popularityStage({ source, dir, limit: decode.limit, ranking: popularity });
+      console.log(formatMetricsLine(report));
+      console.log(`report: ${join(dir, "report.html")}`);
+      return;
+    }
+    if (isBaselineFolder(model)) {
+      const dir = optStr(args, "out") ?? join(model, "..", "eval");
+      const report = baselineEvaluateStage({
+        source,
+        dir,
+        modelDir: model,
+        run: optStr(args, "run") ?? basename(dir),
+        method: optStr(args, "method"),
+        limit: decode.limit,
+        batchSize: BASELINE_EVAL_BATCH,
+        device: deviceFrom(args),
+      });
       console.log(formatMetricsLine(report));
       console.log(`report: ${join(dir, "report.html")}`);
       return;

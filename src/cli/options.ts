@@ -20,6 +20,11 @@ export const DATA_OPTIONS: OptionSpec[] = [
   { name: "stem", type: "string", help: "which dataset when the folder holds several info/<stem>.txt" },
   { name: "phrase", type: "string", help: 'prompt category phrase, e.g. "musics" (default: from the dataset name)' },
   { name: "skip-bad-rows", type: "boolean", help: "skip malformed rows (counted per reason) instead of failing" },
+  {
+    name: "clean-titles",
+    type: "boolean",
+    help: "give items whose title is an HTML fragment (CDs: 29 items) a title of their own, untitled item <asin>",
+  },
   { name: "synth-seed", type: "int", default: SYNTHETIC_DEFAULTS.seed, help: "seed of the synthetic dataset" },
   {
     name: "synth-users",
@@ -51,6 +56,7 @@ export async function dataSourceFrom(args: ParsedArgs): Promise<DataSource> {
       stem: optStr(args, "stem"),
       phrase: optStr(args, "phrase"),
       skipBadRows: bool(args, "skip-bad-rows"),
+      cleanTitles: bool(args, "clean-titles"),
       synthetic: { seed: num(args, "synth-seed"), users: num(args, "synth-users"), items: num(args, "synth-items") },
     });
   } catch (err) {

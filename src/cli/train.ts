@@ -1,6 +1,7 @@
 /**
  * `latentr3 train pretrain | sft | rl`: thin shells over the pipeline stages (src/eval/stages.ts).
  */
+import { trainBaselineCommand } from "./baseline.js";
 import { bool, num, str, type CommandSpec, type OptionSpec } from "./command.js";
 import {
   DATA_OPTIONS,
@@ -162,4 +163,4 @@ const rl: CommandSpec = {
   },
 };
 
-export const trainCommands: CommandSpec[] = [pretrain, sft, rl];
+export const trainCommands: CommandSpec[] = [pretrain, sft, rl, trainBaselineCommand];

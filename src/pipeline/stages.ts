@@ -7,7 +7,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { engineInfo, type Device } from "../engine/index.js";
 import type { PromptTemplateName } from "../data/prompt.js";
-import { ItemMapping } from "../decode/item-mapping.js";
 import { buildTitleTrie, recommend } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
@@ -21,7 +20,7 @@ import type { SupervisedConfig } from "../train/supervised.js";
 import { corpusTexts, type DataSource } from "../data/data-source.js";
 import { evaluationReport } from "../eval/evaluate.js";
 import { readMetricsJsonl } from "../eval/jsonl.js";
-import { evaluatePopularityBaseline } from "../eval/popularity-baseline.js";
+import { mostPopular, type PopularityRanking } from "../eval/popularity-baseline.js";
 import { latencyFigures, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 
@@ -34,7 +33,7 @@ export interface TrainedModel {
   steps: number;
 }
 
-function describeSource(source: DataSource) {
+export function describeSource(source: DataSource) {
   return {
     name: source.name,
     category: source.category,
@@ -232,20 +231,38 @@ export function evaluateStage(opts: EvaluateOptions): Report {
   return report;
 }
 
-/** The most-popular baseline through the same evaluator. */
-export function popularityStage(opts: { source: DataSource; dir: string; limit: number }): Report {
+/**
+ * The most-popular baseline through the same evaluator, ranked by title aggregate (`"titles"`, the
+ * default) or by item (`"items"`, also scored by item id); popularity-baseline.ts says why both exist.
+ */
+export function popularityStage(opts: {
+  source: DataSource;
+  dir: string;
+  limit: number;
+  ranking?: PopularityRanking;
+}): Report {
   const test = opts.limit > 0 ? opts.source.splits.test.slice(0, opts.limit) : opts.source.splits.test;
-  const { titles } = evaluatePopularityBaseline(opts.source.splits.train, test, new ItemMapping(opts.source.items));
+  const ranking = opts.ranking ?? "titles";
+  const { titles, itemIds } = mostPopular(opts.source.splits.train, ranking);
   const report = evaluationReport({
-    run: "popularity",
-    method: "most popular (train frequency)",
+    run: ranking === "titles" ? "popularity" : "popularity-items",
+    method:
+      ranking === "titles"
+        ? "most popular (train frequency, title aggregate)"
+        : "most popular (train frequency, item ranked)",
     dataset: opts.source.name,
     split: "test",
     test,
     predictions: test.map(() => titles),
+    ...(itemIds ? { predictedItemIds: test.map(() => itemIds) } : {}),
     train: opts.source.splits.train,
     catalogue: opts.source.items,
-    notes: [`${test.length} of ${opts.source.splits.test.length} test users`],
+    notes: [
+      `${test.length} of ${opts.source.splits.test.length} test users`,
+      ranking === "titles"
+        ? "titles ranked by the summed training frequency of all items sharing the title"
+        : "items ranked by their own training frequency; each title listed once, at its most frequent item",
+    ],
   });
   writeReport(opts.dir, report);
   return report;

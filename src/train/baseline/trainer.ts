@@ -80,6 +80,38 @@ function epochBatches(rows: number, batchSize: number, seed: number, epoch: numb
   return batches;
 }
 
+/**
+ * One pass over `batches` (row indices): BCE with fresh negatives, backward, Adam step. Returns the
+ * mean loss; `onStep(meanSoFar)` runs after every step.
+ */
+export async function trainEpoch(
+  model: SequentialRecommender,
+  rows: readonly SequenceRow[],
+  batches: readonly (readonly number[])[],
+  optimizer: Optimizer,
+  config: Pick<BaselineTrainingConfig, "negatives" | "positions">,
+  generator: Generator,
+  onStep: (meanLoss: number) => void = () => {},
+): Promise<number> {
+  let lossSum = 0;
+  for (const [i, indices] of batches.entries()) {
+    lossSum += tidy(() => {
+      const batch = sequenceBatch(
+        indices.map((r) => rows[r]!),
+        { maxLen: model.config.max_len, padding: model.padding, device: model.store.device },
+      );
+      const loss = sampledBceLoss(model, batch, config.negatives, config.positions, generator);
+      loss.backward();
+      return loss.item();
+    });
+    optimizer.step();
+    optimizer.zeroGrad();
+    onStep(lossSum / (i + 1));
+    await yieldToEventLoop(); // let Node run finalizers and I/O between steps
+  }
+  return lossSum / batches.length;
+}
+
 export async function trainBaseline(
   task: BaselineTask,
   config: BaselineTrainingConfig,
@@ -115,28 +147,11 @@ export async function trainBaseline(
 
   while (!state.stopped && state.epoch < config.epochs) {
     const generator = new Generator(hashSeed(config.seed, "baseline-epoch", state.epoch));
-    let lossSum = 0;
-    for (const indices of epochBatches(task.train.length, config.batchSize, config.seed, state.epoch)) {
-      lossSum += tidy(() => {
-        const batch = sequenceBatch(
-          indices.map((i) => task.train[i]!),
-          { maxLen: model.config.max_len, padding: model.padding, device: model.store.device },
-        );
-        const loss = sampledBceLoss(model, batch, config.negatives, config.positions, generator);
-        loss.backward();
-        return loss.item();
-      });
-      optimizer.step();
-      optimizer.zeroGrad();
-      state.step++;
-      progress.update(state.step, {
-        epoch: state.epoch + 1,
-        loss: lossSum / (state.step - state.epoch * stepsPerEpoch),
-      });
-      await yieldToEventLoop(); // let Node run finalizers and I/O between steps
-    }
+    const batches = epochBatches(task.train.length, config.batchSize, config.seed, state.epoch);
+    const trainLoss = await trainEpoch(model, task.train, batches, optimizer, config, generator, (loss) =>
+      progress.update(++state.step, { epoch: state.epoch + 1, loss }),
+    );
     state.epoch++;
-    const trainLoss = lossSum / stepsPerEpoch;
     const row: Record<string, number> = { step: state.step, epoch: state.epoch, loss: trainLoss };
     if (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs) {
       const selection = task.select();
