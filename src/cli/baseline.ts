@@ -1,11 +1,11 @@
 /** `latentr3 train baseline`: SASRec, GRU4Rec or Caser, one run or the paper's grid (src/pipeline/baseline-stages.ts). */
-import { bool, optNum, optStr, str, UsageError, type CommandSpec, type ParsedArgs } from "./command.js";
+import { bool, list, optNum, optStr, str, UsageError, type CommandSpec, type ParsedArgs } from "./command.js";
 import { DATA_OPTIONS, DEVICE_OPTION, dataSourceFrom, deviceFrom } from "./options.js";
 import { ARCHS, type Arch } from "../baselines/model.js";
 import type { ConfigOverrides } from "../baselines/config.js";
 import { baselineTrainStage } from "../pipeline/baseline-stages.js";
 import { BASELINE_TRAINING_DEFAULTS } from "../train/baseline/defaults.js";
-import { PAPER_GRID } from "../train/baseline/grid.js";
+import { PAPER_GRID, type GridPoint } from "../train/baseline/grid.js";
 import type { BaselineTrainingConfig } from "../train/baseline/trainer.js";
 import type { SelectionHits } from "../eval/baseline-predictions.js";
 
@@ -47,6 +47,25 @@ function trainingFrom(args: ParsedArgs, arch: Arch): BaselineTrainingConfig {
   return config;
 }
 
+/** The paper's grid, or the product of --grid-lr and --grid-weight-decay where given. */
+function gridFrom(args: ParsedArgs): GridPoint[] {
+  const values = (name: string, paper: number[]): number[] => {
+    const given = list(args, name);
+    if (given.length === 0) return paper;
+    return given.map((v) => {
+      const n = Number(v);
+      if (v.trim() === "" || !Number.isFinite(n) || n < 0) {
+        throw new UsageError(`--${name}: "${v}" is not a non-negative number (expected e.g. 1e-3,1e-4)`);
+      }
+      return n;
+    });
+  };
+  const lrs = values("grid-lr", [...new Set(PAPER_GRID.map((p) => p.lr))]);
+  const decays = values("grid-weight-decay", [...new Set(PAPER_GRID.map((p) => p.weightDecay))]);
+  if (lrs.some((lr) => lr === 0)) throw new UsageError("--grid-lr: a learning rate must be > 0");
+  return lrs.flatMap((lr) => decays.map((weightDecay) => ({ lr, weightDecay })));
+}
+
 function modelFrom(args: ParsedArgs): ConfigOverrides {
   const overrides: ConfigOverrides = {};
   for (const [option, field] of MODEL_OPTIONS) {
@@ -69,6 +88,16 @@ export const trainBaselineCommand: CommandSpec = {
     { name: "arch", type: "string", required: true, choices: ARCHS, help: "sasrec, gru4rec or caser" },
     { name: "out", type: "string", help: "run folder (default runs/<arch>)" },
     { name: "grid", type: "boolean", help: "the paper's 3 × 3 grid of learning rate and weight decay" },
+    {
+      name: "grid-lr",
+      type: "list",
+      help: "with --grid: learning rates to search instead of the paper's 1e-2,1e-3,1e-4",
+    },
+    {
+      name: "grid-weight-decay",
+      type: "list",
+      help: "with --grid: weight decays to search instead of the paper's 1e-4,1e-5,1e-6",
+    },
     {
       name: "positions",
       type: "string",
@@ -109,7 +138,7 @@ export const trainBaselineCommand: CommandSpec = {
       arch,
       model,
       training,
-      ...(bool(args, "grid") ? { grid: PAPER_GRID } : {}),
+      ...(bool(args, "grid") ? { grid: gridFrom(args) } : {}),
       selectBy: str(args, "select-by") as SelectionHits,
       device: deviceFrom(args),
       resume: bool(args, "resume"),
