@@ -59,6 +59,13 @@ export const demoCommand: CommandSpec = {
       help: "latent noise std (the reference's 1.5 is for Qwen2.5-1.5B's scale)",
     },
     { name: "prompts-per-step", type: "int", default: 16, help: "RL prompts per step" },
+    {
+      name: "baseline-epochs",
+      type: "int",
+      min: 1,
+      default: 50,
+      help: "maximum epochs of each traditional baseline (Caser, GRU4Rec, SASRec; early stopping, patience 5)",
+    },
     { name: "limit", type: "int", default: 0, help: "evaluate only the first N test users (0 = all)" },
     {
       name: "quick",
@@ -112,6 +119,7 @@ export const demoCommand: CommandSpec = {
       },
       ablationRlSteps: quick ? 2 : num(args, "ablation-rl-steps"),
       decode: { beams: 10, batchSize: 8, maxNewTokens: 128, limit: quick ? 30 : num(args, "limit") },
+      baselines: { epochs: quick ? 1 : num(args, "baseline-epochs"), patience: 5 },
     });
     const took = `${(summary.seconds / 60).toFixed(1)} min${summary.resumed ? " (resumed: finished stages skipped)" : ""}`;
     console.log(`demo finished in ${took}; report: ${report}`);

@@ -48,6 +48,8 @@ export interface TrainedBaseline {
   /** Best selection NDCG@10. */
   best: number;
   seconds: number;
+  /** Optimizer steps (over every grid point). */
+  steps: number;
   /** Every grid point, best first (grid runs only). */
   grid?: GridPointResult[];
 }
@@ -92,7 +94,7 @@ export async function baselineTrainStage(opts: BaselineTrainOptions): Promise<Tr
     const model = newModel();
     const result = await trainBaseline(task(model, arch), opts.training, run, { resume: opts.resume });
     saveBaseline(model, modelDir);
-    return { modelDir, best: result.best, seconds: (performance.now() - started) / 1000 };
+    return { modelDir, best: result.best, seconds: (performance.now() - started) / 1000, steps: result.steps };
   }
   const results = await trainGrid({
     dir: opts.dir,
@@ -111,7 +113,8 @@ export async function baselineTrainStage(opts: BaselineTrainOptions): Promise<Tr
   console.error(
     `[grid] best: lr ${best.lr}, weight decay ${best.weightDecay} (${selectionName} ${best.best.toFixed(4)} at epoch ${best.bestEpoch})`,
   );
-  return { modelDir, best: best.best, seconds: (performance.now() - started) / 1000, grid: results };
+  const steps = results.reduce((n, r) => n + r.steps, 0);
+  return { modelDir, best: best.best, seconds: (performance.now() - started) / 1000, steps, grid: results };
 }
 
 export interface BaselineEvaluateOptions {

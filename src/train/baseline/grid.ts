@@ -31,6 +31,7 @@ export interface GridPointResult extends GridPoint {
   best: number;
   bestEpoch: number;
   epochs: number;
+  steps: number;
   seconds: number;
 }
 
@@ -81,6 +82,7 @@ export async function trainGrid(opts: {
       best: trained.best,
       bestEpoch: trained.bestEpoch,
       epochs: trained.epochs,
+      steps: trained.steps,
       seconds: trained.seconds,
     };
     writeJsonAtomic(done, result);
