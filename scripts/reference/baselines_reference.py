@@ -6,7 +6,11 @@ nn.Conv1d/Conv2d, nn.LayerNorm, F.max_pool1d), laid out and named as the public 
 TypeScript follows, so a state dict maps 1:1 to the TypeScript parameter names:
 
   SASRec   pmixer/SASRec.pytorch (Kang & McAuley's structure: Q = LN(x), x = Q + MHA(Q, x, x), LN, FFN
-           with residual, timeline mask, last LN); padded keys masked as in the authors' TF code
+           with residual, timeline mask, last LN); padded keys masked as in the authors' TF code.
+           The fixture `sasrec` has no "norm" in its config.json: a model saved before the field
+           existed, which must load as the original design
+  SASRec   pre-LN / post-LN: the port's current `norm_first` blocks (SASRecPmixer; fixtures sasrec-pre,
+           sasrec-post)
   GRU4Rec  RecBole's GRU4Rec (embedding, dropout, bias-free nn.GRU, dense back to the embedding size)
   Caser    graytowne/caser_pytorch (vertical and horizontal Conv2d, ReLU + max-pool, fc1, W2/b2)
            with user index 0 = a user never seen in training
@@ -55,9 +59,9 @@ class PointWiseFeedForward(nn.Module):
         self.conv2 = nn.Conv1d(d, d, kernel_size=1)
         self.dropout2 = nn.Dropout(p)
 
-    def forward(self, x):
-        out = self.dropout2(self.conv2(torch.relu(self.dropout1(self.conv1(x.transpose(-1, -2))))))
-        return out.transpose(-1, -2) + x
+    def forward(self, x, residual=True):
+        out = self.dropout2(self.conv2(torch.relu(self.dropout1(self.conv1(x.transpose(-1, -2)))))).transpose(-1, -2)
+        return out + x if residual else out
 
 
 class SASRec(nn.Module):
@@ -98,6 +102,36 @@ class SASRec(nn.Module):
 
     def item_table(self):
         return self.item_emb.weight, None
+
+
+class SASRecPmixer(SASRec):
+    """pmixer/SASRec.pytorch's current blocks (`norm_first` true = pre-LN, false = post-LN): positions
+    1..L with 0 (a zero row, padding_idx) on padding, only the causal mask, no timeline mask."""
+
+    def __init__(self, c):
+        super().__init__(c)
+        self.pos_emb = nn.Embedding(c["max_len"] + 1, c["hidden_size"], padding_idx=0)
+        self.norm_first = c["norm"] == "pre"
+
+    def sequence_queries(self, items, users=None):
+        B, W = items.shape
+        x = self.item_emb(items) * self.item_emb.embedding_dim ** 0.5
+        positions = torch.arange(1, W + 1).unsqueeze(0).expand(B, W) * (items != 0)
+        x = self.emb_dropout(x + self.pos_emb(positions))
+        mask = ~torch.tril(torch.ones(W, W, dtype=torch.bool))
+        for ln_a, mha, ln_f, ffn in zip(self.attention_layernorms, self.attention_layers, self.forward_layernorms,
+                                        self.forward_layers):
+            x = x.transpose(0, 1)
+            if self.norm_first:
+                h = ln_a(x)
+                out, _ = mha(h, h, h, attn_mask=mask)
+                x = (x + out).transpose(0, 1)
+                x = x + ffn(ln_f(x), residual=False)
+            else:
+                out, _ = mha(x, x, x, attn_mask=mask)
+                x = ln_a(x + out).transpose(0, 1)
+                x = ln_f(x + ffn(x, residual=False))
+        return self.last_layernorm(x)
 
 
 class GRU4Rec(nn.Module):
@@ -169,6 +203,11 @@ def random_weights(model, seed):
                 p.copy_(1.5 * r / math.sqrt(fan_in))
         if hasattr(model, "user_embeddings"):
             model.user_embeddings.weight[0].zero_()
+        # A padding_idx row is zero in every trained model (zero at init, never a gradient); the
+        # pre/post-LN SASRec reads it (no timeline mask), so a random one would test a model nobody has.
+        for m in model.modules():
+            if isinstance(m, nn.Embedding) and m.padding_idx is not None:
+                m.weight[m.padding_idx].zero_()
 
 
 def pad(histories, width, side):
@@ -205,6 +244,12 @@ FIXTURES = {
     "sasrec": {"seed": 1701, "cls": SASRec, "padding": "left", "negatives": 1, "config": {
         "model_type": "sasrec", "num_items": 12, "max_len": 5, "hidden_size": 8, "num_blocks": 2, "num_heads": 2,
         "dropout": 0.2, "layer_norm_eps": 1e-8}},
+    "sasrec-pre": {"seed": 1704, "cls": SASRecPmixer, "padding": "left", "negatives": 1, "config": {
+        "model_type": "sasrec", "num_items": 12, "max_len": 5, "hidden_size": 8, "num_blocks": 2, "num_heads": 2,
+        "dropout": 0.2, "layer_norm_eps": 1e-8, "norm": "pre"}},
+    "sasrec-post": {"seed": 1705, "cls": SASRecPmixer, "padding": "left", "negatives": 1, "config": {
+        "model_type": "sasrec", "num_items": 12, "max_len": 5, "hidden_size": 8, "num_blocks": 2, "num_heads": 2,
+        "dropout": 0.2, "layer_norm_eps": 1e-8, "norm": "post"}},
     "gru4rec": {"seed": 1702, "cls": GRU4Rec, "padding": "right", "negatives": 1, "config": {
         "model_type": "gru4rec", "num_items": 12, "max_len": 5, "embedding_size": 6, "hidden_size": 5, "num_layers": 2,
         "dropout": 0.2}},

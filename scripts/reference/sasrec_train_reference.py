@@ -16,10 +16,9 @@ project's documented protocol (docs/data.md, docs/baselines.md), not from our Ty
              best-scored item; titles normalised as src/decode/item-mapping.ts does)
 
   /usr/bin/python3 scripts/reference/sasrec_train_reference.py DATASET_DIR [--lr 1e-3] [--wd 0] [--seed 42]
-      [--select-by item|title] [--epochs 200] [--patience 10] [--pmixer-latest]   → one JSON line
+      [--select-by item|title] [--epochs 200] [--patience 10] [--norm original|pre|post]   → one JSON line
 
---pmixer-latest swaps in the current pmixer/SASRec.pytorch block (post-LN, positions 1..L with padding 0,
-no timeline or key masking), to see how much the variant matters.
+--norm pre|post swaps in the current pmixer/SASRec.pytorch blocks (baselines_reference.SASRecPmixer).
 """
 
 import argparse
@@ -35,7 +34,6 @@ import time
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import baselines_reference as ref  # noqa: E402
@@ -84,28 +82,6 @@ def read_catalogue(path):
     return items
 
 
-class PmixerLatestSASRec(ref.SASRec):
-    """pmixer/SASRec.pytorch master with norm_first=False: post-LN blocks, positions 1..L (0 for padding)."""
-
-    def __init__(self, c):
-        super().__init__(c)
-        self.pos_emb = nn.Embedding(c["max_len"] + 1, c["hidden_size"], padding_idx=0)
-
-    def sequence_queries(self, items, users=None):
-        B, W = items.shape
-        x = self.item_emb(items) * self.item_emb.embedding_dim ** 0.5
-        poss = torch.arange(1, W + 1).unsqueeze(0).expand(B, W) * (items != 0)
-        x = self.emb_dropout(x + self.pos_emb(poss))
-        mask = ~torch.tril(torch.ones(W, W, dtype=torch.bool))
-        for ln_a, mha, ln_f, ffn in zip(self.attention_layernorms, self.attention_layers, self.forward_layernorms,
-                                        self.forward_layers):
-            x = x.transpose(0, 1)
-            out, _ = mha(x, x, x, attn_mask=mask)
-            x = ln_a(x + out).transpose(0, 1)
-            x = ln_f(ffn(x))  # ffn adds its input (the residual)
-        return self.last_layernorm(x)
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("data")
@@ -115,7 +91,7 @@ def main():
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--patience", type=int, default=10)
     p.add_argument("--select-by", choices=["item", "title"], default="title")
-    p.add_argument("--pmixer-latest", action="store_true")
+    p.add_argument("--norm", choices=["original", "pre", "post"], default="original")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     g = torch.Generator().manual_seed(a.seed)
@@ -142,8 +118,8 @@ def main():
     as_pair = lambda rs: [([index[h] for h in r["history"]], index[r["target"]]) for r in rs]  # noqa: E731
 
     cfg = {"model_type": "sasrec", "num_items": N, "max_len": 10, "hidden_size": 64, "num_blocks": 2, "num_heads": 1,
-           "dropout": 0.2, "layer_norm_eps": 1e-8}
-    model = (PmixerLatestSASRec if a.pmixer_latest else ref.SASRec)(cfg)
+           "dropout": 0.2, "layer_norm_eps": 1e-8, "norm": a.norm}
+    model = (ref.SASRec if a.norm == "original" else ref.SASRecPmixer)(cfg)
     for param in model.parameters():
         if param.dim() > 1:
             nn.init.xavier_normal_(param.data)
@@ -202,7 +178,7 @@ def main():
                 break
     model.load_state_dict(best_state)
     result = {"data": os.path.basename(a.data.rstrip("/")), "lr": a.lr, "wd": a.wd, "seed": a.seed,
-              "variant": "pmixer-latest" if a.pmixer_latest else "classic", "select_by": a.select_by,
+              "norm": a.norm, "select_by": a.select_by,
               "selection_ndcg@10": best, "best_epoch": best_epoch, "epochs": epochs,
               "seconds": time.perf_counter() - start, "rows": {"train": len(train), "select": len(select),
                                                                 "test": len(test)}, **metrics(test)}

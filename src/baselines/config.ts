@@ -6,15 +6,15 @@ import { HISTORY_LENGTH } from "../data/sequences.js";
 import { CASER_DEFAULTS, type CaserConfig } from "./caser.js";
 import { GRU4REC_DEFAULTS, type GRU4RecConfig } from "./gru4rec.js";
 import { ARCHS, isArch, type Arch } from "./model.js";
-import { SASREC_DEFAULTS, type SASRecConfig } from "./sasrec.js";
+import { SASREC_DEFAULTS, SASREC_NORMS, type SASRecConfig } from "./sasrec.js";
 import type { ItemVocabulary, UserVocabulary } from "./vocabulary.js";
 
 export type BaselineConfig = SASRecConfig | GRU4RecConfig | CaserConfig;
 
-/** Architecture-specific fields a user may override (numbers only). */
-export type ConfigOverrides = Record<string, number>;
+/** Architecture-specific fields a user may override. */
+export type ConfigOverrides = Record<string, number | string>;
 
-const DEFAULTS: Record<Arch, Record<string, number>> = {
+const DEFAULTS: Record<Arch, Record<string, number | string>> = {
   sasrec: { max_len: HISTORY_LENGTH, ...SASREC_DEFAULTS },
   gru4rec: { max_len: HISTORY_LENGTH, ...GRU4REC_DEFAULTS },
   caser: { ...CASER_DEFAULTS },
@@ -61,6 +61,11 @@ export function validateBaselineConfig(raw: unknown, where: string): BaselineCon
   if (typeof arch !== "string" || !isArch(arch)) {
     throw new Error(`${where}: "model_type" is ${JSON.stringify(arch)}; expected one of ${ARCHS.join(", ")}`);
   }
+  for (const [key, value] of Object.entries(c)) {
+    if (typeof value === "string" && key !== "model_type" && key !== "catalogue_fingerprint" && key !== "norm") {
+      throw new Error(`${where}: "${key}" is ${JSON.stringify(value)}; expected a number`);
+    }
+  }
   for (const key of INTEGERS[arch]) {
     const v = c[key];
     const min = NON_NEGATIVE.has(key) ? 0 : 1;
@@ -77,8 +82,15 @@ export function validateBaselineConfig(raw: unknown, where: string): BaselineCon
   if (typeof c.catalogue_fingerprint !== "string") {
     throw new Error(`${where}: "catalogue_fingerprint" is missing; expected the string a trained model records`);
   }
-  if (arch === "sasrec" && (c.hidden_size as number) % (c.num_heads as number) !== 0) {
-    throw new Error(`${where}: "hidden_size" ${c.hidden_size} is not divisible by "num_heads" ${c.num_heads}`);
+  if (arch === "sasrec") {
+    if ((c.hidden_size as number) % (c.num_heads as number) !== 0) {
+      throw new Error(`${where}: "hidden_size" ${c.hidden_size} is not divisible by "num_heads" ${c.num_heads}`);
+    }
+    // Models saved before the field existed were all of the original design.
+    c.norm ??= "original";
+    if (!(SASREC_NORMS as readonly unknown[]).includes(c.norm)) {
+      throw new Error(`${where}: "norm" is ${JSON.stringify(c.norm)}; expected one of ${SASREC_NORMS.join(", ")}`);
+    }
   }
   return c as unknown as BaselineConfig;
 }

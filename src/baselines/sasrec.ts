@@ -17,6 +17,16 @@ import { LayerNorm, ParamStore, torchDefault, xavierNormal, zerosInit, type Para
 import type { SequenceBatch } from "./batch.js";
 import type { BaseConfig, ForwardOptions, SequentialRecommender } from "./model.js";
 
+/**
+ * Where the layer norms sit. `original`: the authors' design above. `pre` / `post`: the port's current
+ * `norm_first` true / false blocks (the port's Result_Norm.md reports both above the original), with
+ * positions 1..L (0 for padding) and no masking of padding beyond the causal mask, as the port:
+ *
+ *   pre:  x = x + MHA(LN(x));  x = x + FFN(LN(x))        post:  x = LN(x + MHA(x));  x = LN(x + FFN(x))
+ */
+export type SASRecNorm = "original" | "pre" | "post";
+export const SASREC_NORMS: readonly SASRecNorm[] = ["original", "pre", "post"];
+
 export interface SASRecConfig extends BaseConfig {
   model_type: "sasrec";
   hidden_size: number;
@@ -24,10 +34,21 @@ export interface SASRecConfig extends BaseConfig {
   num_heads: number;
   dropout: number;
   layer_norm_eps: number;
+  norm: SASRecNorm;
 }
 
-/** The issue's reference setting (hidden 64, 2 blocks, 1 head, dropout 0.2); eps as the port. */
-export const SASREC_DEFAULTS = { hidden_size: 64, num_blocks: 2, num_heads: 1, dropout: 0.2, layer_norm_eps: 1e-8 };
+/**
+ * The issue's reference setting (hidden 64, 2 blocks, 1 head, dropout 0.2); eps as the port. Norm
+ * `original`: the design the issue's PyTorch reference numbers on CDs were measured with.
+ */
+export const SASREC_DEFAULTS = {
+  hidden_size: 64,
+  num_blocks: 2,
+  num_heads: 1,
+  dropout: 0.2,
+  layer_norm_eps: 1e-8,
+  norm: "original" as SASRecNorm,
+};
 
 /** A masked score: finite, so a query with every key masked (a padding position) stays finite. */
 const MASKED = -1e9;
@@ -66,7 +87,7 @@ class MultiheadAttention {
     this.outProjWeight = path.sub("out_proj").param("weight", [d, d], xavierNormal([d, d]));
     this.outProjBias = path.sub("out_proj").param("bias", [d], zerosInit);
   }
-  /** query [B, W, d], key = value [B, W, d]; `allowed` [B, 1, W, W] (true = may attend). */
+  /** query [B, W, d], key = value [B, W, d]; `allowed` broadcastable to [B, heads, W, W] (true = may attend). */
   forward(query: Tensor, kv: Tensor, allowed: Tensor, p: number, opts: ForwardOptions): Tensor {
     const { d, heads } = this;
     const [B, W] = [query.dim(0), query.dim(1)];
@@ -123,7 +144,10 @@ export class SASRec implements SequentialRecommender {
     this.itemWeight = root.sub("item_emb").param("weight", [c.num_items + 1, d], xavierNormal([c.num_items + 1, d]));
     // The padding row starts at zero, as in the port (it never receives a gradient: padded inputs are masked).
     tidy(() => this.itemWeight.narrow(0, 0, 1).fill_(0));
-    this.positionWeight = root.sub("pos_emb").param("weight", [c.max_len, d], xavierNormal([c.max_len, d]));
+    // The original design indexes positions 0..L−1; pre/post use 1..L with row 0 for padding (zero).
+    const positions = c.norm === "original" ? c.max_len : c.max_len + 1;
+    this.positionWeight = root.sub("pos_emb").param("weight", [positions, d], xavierNormal([positions, d]));
+    if (c.norm !== "original") tidy(() => this.positionWeight.narrow(0, 0, 1).fill_(0));
     this.blocks = Array.from({ length: c.num_blocks }, (_, i) => new Block(root, i, c));
     this.lastNorm = new LayerNorm(root.sub("last_layernorm"), d, c.layer_norm_eps);
   }
@@ -132,18 +156,38 @@ export class SASRec implements SequentialRecommender {
     const c = this.config;
     const W = batch.width;
     if (W !== c.max_len) throw new Error(`sasrec: batch width ${W} must equal max_len ${c.max_len} (left padding)`);
+    const device = this.store.device;
     const keep = batch.items.ne(0);
     const keepRows = keep.unsqueeze(-1).to(this.itemWeight.dtype);
-    const positions = embedding(this.positionWeight, arange(W, undefined, 1, { device: this.store.device }));
-    let x = embedding(this.itemWeight, batch.items).mul(Math.sqrt(c.hidden_size)).add(positions);
-    x = dropout(x, c.dropout, opts.training, opts.generator).mul(keepRows);
-    const causal = ones([W, W], { dtype: "bool", device: this.store.device }).tril();
-    const allowed = causal.logicalAnd(keep.unsqueeze(1)).unsqueeze(1); // [B, 1, W, W]
-    for (const block of this.blocks) {
-      const q = block.attnNorm.forward(x);
-      x = q.add(block.attention.forward(q, x, allowed, c.dropout, opts));
-      x = block.ffnNorm.forward(x);
-      x = x.add(block.ffn.forward(x, c.dropout, opts)).mul(keepRows);
+    const slots = arange(W, undefined, 1, { device });
+    const positions = c.norm === "original" ? slots : slots.add(1).mul(keep); // 1..L, 0 on padding
+    // ⊙ keep: padding rows stay zero and get no gradient (the port's padding_idx = 0).
+    let x = embedding(this.itemWeight, batch.items)
+      .mul(Math.sqrt(c.hidden_size))
+      .add(embedding(this.positionWeight, positions))
+      .mul(keepRows);
+    x = dropout(x, c.dropout, opts.training, opts.generator);
+    const causal = ones([W, W], { dtype: "bool", device }).tril();
+    const d = c.dropout;
+    if (c.norm === "original") {
+      const allowed = causal.logicalAnd(keep.unsqueeze(1)).unsqueeze(1); // [B, 1, W, W]
+      for (const block of this.blocks) {
+        const q = block.attnNorm.forward(x);
+        x = q.add(block.attention.forward(q, x, allowed, d, opts));
+        x = block.ffnNorm.forward(x);
+        x = x.add(block.ffn.forward(x, d, opts)).mul(keepRows);
+      }
+    } else {
+      for (const b of this.blocks) {
+        if (c.norm === "pre") {
+          const h = b.attnNorm.forward(x);
+          x = x.add(b.attention.forward(h, h, causal, d, opts));
+          x = x.add(b.ffn.forward(b.ffnNorm.forward(x), d, opts));
+        } else {
+          x = b.attnNorm.forward(x.add(b.attention.forward(x, x, causal, d, opts)));
+          x = b.ffnNorm.forward(x.add(b.ffn.forward(x, d, opts)));
+        }
+      }
     }
     return this.lastNorm.forward(x);
   }

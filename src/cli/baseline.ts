@@ -3,6 +3,7 @@ import { bool, list, optNum, optStr, str, UsageError, type CommandSpec, type Par
 import { DATA_OPTIONS, DEVICE_OPTION, dataSourceFrom, deviceFrom } from "./options.js";
 import { ARCHS, type Arch } from "../baselines/model.js";
 import type { ConfigOverrides } from "../baselines/config.js";
+import { SASREC_NORMS } from "../baselines/sasrec.js";
 import { baselineTrainStage } from "../pipeline/baseline-stages.js";
 import { BASELINE_TRAINING_DEFAULTS } from "../train/baseline/defaults.js";
 import { PAPER_GRID, type GridPoint } from "../train/baseline/grid.js";
@@ -72,6 +73,8 @@ function modelFrom(args: ParsedArgs): ConfigOverrides {
     const v = optNum(args, option);
     if (v !== undefined) overrides[field] = v;
   }
+  const norm = optStr(args, "norm");
+  if (norm !== undefined) overrides.norm = norm;
   return overrides;
 }
 
@@ -113,6 +116,12 @@ export const trainBaselineCommand: CommandSpec = {
     },
     ...TRAINING_OPTIONS.map(([name, , type, help]) => ({ name, type, min: 0, help })),
     ...MODEL_OPTIONS.map(([name, , help]) => ({ name, type: "number" as const, min: 0, help })),
+    {
+      name: "norm",
+      type: "string",
+      choices: SASREC_NORMS,
+      help: "SASRec: layer-norm placement: original (the paper's, default), or the current port's post / pre (docs/baselines.md)",
+    },
     ...DATA_OPTIONS,
     DEVICE_OPTION,
     {

@@ -1,5 +1,5 @@
 /**
- * SASRec, GRU4Rec and Caser against their PyTorch references on fixed random weights
+ * SASRec (original, pre-LN and post-LN blocks), GRU4Rec and Caser against their PyTorch references on fixed random weights
  * (test/fixtures/baselines, made by scripts/reference/baselines_reference.py from PyTorch's own
  * MultiheadAttention, GRU, Conv2d and LayerNorm modules): the padded batch, the queries at every
  * position, the final query, the scores of every item and the BCE objective on fixed negatives.
@@ -29,9 +29,9 @@ function rowsOf(io: Map<string, Tensor>): SequenceRow[] {
 
 const TOLERANCE = { atol: 2e-5, rtol: 1e-4 };
 
-for (const arch of ["sasrec", "gru4rec", "caser"] as const) {
-  test(`${arch}: batch, queries, scores and BCE objective match the PyTorch reference`, () => {
-    const dir = join(repoRoot, "test", "fixtures", "baselines", arch);
+for (const fixture of ["sasrec", "sasrec-pre", "sasrec-post", "gru4rec", "caser"]) {
+  test(`${fixture}: batch, queries, scores and BCE objective match the PyTorch reference`, () => {
+    const dir = join(repoRoot, "test", "fixtures", "baselines", fixture);
     const io = readFixtureTensors(join(dir, "io.safetensors"));
     const model = loadBaseline(dir);
     const batch = sequenceBatch(rowsOf(io), { maxLen: model.config.max_len, padding: model.padding });
@@ -55,3 +55,8 @@ for (const arch of ["sasrec", "gru4rec", "caser"] as const) {
     });
   });
 }
+
+test("a SASRec config.json without norm (saved before the field existed) loads as the original design", () => {
+  const config = loadBaseline(join(repoRoot, "test", "fixtures", "baselines", "sasrec")).config as { norm?: string };
+  assert.equal(config.norm, "original");
+});
