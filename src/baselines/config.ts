@@ -8,11 +8,58 @@ import { GRU4REC_DEFAULTS, type GRU4RecConfig } from "./gru4rec.js";
 import { ARCHS, isArch, type Arch } from "./model.js";
 import { SASREC_DEFAULTS, SASREC_NORMS, type SASRecConfig } from "./sasrec.js";
 import type { ItemVocabulary, UserVocabulary } from "./vocabulary.js";
+import { configTable, optional, type ConfigOf } from "../util/config-table.js";
 
 export type BaselineConfig = SASRecConfig | GRU4RecConfig | CaserConfig;
 
 /** Architecture-specific fields a user may override. */
 export type ConfigOverrides = Record<string, number | string>;
+
+/**
+ * Model settings a user may set; each given one overrides the architecture's default (config.json
+ * field in brackets), an unset one keeps it. A setting the architecture lacks is refused.
+ */
+export const BASELINE_MODEL_CONFIG = configTable("baseline model", {
+  hiddenSize: optional("int", "hidden / embedding size d (default 64) [hidden_size]", { min: 1 }),
+  maxLen: optional("int", "history items read: SASRec and GRU4Rec 10, Caser's L 5 [max_len]", { min: 1 }),
+  dropout: optional("number", "dropout rate (default SASRec and GRU4Rec 0.2, Caser 0.5) [dropout]", {
+    min: 0,
+    below: 1,
+  }),
+  blocks: optional("int", "SASRec: self-attention blocks (default 2) [num_blocks]", { min: 0 }),
+  heads: optional("int", "SASRec: attention heads (default 1) [num_heads]", { min: 1 }),
+  norm: {
+    ...optional(
+      "string",
+      "SASRec: layer-norm placement: original (the paper's, default), or the current port's post / pre (docs/baselines.md) [norm]",
+    ),
+    choices: SASREC_NORMS,
+  },
+  layers: optional("int", "GRU4Rec: GRU layers (default 1) [num_layers]", { min: 1 }),
+  embeddingSize: optional("int", "GRU4Rec: item embedding size (default 64) [embedding_size]", { min: 1 }),
+});
+export type BaselineModelSettings = ConfigOf<typeof BASELINE_MODEL_CONFIG>;
+
+const CONFIG_FIELDS: Record<keyof BaselineModelSettings, string> = {
+  hiddenSize: "hidden_size",
+  maxLen: "max_len",
+  dropout: "dropout",
+  blocks: "num_blocks",
+  heads: "num_heads",
+  norm: "norm",
+  layers: "num_layers",
+  embeddingSize: "embedding_size",
+};
+
+/** The config.json fields the given settings override (unset ones keep the architecture's default). */
+export function modelOverrides(settings: BaselineModelSettings): ConfigOverrides {
+  const overrides: ConfigOverrides = {};
+  for (const [key, field] of Object.entries(CONFIG_FIELDS)) {
+    const value = settings[key as keyof BaselineModelSettings];
+    if (value !== undefined) overrides[field] = value;
+  }
+  return overrides;
+}
 
 const DEFAULTS: Record<Arch, Record<string, number | string>> = {
   sasrec: { max_len: HISTORY_LENGTH, ...SASREC_DEFAULTS },

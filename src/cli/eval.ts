@@ -1,22 +1,19 @@
 /** `latentr3 eval`: full-ranking evaluation of a model folder with constrained beam search. */
-import { basename } from "node:path";
-import { optStr, str, type CommandSpec } from "./command.js";
-import {
-  DATA_OPTIONS,
-  DECODE_OPTIONS,
-  DEVICE_OPTION,
-  dataSourceFrom,
-  decodeFrom,
-  deviceFrom,
-  modelFolderFrom,
-} from "./options.js";
-import { evaluateStage, popularityStage } from "../pipeline/stages.js";
-import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
+import { basename, join } from "node:path";
+import type { CommandSpec } from "./command.js";
+import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { isBaselineFolder } from "../baselines/folder.js";
+import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
+import { DECODING_CONFIG } from "../decode/decoding-config.js";
+import { DEVICE_CONFIG } from "../engine/index.js";
 import type { PopularityRanking } from "../eval/popularity-baseline.js";
-import { Recommender } from "../latent/recommender.js";
-import { join } from "node:path";
+import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
 import { formatMetricsLine } from "../eval/format.js";
+import { Recommender } from "../latent/recommender.js";
+import { EVAL_ARTIFACTS, EVAL_STAGE, STAGE_COMMANDS, evaluateStage, popularityStage } from "../pipeline/stages.js";
+import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
+
+const EVAL_RUN = RUN_CONFIG.pick("overwrite");
 
 const POPULARITY_MODELS: Record<string, PopularityRanking | undefined> = {
   popularity: "titles",
@@ -34,75 +31,70 @@ export const evalCommand: CommandSpec = {
     "ranked titles (hits counted by title). A baseline model folder (`latentr3 train baseline`) ranks every\n" +
     "catalogue item instead and is also scored by item id. --model popularity evaluates the most-popular\n" +
     "list by title aggregate, --model popularity-items ranked by item (docs/baselines.md says why both).",
-  options: [
-    {
-      name: "model",
-      type: "string",
-      required: true,
-      help: 'model folder (LLM or baseline), "popularity" (most popular by title aggregate) or "popularity-items" (by item)',
-    },
-    { name: "out", type: "string", help: "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)" },
-    { name: "run", type: "string", help: "run name in the report (default: the output folder name)" },
-    { name: "method", type: "string", help: "method description in the report" },
-    {
-      name: "latent",
-      type: "int",
-      min: 0,
-      help: "override the model's number of latent thoughts (0 = evaluate without reasoning)",
-    },
-    ...DECODE_OPTIONS,
-    ...DATA_OPTIONS,
-    DEVICE_OPTION,
-  ],
+  options: [EVAL_STAGE, DECODING_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, EVAL_RUN],
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
   ],
   async run(args) {
-    const decode = decodeFrom(args);
-    const popularity = POPULARITY_MODELS[str(args, "model")];
-    const model = popularity ? str(args, "model") : modelFolderFrom(args);
+    const stage = EVAL_STAGE.from(args.values);
+    const decode = DECODING_CONFIG.from(args.values);
+    const { overwrite } = EVAL_RUN.from(args.values);
+    const popularity = POPULARITY_MODELS[stage.model];
+    const model = popularity ? stage.model : modelFolderFrom(args);
+    const baseline = !popularity && isBaselineFolder(model);
+    const dir =
+      stage.out ??
+      (popularity ? `runs/${model}` : join(model, "..", baseline ? "eval" : `eval-lp${decode.lengthPenalty}`));
+    checkRunFolder(dir, {
+      command: STAGE_COMMANDS.eval,
+      inputs: { model: popularity ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
+      resume: false,
+      overwrite,
+      artifacts: EVAL_ARTIFACTS,
+    });
+    const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
     if (popularity) {
-      const dir = optStr(args, "out") ?? `runs/${model}`;
-      const report = popularityStage({ source, dir, limit: decode.limit, ranking: popularity });
+      const report = popularityStage({ source, dir, limit: stage.limit, ranking: popularity, overwrite });
       console.log(formatMetricsLine(report));
       console.log(`report: ${join(dir, "report.html")}`);
       return;
     }
-    if (isBaselineFolder(model)) {
-      const dir = optStr(args, "out") ?? join(model, "..", "eval");
+    if (baseline) {
       const report = baselineEvaluateStage({
         source,
         dir,
         modelDir: model,
-        run: optStr(args, "run") ?? basename(dir),
-        method: optStr(args, "method"),
-        limit: decode.limit,
+        run: stage.run ?? basename(dir),
+        method: stage.method,
+        limit: stage.limit,
         batchSize: BASELINE_EVAL_BATCH,
-        device: deviceFrom(args),
+        device,
+        overwrite,
       });
       console.log(formatMetricsLine(report));
       console.log(`report: ${join(dir, "report.html")}`);
       return;
     }
-    const latent = args.options.latent;
-    const rec = await Recommender.load(model, typeof latent === "number" ? { numLatents: latent } : {}, {
-      device: deviceFrom(args),
+    const rec = await Recommender.load(model, stage.latent !== undefined ? { numLatents: stage.latent } : {}, {
+      device,
     });
-    const dir = optStr(args, "out") ?? join(model, "..", `eval-lp${decode.lengthPenalty}`);
     const method =
-      optStr(args, "method") ??
+      stage.method ??
       `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`}`;
     const report = evaluateStage({
       source,
       dir,
       rec,
-      run: optStr(args, "run") ?? basename(dir),
+      run: stage.run ?? basename(dir),
       method,
       ...decode,
+      limit: stage.limit,
       trainingLog: join(model, "..", "metrics.jsonl"),
+      modelDir: model,
+      overwrite,
     });
     console.log(formatMetricsLine(report));
     console.log(`report: ${join(dir, "report.html")}`);

@@ -35,6 +35,7 @@ export function cleanJunkTitles(
   return {
     items: items.map(fix),
     splits: {
+      ...splits,
       train: fixAll(splits.train),
       valid: fixAll(splits.valid),
       test: fixAll(splits.test),

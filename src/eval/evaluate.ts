@@ -8,6 +8,7 @@ import { ItemMapping } from "../decode/item-mapping.js";
 import { popularityBreakdown, POPULAR_FRACTION } from "./groups.js";
 import type { MetricsLog } from "./jsonl.js";
 import { aggregateMetrics, evaluateRankings, itemRank, METRIC_KS } from "./metrics.js";
+import { PerUserResults } from "./per-user.js";
 import { REPORT_SCHEMA, type ItemIdMetrics, type LatencyFigures, type Report } from "./report-schema.js";
 
 export interface EvaluationInput {
@@ -18,13 +19,14 @@ export interface EvaluationInput {
   split: string;
   /** The evaluated examples. */
   test: readonly Example[];
-  /**
-   * Recommended item ids per test example, best first, for recommenders that rank items (the
-   * baselines): the report then also counts hits by item id (`byItem`).
-   */
-  predictedItemIds?: readonly (readonly number[])[];
   /** Generated titles per test example, best first, aligned with `test`. */
   predictions: readonly (readonly string[])[];
+  /**
+   * Item ids per test example, best first, for recommenders that rank item ids (not titles): the
+   * baselines, most-popular by item. The report then also counts hits by item id (`byItem`) and the
+   * per-user results carry the target's rank by item id.
+   */
+  rankedItems?: readonly (readonly number[])[];
   /** Training examples: item popularity and cold-start are defined by them. */
   train: readonly Example[];
   catalogue: readonly Item[];
@@ -41,15 +43,35 @@ export function evaluationReport(input: EvaluationInput): Report {
       `evaluation of ${input.run}: ${input.predictions.length} prediction lists for ${input.test.length} test examples; expected one per example`,
     );
   }
-  const ks = input.ks ?? METRIC_KS;
+  if (input.rankedItems && input.rankedItems.length !== input.test.length) {
+    throw new Error(
+      `evaluation of ${input.run}: ${input.rankedItems.length} ranked item lists for ${input.test.length} test examples; expected one per example`,
+    );
+  }
+  // @K of a list shorter than K only repeats a smaller K (with 10 beams @20 = @10): not reported.
+  const listLength = input.predictions.reduce((n, p) => Math.max(n, p.length), 0);
+  const ks = (input.ks ?? METRIC_KS).filter((k) => listLength === 0 || k <= listLength);
   const records = input.test.map((example, i) => ({
     predictions: input.predictions[i]!,
     target: example.target.title,
   }));
   const { metrics, scores } = evaluateRankings(records, new ItemMapping(input.catalogue), ks);
+  const perUser = new PerUserResults(
+    input.test.map((example, row) => {
+      const rank = scores[row]!.rank;
+      const idRank = input.rankedItems?.[row]!.indexOf(example.target.id);
+      return {
+        row,
+        user: example.userId,
+        target: example.target.id,
+        rank: Number.isFinite(rank) ? rank : null,
+        ...(idRank !== undefined ? { itemRank: idRank >= 0 ? idRank : null } : {}),
+      };
+    }),
+  );
   const breakdown = { fraction: input.popularFraction ?? POPULAR_FRACTION, ks };
   const groups = popularityBreakdown(input.test, scores, input.train, input.catalogue, breakdown);
-  const byItem = input.predictedItemIds ? itemIdMetrics(input, input.predictedItemIds, breakdown) : undefined;
+  const byItem = input.rankedItems ? itemIdMetrics(input, input.rankedItems, breakdown) : undefined;
   return {
     schema: REPORT_SCHEMA,
     run: input.run,
@@ -58,9 +80,11 @@ export function evaluationReport(input: EvaluationInput): Report {
     dataset: input.dataset,
     split: input.split,
     createdAt: new Date().toISOString(),
+    listLength,
     metrics,
     groups,
     ...(byItem ? { byItem } : {}),
+    perUser,
     ...(input.latency ? { latency: input.latency } : {}),
     ...(input.training ? { training: input.training } : {}),
     ...(input.notes ? { notes: input.notes } : {}),
@@ -73,11 +97,6 @@ function itemIdMetrics(
   predictedIds: readonly (readonly number[])[],
   breakdown: { fraction: number; ks: readonly number[] },
 ): ItemIdMetrics {
-  if (predictedIds.length !== input.test.length) {
-    throw new Error(
-      `evaluation of ${input.run}: ${predictedIds.length} item-id lists for ${input.test.length} test examples; expected one per example`,
-    );
-  }
   const scores = input.test.map((example, i) => ({ rank: itemRank(predictedIds[i]!, example.target.id), invalid: 0 }));
   return {
     metrics: aggregateMetrics(scores, breakdown.ks),

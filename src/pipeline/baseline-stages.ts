@@ -4,11 +4,11 @@
  * evaluator as every other method). Both work in run folders like the LLM stages.
  */
 import { cpSync, existsSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { engineInfo, type Device } from "../engine/index.js";
 import { baselineConfig, type ConfigOverrides } from "../baselines/config.js";
 import { checkCatalogue, createBaseline, loadBaseline, saveBaseline } from "../baselines/folder.js";
-import type { Arch, SequentialRecommender } from "../baselines/model.js";
+import { ARCHS, type Arch, type SequentialRecommender } from "../baselines/model.js";
 import { sequenceRows } from "../baselines/sequences.js";
 import { ItemVocabulary, UserVocabulary } from "../baselines/vocabulary.js";
 import type { DataSource } from "../data/data-source.js";
@@ -21,12 +21,32 @@ import { latencyFigures, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import { trainGrid, type GridPoint, type GridPointResult } from "../train/baseline/grid.js";
 import { trainBaseline, type BaselineTask, type BaselineTrainingConfig } from "../train/baseline/trainer.js";
-import { RunFolder } from "../train/run-folder.js";
+import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import { MODEL_SUBDIR, describeSource } from "./stages.js";
+import { boolean, choice, configTable, list, optional, required, type ConfigOf } from "../util/config-table.js";
+import { MODEL_SUBDIR, claimEvaluation, describeSource, testUsers, type RunFolderOptions } from "./stages.js";
 
 /** Cut-off of the selection metric: NDCG@10, the paper's headline metric. */
 export const SELECTION_K = 10;
+
+/** `latentr3 train baseline`'s own settings (the model's and training's are in their tables). */
+export const BASELINE_STAGE = configTable("baseline run", {
+  arch: { ...required("sasrec, gru4rec or caser"), choices: ARCHS },
+  out: optional("string", "run folder (default runs/<arch>)"),
+  grid: boolean("the paper's 3 × 3 grid of learning rate and weight decay, one resumable folder per point"),
+  gridLr: list([], "with --grid: learning rates to search instead of the paper's 1e-2,1e-3,1e-4"),
+  gridWeightDecay: list([], "with --grid: weight decays to search instead of the paper's 1e-4,1e-5,1e-6"),
+  selectBy: choice(
+    ["title", "item"] as const,
+    "title",
+    "selection NDCG@10 with hits by title (as the tables report) or by item id",
+  ),
+});
+export type BaselineStageConfig = ConfigOf<typeof BASELINE_STAGE>;
+
+/** The command a baseline run folder is claimed under, and what it writes there. */
+export const BASELINE_COMMAND = "train baseline";
+export const BASELINE_ARTIFACTS = [...TRAINING_ARTIFACTS, "grid", "grid.json"] as const;
 
 export interface BaselineTrainOptions {
   source: DataSource;
@@ -40,7 +60,6 @@ export interface BaselineTrainOptions {
   /** Hits by title (as every table reports) or by item id, for selection and early stopping. */
   selectBy: SelectionHits;
   device?: Device;
-  resume?: boolean;
 }
 
 export interface TrainedBaseline {
@@ -54,7 +73,7 @@ export interface TrainedBaseline {
   grid?: GridPointResult[];
 }
 
-export async function baselineTrainStage(opts: BaselineTrainOptions): Promise<TrainedBaseline> {
+export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderOptions): Promise<TrainedBaseline> {
   const { source, arch } = opts;
   const started = performance.now();
   const vocab = new ItemVocabulary(source.items);
@@ -77,18 +96,23 @@ export async function baselineTrainStage(opts: BaselineTrainOptions): Promise<Tr
   const probe = newModel();
   const parameters = probe.store.numParameters();
   probe.store.dispose();
-  const run = new RunFolder(opts.dir);
-  run.writeConfig({
-    stage: "baseline",
+  const settings = {
     arch,
     model: config,
-    parameters,
     training: opts.training,
     ...(opts.grid ? { grid: opts.grid } : {}),
     selection: selectionName,
     data: describeSource(source),
-    engine: engineInfo(),
+  };
+  const run = RunFolder.claim(opts.dir, {
+    command: BASELINE_COMMAND,
+    settings,
+    inputs: { data: source.dir },
+    resume: opts.resume ?? false,
+    overwrite: opts.overwrite ?? false,
+    artifacts: BASELINE_ARTIFACTS,
   });
+  run.extendConfig({ stage: "baseline", ...settings, parameters, engine: engineInfo() });
   const modelDir = run.path(MODEL_SUBDIR);
   if (!opts.grid) {
     const model = newModel();
@@ -127,15 +151,23 @@ export interface BaselineEvaluateOptions {
   limit: number;
   batchSize: number;
   device?: Device;
+  /** Replace an earlier evaluation in `dir`. */
+  overwrite?: boolean;
 }
 
 /** Full ranking of every catalogue item for every test user: report.json + report.html in `dir`. */
 export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
   const { source } = opts;
+  const test = testUsers(source, opts.limit);
+  claimEvaluation(
+    opts.dir,
+    { model: resolve(opts.modelDir), method: opts.method, data: describeSource(source), limit: opts.limit },
+    { model: opts.modelDir, data: source.dir },
+    opts.overwrite ?? false,
+  );
   const model = loadBaseline(opts.modelDir, { device: opts.device });
   const vocab = new ItemVocabulary(source.items);
   checkCatalogue(model, vocab, opts.modelDir);
-  const test = opts.limit > 0 ? source.splits.test.slice(0, opts.limit) : source.splits.test;
   const rows = sequenceRows(test, vocab, model.users, "test");
   const groups = new TitleGroups(vocab, source.items);
   const k = Math.max(...METRIC_KS);
@@ -152,7 +184,7 @@ export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
     split: "test",
     test,
     predictions: titles,
-    predictedItemIds: itemIds,
+    rankedItems: itemIds,
     train: source.splits.train,
     catalogue: source.items,
     latency: latencyFigures(

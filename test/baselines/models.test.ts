@@ -21,8 +21,8 @@ import {
   type SequenceRow,
 } from "../../src/baselines/index.js";
 import type { Example, Item } from "../../src/data/types.js";
-import { tempDir } from "../helpers.js";
-import { assertClose } from "../engine/helpers.js";
+import { tempDir } from "../support/helpers.js";
+import { assertClose } from "../support/assert-close.js";
 
 const ITEMS: Item[] = Array.from({ length: 20 }, (_, i) => ({ id: 100 + i, title: `t${i % 15}` }));
 const vocab = new ItemVocabulary(ITEMS);

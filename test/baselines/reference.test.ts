@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { noGrad, type Tensor } from "../../src/engine/index.js";
 import { loadBaseline, scoreAllItems, sequenceBatch, type SequenceRow } from "../../src/baselines/index.js";
 import { bceObjective } from "../../src/train/baseline/objective.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 import { readFixtureTensors } from "../support/fixture-tensors.js";
-import { assertClose } from "../engine/helpers.js";
+import { assertClose } from "../support/assert-close.js";
 
 function rowsOf(io: Map<string, Tensor>): SequenceRow[] {
   const histories = io.get("histories")!;

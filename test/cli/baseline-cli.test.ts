@@ -12,7 +12,7 @@ import { loadDataset } from "../../src/data/dataset.js";
 import { formatExamplesCsv } from "../../src/data/writer.js";
 import { readReport } from "../../src/eval/report.js";
 import type { Example } from "../../src/data/types.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 import { runCli, type CliResult } from "../support/cli-process.js";
 
 let root: string;
@@ -70,9 +70,45 @@ test("train baseline writes a model folder; eval recognises it and reports hits 
   assert.ok((report.training?.rows.length ?? 0) > 0, "training curves from the run's metrics.jsonl");
   const pop = join(root, "pop-items");
   ok(await runCli(["eval", "--model", "popularity-items", "--data", data, "--out", pop]), "popularity-items");
-  const cmp = await runCli(["compare", evalDir, pop]);
+  const cmp = await runCli(["compare", evalDir, pop, "--baseline", pop]);
   ok(cmp, "compare");
   assert.match(cmp.stdout, /id NDCG@10/);
+  // Per-user results by title and by item id, and paired tests with a baseline run as the baseline.
+  const perUser = readFileSync(join(evalDir, "per-user.jsonl"), "utf8").trim().split("\n");
+  assert.equal(perUser.length, report.metrics.records);
+  assert.ok(perUser.every((line) => "itemRank" in (JSON.parse(line) as object)));
+  assert.match(
+    cmp.stdout,
+    new RegExp(`Paired tests against popularity-items \\(${report.metrics.records} paired test records`),
+  );
+  assert.doesNotMatch(cmp.stdout, /not paired/);
+});
+
+test("a used baseline run folder needs --resume (same settings) or --overwrite; a grid resumes point by point", async () => {
+  const out = join(root, "gru4rec");
+  const again = ["train", "baseline", "--arch", "gru4rec", "--data", data, "--out", out];
+  fails(await runCli([...again, "--epochs", "2"]), 1, /holds an earlier `train baseline` run: pass --resume/);
+  fails(
+    await runCli([...again, "--epochs", "3", "--resume"]),
+    1,
+    /--resume: .* holds a run with other settings \(training\.epochs: 2 → 3\)/,
+  );
+  fails(
+    await runCli(["train", "baseline", "--arch", "gru4rec", "--data", data, "--out", join(root, "data", "x")]),
+    1,
+    /overlaps --data/,
+  );
+  const grid = join(root, "grid");
+  const gridArgs = ["train", "baseline", "--arch", "sasrec", "--data", data, "--epochs", "1", "--out", grid];
+  const points = ["--grid", "--grid-lr", "1e-2", "--grid-weight-decay", "0,1e-5"];
+  ok(await runCli([...gridArgs, ...points]), "grid");
+  assert.deepEqual(readdirSync(join(grid, "grid")).sort(), ["lr-1e-2_wd-0e0", "lr-1e-2_wd-1e-5"]);
+  const resumed = await runCli([...gridArgs, ...points, "--resume"]);
+  ok(resumed, "grid --resume");
+  assert.equal(resumed.stderr.match(/done earlier/g)?.length, 2, resumed.stderr);
+  ok(await runCli([...gridArgs, "--grid", "--grid-lr", "1e-3", "--overwrite"]), "grid --overwrite");
+  assert.equal(readdirSync(join(grid, "grid")).length, 3, "the paper's three weight decays at lr 1e-3 only");
+  fails(await runCli([...gridArgs, "--grid", "--grid-lr", "0"]), 2, /--grid-lr: "0" is not a positive number/);
 });
 
 test("a history item id missing from the catalogue: file, line and field; --skip-bad-rows counts it", async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadDataSource } from "../../src/data/data-source.js";
 import { cleanJunkTitles, isJunkTitle } from "../../src/data/title-cleaning.js";
 import type { Example, Item } from "../../src/data/types.js";
-import { SHARED_DATA_MISSING, sharedDataDir } from "../helpers/shared-data.js";
+import { SHARED_DATA_MISSING, sharedDataDir } from "../support/shared-data.js";
 
 test("junk titles: HTML tag fragments and blanks; real titles with entities or angle brackets in prose are kept", () => {
   for (const junk of ['<span class="a-size-medium a-color-secondary a-text-normal', "</div>", "<br/>", "  ", ""]) {

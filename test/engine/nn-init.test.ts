@@ -11,7 +11,7 @@ import {
   xavierNormal,
   xavierUniform,
 } from "../../src/nn/index.js";
-import { assertClose } from "./helpers.js";
+import { assertClose } from "../support/assert-close.js";
 
 test("fans follow PyTorch: [out, in, ...kernel] → in·kernel, out·kernel", () => {
   assert.deepEqual(fans([6, 4]), { fanIn: 4, fanOut: 6 });

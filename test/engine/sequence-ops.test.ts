@@ -18,8 +18,8 @@ import {
   zeros,
   type Tensor,
 } from "../../src/engine/index.js";
-import { checkGradient } from "./gradcheck.js";
-import { assertClose, assertTensor, pseudoRandom } from "./helpers.js";
+import { checkGradient } from "../support/gradcheck.js";
+import { assertClose, assertTensor, pseudoRandom } from "../support/assert-close.js";
 
 function rnd(shape: number[], seed: number, scale = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -112,7 +112,7 @@ test("hits by item id next to hits by title: a shared title is a title hit but a
     split: "test",
     test: testSet,
     predictions: testSet.map(() => titles),
-    predictedItemIds: testSet.map(() => itemIds!),
+    rankedItems: testSet.map(() => itemIds!),
     train,
     catalogue: items,
     ks: [1, 3],

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { noGrad, tidy, type Tensor } from "../../src/engine/index.js";
 import { loadModel } from "../../src/llm/checkpoint.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 import { readFixtureTensors } from "../support/fixture-tensors.js";
 
 function readIo(dir: string): Map<string, Tensor> {

@@ -24,7 +24,7 @@ import { sampledBceLoss } from "../../src/train/baseline/objective.js";
 import { PAPER_GRID, gridPointName, trainGrid } from "../../src/train/baseline/grid.js";
 import { trainBaseline, type BaselineTask, type BaselineTrainingConfig } from "../../src/train/baseline/trainer.js";
 import { RunFolder } from "../../src/train/run-folder.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 import { chainData } from "../support/chain-data.js";
 
 test("negative sampling: uniform over the other items, never the positive, reproducible from the generator", () => {

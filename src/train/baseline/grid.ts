@@ -7,7 +7,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { SequentialRecommender } from "../../baselines/model.js";
 import { writeJsonAtomic } from "../../util/atomic-file.js";
-import { RunFolder } from "../run-folder.js";
+import { ConfigError } from "../../util/config-table.js";
+import { RunFolder, TRAINING_ARTIFACTS } from "../run-folder.js";
 import {
   trainBaseline,
   type BaselineTask,
@@ -25,6 +26,33 @@ export const PAPER_GRID: readonly GridPoint[] = [1e-2, 1e-3, 1e-4].flatMap((lr) 
   [1e-4, 1e-5, 1e-6].map((weightDecay) => ({ lr, weightDecay })),
 );
 
+/**
+ * The grid of the given learning rates × weight decays (each list as the CLI passes it: strings);
+ * an empty list means the paper's values. `flags` names the settings in errors.
+ */
+export function gridPoints(
+  lrs: readonly string[],
+  decays: readonly string[],
+  flags = { lr: "--grid-lr", weightDecay: "--grid-weight-decay" },
+): GridPoint[] {
+  const values = (given: readonly string[], flag: string, paper: number[], positive: boolean): number[] => {
+    if (given.length === 0) return paper;
+    return given.map((v) => {
+      const n = Number(v);
+      if (v.trim() === "" || !Number.isFinite(n) || n < 0 || (positive && n === 0)) {
+        const what = positive ? "a positive number" : "a non-negative number";
+        throw new ConfigError(`${flag}: "${v}" is not ${what} (expected e.g. 1e-3,1e-4)`, flag);
+      }
+      return n;
+    });
+  };
+  const paperLrs = [...new Set(PAPER_GRID.map((p) => p.lr))];
+  const paperDecays = [...new Set(PAPER_GRID.map((p) => p.weightDecay))];
+  const lrValues = values(lrs, flags.lr, paperLrs, true);
+  const decayValues = values(decays, flags.weightDecay, paperDecays, false);
+  return lrValues.flatMap((lr) => decayValues.map((weightDecay) => ({ lr, weightDecay })));
+}
+
 export interface GridPointResult extends GridPoint {
   /** The point's run folder. */
   dir: string;
@@ -36,6 +64,9 @@ export interface GridPointResult extends GridPoint {
 }
 
 const RESULT_FILE = "result.json";
+/** What a point's folder is claimed as inside the grid's run folder (see RunFolder.claim). */
+const GRID_POINT_COMMAND = "train baseline (grid point)";
+const GRID_POINT_ARTIFACTS = [...TRAINING_ARTIFACTS, RESULT_FILE];
 
 /** Folder name of a point: `lr-1e-3_wd-1e-5`. */
 export function gridPointName(p: GridPoint): string {
@@ -47,7 +78,8 @@ export function gridPointName(p: GridPoint): string {
  * Trains every point under `<dir>/grid/<point>/` and returns the results, best first by the selection
  * metric (ties: grid order). `task(point)` builds a fresh model and task per point; `save` writes the
  * point's trained model (into `<point>/model`) before its result is recorded. Without `resume`, earlier
- * results in `dir` are removed first, so nothing of an earlier run is reused.
+ * results in `dir` are removed first, so nothing of an earlier run is reused (the caller has claimed
+ * `dir`; each point claims its own folder, so a resumed point must have the settings it started with).
  */
 export async function trainGrid(opts: {
   dir: string;
@@ -71,8 +103,14 @@ export async function trainGrid(opts: {
     console.error(`[grid] ${i + 1}/${opts.points.length} ${gridPointName(point)}`);
     const task = opts.task(point);
     const config = { ...opts.config, lr: point.lr, weightDecay: point.weightDecay };
-    const run = new RunFolder(dir);
-    run.writeConfig({ point, training: config });
+    // A point resumed with other settings than it started with would mix two runs in one curve.
+    const run = RunFolder.claim(dir, {
+      command: GRID_POINT_COMMAND,
+      settings: { point, training: config },
+      resume: opts.resume,
+      overwrite: false,
+      artifacts: GRID_POINT_ARTIFACTS,
+    });
     const trained: BaselineTrainingResult = await trainBaseline(task, config, run, { resume: opts.resume });
     opts.save(task.model, join(dir, "model"));
     task.model.store.dispose();

@@ -13,7 +13,8 @@ import type { ForwardOptions, SequentialRecommender } from "../../baselines/mode
 import { sampleNegatives } from "../../baselines/negatives.js";
 import { candidateLogits } from "../../baselines/scoring.js";
 
-export type TrainPositions = "all" | "target";
+export const TRAIN_POSITIONS = ["all", "target"] as const;
+export type TrainPositions = (typeof TRAIN_POSITIONS)[number];
 
 /** Positives [B, P] and their queries [B, P, D] for the chosen positions (padding positives are 0). */
 function positivesAndQueries(
