@@ -118,7 +118,7 @@ Napi::Value shapeOf(const Args& a) {
 const napi_type_tag kOptimizerTag = {0x6c61746e74723374ULL, 0x4f7074696d697a31ULL};
 
 struct OptimizerBox {
-  std::string kind;  // "adamw" | "sgd": saved with the state so a mismatched load is refused clearly
+  std::string kind;  // "adamw" | "adam" | "sgd": saved with the state so a mismatched load is refused clearly
   std::unique_ptr<torch::optim::Optimizer> opt;
 };
 
@@ -151,8 +151,23 @@ std::vector<at::Tensor> groupParams(const Args& a, const Napi::Object& g) {
   return out;
 }
 
-// optimizer(kind, groups): kind "adamw" | "sgd"; groups [{params, lr, betas, eps, weightDecay, momentum,
-// dampening, nesterov}]
+// Adam's and AdamW's options from one group object (the two share every field; only how weight decay
+// acts differs: AdamW decays the weights, Adam adds weightDecay · w to the gradient, as torch.optim.Adam).
+template <typename Options>
+Options adamOptions(const Args& a, const Napi::Object& g) {
+  Options o(numberField(a, g, "lr", 1e-3));
+  double b1 = 0.9, b2 = 0.999;
+  Napi::Value betas = g.Get("betas");
+  if (betas.IsArray()) {
+    b1 = betas.As<Napi::Array>().Get(0u).As<Napi::Number>().DoubleValue();
+    b2 = betas.As<Napi::Array>().Get(1u).As<Napi::Number>().DoubleValue();
+  }
+  o.betas(std::make_tuple(b1, b2)).eps(numberField(a, g, "eps", 1e-8)).weight_decay(numberField(a, g, "weightDecay", 0.0));
+  return o;
+}
+
+// optimizer(kind, groups): kind "adamw" | "adam" | "sgd"; groups [{params, lr, betas, eps, weightDecay,
+// momentum, dampening, nesterov}]
 Napi::Value makeOptimizer(const Args& a) {
   const std::string kind = a.str(0);
   if (!a.raw(1).IsArray()) a.fail("argument 1 must be an array of parameter groups");
@@ -164,17 +179,17 @@ Napi::Value makeOptimizer(const Args& a) {
   if (kind == "adamw") {
     for (uint32_t i = 0; i < groupsJs.Length(); i++) {
       auto g = groupsJs.Get(i).As<Napi::Object>();
-      torch::optim::AdamWOptions o(numberField(a, g, "lr", 1e-3));
-      double b1 = 0.9, b2 = 0.999;
-      Napi::Value betas = g.Get("betas");
-      if (betas.IsArray()) {
-        b1 = betas.As<Napi::Array>().Get(0u).As<Napi::Number>().DoubleValue();
-        b2 = betas.As<Napi::Array>().Get(1u).As<Napi::Number>().DoubleValue();
-      }
-      o.betas(std::make_tuple(b1, b2)).eps(numberField(a, g, "eps", 1e-8)).weight_decay(numberField(a, g, "weightDecay", 0.0));
+      auto o = adamOptions<torch::optim::AdamWOptions>(a, g);
       groups.emplace_back(groupParams(a, g), std::make_unique<torch::optim::AdamWOptions>(o));
     }
     box->opt = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions());
+  } else if (kind == "adam") {
+    for (uint32_t i = 0; i < groupsJs.Length(); i++) {
+      auto g = groupsJs.Get(i).As<Napi::Object>();
+      auto o = adamOptions<torch::optim::AdamOptions>(a, g);
+      groups.emplace_back(groupParams(a, g), std::make_unique<torch::optim::AdamOptions>(o));
+    }
+    box->opt = std::make_unique<torch::optim::Adam>(groups, torch::optim::AdamOptions());
   } else if (kind == "sgd") {
     for (uint32_t i = 0; i < groupsJs.Length(); i++) {
       auto g = groupsJs.Get(i).As<Napi::Object>();
@@ -187,7 +202,7 @@ Napi::Value makeOptimizer(const Args& a) {
     }
     box->opt = std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(1e-2));
   } else {
-    a.fail("unknown optimizer \"" + kind + "\" (expected adamw or sgd)");
+    a.fail("unknown optimizer \"" + kind + "\" (expected adamw, adam or sgd)");
   }
   guard.release();
   auto ext = Napi::External<OptimizerBox>::New(a.env(), box, [](Napi::Env, OptimizerBox* p) { delete p; });
@@ -197,9 +212,10 @@ Napi::Value makeOptimizer(const Args& a) {
 
 const char* const kKindKey = "latentr3_optimizer_kind";
 
-// The first per-parameter state tensor (AdamW's first moment, SGD's momentum buffer), if any.
+// The first per-parameter state tensor (Adam(W)'s first moment, SGD's momentum buffer), if any.
 at::Tensor stateTensor(const OptimizerBox& box, torch::optim::OptimizerParamState& st) {
   if (box.kind == "adamw") return static_cast<torch::optim::AdamWParamState&>(st).exp_avg();
+  if (box.kind == "adam") return static_cast<torch::optim::AdamParamState&>(st).exp_avg();
   return static_cast<torch::optim::SGDParamState&>(st).momentum_buffer();
 }
 

@@ -133,6 +133,16 @@ at::Tensor sampleOnGeneratorDevice(const c10::optional<at::Generator>& gen, at::
   return sample(gen, o);
 }
 
+// Inverted dropout (kept elements scaled by 1/(1-p)). With a generator the keep-mask is drawn from it,
+// so a seeded run drops the same elements every time; without one, ATen's dropout uses the global RNG.
+at::Tensor dropoutWith(const at::Tensor& x, double p, bool train, const c10::optional<at::Generator>& gen) {
+  TORCH_CHECK(p >= 0 && p <= 1, "dropout probability must be within [0, 1], got ", p);
+  if (!gen || !train || p == 0) return at::dropout(x, p, train);
+  if (p == 1) return x * 0;
+  auto keep = sampleOnGeneratorDevice(gen, x.options(), [&](auto g, auto o) { return at::empty(x.sizes(), o).bernoulli_(1 - p, g); });
+  return x * (keep / (1 - p));
+}
+
 const OpRegistrar unary({
 #define X(name) {#name, [](const Args& a) { return W(T(0).name()); }},
     UNARY_OPS(X)
@@ -248,6 +258,14 @@ const OpRegistrar others({
     {"nll_loss",
      [](const Args& a) { return W(at::nll_loss(T(0), T(1), {}, reductionCode(a, 3), a.has(2) ? a.i64(2) : -100)); }},
     {"mse_loss", [](const Args& a) { return W(at::mse_loss(T(0), T(1), reductionCode(a, 2))); }},
+    // bce_with_logits(logits, target, reduction, weight?, posWeight?): log-sigmoid form, stable for any logit
+    {"bce_with_logits",
+     [](const Args& a) {
+       c10::optional<at::Tensor> weight, posWeight;
+       if (auto w = a.optT(3)) weight = *w;
+       if (auto w = a.optT(4)) posWeight = *w;
+       return W(at::binary_cross_entropy_with_logits(T(0), T(1), weight, posWeight, reductionCode(a, 2)));
+     }},
 
     // ---- indexing ----
     {"gather", [](const Args& a) { return W(at::gather(T(0), a.i64(1), T(2))); }},
@@ -305,7 +323,39 @@ const OpRegistrar others({
     {"sdpa", [](const Args& a) { return W(sdpa(T(0), T(1), T(2), a.optT(3), a.b(4), a.optF64(5))); }},
     {"rms_norm", [](const Args& a) { return W(rmsNorm(T(0), T(1), a.f64(2))); }},
     {"rope", [](const Args& a) { return W(rope(T(0), T(1), T(2))); }},
-    {"dropout", [](const Args& a) { return W(at::dropout(T(0), a.f64(1), a.b(2))); }},
+    {"dropout", [](const Args& a) { return W(dropoutWith(T(0), a.f64(1), a.b(2), a.generator(3))); }},
+    // layer_norm(x, normalizedShape, weight?, bias?, eps)
+    {"layer_norm",
+     [](const Args& a) {
+       c10::optional<at::Tensor> w, b;
+       if (auto t = a.optT(2)) w = *t;
+       if (auto t = a.optT(3)) b = *t;
+       return W(at::layer_norm(T(0), a.ints(1), w, b, a.f64(4)));
+     }},
+    // conv2d(x [B,C,H,W], weight [O,C/groups,kH,kW], bias?, stride, padding, dilation, groups)
+    {"conv2d",
+     [](const Args& a) {
+       c10::optional<at::Tensor> bias;
+       if (auto t = a.optT(2)) bias = *t;
+       return W(at::conv2d(T(0), T(1), bias, a.ints(3), a.ints(4), a.ints(5), a.i64(6)));
+     }},
+    // gru(x, h0 [layers,B,H], params [w_ih, w_hh(, b_ih, b_hh)] per layer, layers, dropout, train, batchFirst)
+    // → [output, h_n]. Biases are present when there are four tensors per layer. Dropout between layers
+    // draws from the global RNG (ATen's GRU takes no generator).
+    {"gru",
+     [](const Args& a) {
+       auto params = a.tensors(2);
+       const int64_t layers = a.i64(3);
+       if (layers < 1) a.fail("a GRU needs at least one layer");
+       if (params.size() != static_cast<size_t>(2 * layers) && params.size() != static_cast<size_t>(4 * layers)) {
+         a.fail("a " + std::to_string(layers) + "-layer GRU takes " + std::to_string(2 * layers) + " or " +
+                std::to_string(4 * layers) + " weight tensors (w_ih, w_hh[, b_ih, b_hh] per layer), got " +
+                std::to_string(params.size()));
+       }
+       const bool biases = params.size() == static_cast<size_t>(4 * layers);
+       auto r = at::gru(T(0), T(1), params, biases, layers, a.f64(4), a.b(5), /*bidirectional=*/false, a.b(6, true));
+       return wrapList(a.env(), {std::get<0>(r), std::get<1>(r)});
+     }},
 
     // ---- conversion ----
     {"to",

@@ -2,9 +2,12 @@
 import { basename, join } from "node:path";
 import type { CommandSpec } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
+import { isBaselineFolder } from "../baselines/folder.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DECODING_CONFIG } from "../decode/decoding-config.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
+import type { PopularityRanking } from "../eval/popularity-baseline.js";
+import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
 import { formatMetricsLine } from "../eval/format.js";
 import { Recommender } from "../latent/recommender.js";
 import { EVAL_ARTIFACTS, EVAL_STAGE, STAGE_COMMANDS, evaluateStage, popularityStage } from "../pipeline/stages.js";
@@ -12,12 +15,22 @@ import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
 const EVAL_RUN = RUN_CONFIG.pick("overwrite");
 
+const POPULARITY_MODELS: Record<string, PopularityRanking | undefined> = {
+  popularity: "titles",
+  "popularity-items": "items",
+};
+
+/** Test users scored per batch by a baseline (a [batch, catalogue] score matrix). */
+const BASELINE_EVAL_BATCH = 256;
+
 export const evalCommand: CommandSpec = {
   path: ["eval"],
   summary: "evaluate a model (HR@K, NDCG@K, full ranking, popularity breakdown, latency) into report.json/.html",
   description:
     "Decodes every test user's next item by constrained beam search over all catalogue titles and scores the\n" +
-    "ranked titles (hits counted by title). --model popularity evaluates the most-popular baseline instead.",
+    "ranked titles (hits counted by title). A baseline model folder (`latentr3 train baseline`) ranks every\n" +
+    "catalogue item instead and is also scored by item id. --model popularity evaluates the most-popular\n" +
+    "list by title aggregate, --model popularity-items ranked by item (docs/baselines.md says why both).",
   options: [EVAL_STAGE, DECODING_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, EVAL_RUN],
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
@@ -28,20 +41,39 @@ export const evalCommand: CommandSpec = {
     const stage = EVAL_STAGE.from(args.values);
     const decode = DECODING_CONFIG.from(args.values);
     const { overwrite } = EVAL_RUN.from(args.values);
-    const model = stage.model === "popularity" ? "popularity" : modelFolderFrom(args);
+    const popularity = POPULARITY_MODELS[stage.model];
+    const model = popularity ? stage.model : modelFolderFrom(args);
+    const baseline = !popularity && isBaselineFolder(model);
     const dir =
-      stage.out ?? (model === "popularity" ? "runs/popularity" : join(model, "..", `eval-lp${decode.lengthPenalty}`));
+      stage.out ??
+      (popularity ? `runs/${model}` : join(model, "..", baseline ? "eval" : `eval-lp${decode.lengthPenalty}`));
     checkRunFolder(dir, {
       command: STAGE_COMMANDS.eval,
-      inputs: { model: model === "popularity" ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
+      inputs: { model: popularity ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
       resume: false,
       overwrite,
       artifacts: EVAL_ARTIFACTS,
     });
     const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    if (model === "popularity") {
-      const report = popularityStage({ source, dir, limit: stage.limit, overwrite });
+    if (popularity) {
+      const report = popularityStage({ source, dir, limit: stage.limit, ranking: popularity, overwrite });
+      console.log(formatMetricsLine(report));
+      console.log(`report: ${join(dir, "report.html")}`);
+      return;
+    }
+    if (baseline) {
+      const report = baselineEvaluateStage({
+        source,
+        dir,
+        modelDir: model,
+        run: stage.run ?? basename(dir),
+        method: stage.method,
+        limit: stage.limit,
+        batchSize: BASELINE_EVAL_BATCH,
+        device,
+        overwrite,
+      });
       console.log(formatMetricsLine(report));
       console.log(`report: ${join(dir, "report.html")}`);
       return;

@@ -1,6 +1,7 @@
 /**
  * `latentr3 train pretrain | sft | rl`: thin shells over the pipeline stages (src/pipeline/stages.ts).
  */
+import { trainBaselineCommand } from "./baseline.js";
 import type { CommandSpec, ParsedArgs } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
@@ -133,4 +134,4 @@ const rl: CommandSpec = {
   },
 };
 
-export const trainCommands: CommandSpec[] = [pretrain, sft, rl];
+export const trainCommands: CommandSpec[] = [pretrain, sft, rl, trainBaselineCommand];

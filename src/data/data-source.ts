@@ -13,6 +13,7 @@ import {
   type PromptTemplateName,
 } from "./prompt.js";
 import { experimentSplits, type ExperimentSplits } from "./protocol.js";
+import { cleanJunkTitles } from "./title-cleaning.js";
 import {
   generateSyntheticDataset,
   SYNTHETIC_CATEGORY,
@@ -48,6 +49,9 @@ export const DATA_SOURCE_CONFIG = configTable("data source", {
     "without a train split, also train on the rows rebuilt from the histories of valid and test, cut before the selection split (docs/data.md; --no-train-from-history: only valid minus its last 10%)",
     true,
   ),
+  cleanTitles: boolean(
+    "give items whose title is an HTML fragment a title of their own, 'untitled item <asin or id>' (docs/data.md)",
+  ),
 });
 export type DataSourceConfig = ConfigOf<typeof DATA_SOURCE_CONFIG>;
 
@@ -60,6 +64,8 @@ export interface DataSourceOptions {
   skipBadRows?: boolean;
   /** Prompt phrase override (needed for categories without a known phrase). */
   phrase?: string;
+  /** Give items whose title is an HTML fragment a title of their own (see title-cleaning.ts). */
+  cleanTitles?: boolean;
   /** Without a train split, add the rows rebuilt from histories (default true; see data/protocol.ts). */
   trainFromHistory?: boolean;
 }
@@ -72,6 +78,7 @@ export function dataSourceOptions(c: DataSourceConfig): DataSourceOptions {
     phrase: c.phrase,
     skipBadRows: c.skipBadRows,
     trainFromHistory: c.trainFromHistory,
+    cleanTitles: c.cleanTitles,
     synthetic: { seed: c.synthSeed, users: c.synthUsers, items: c.synthItems },
   };
 }
@@ -105,7 +112,7 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
   console.error(
     `data: ${loaded.catalogue.items.length} items; train ${splits.train.length}, select ${splits.valid.length}, test ${splits.test.length} rows (${seconds} s)`,
   );
-  return {
+  const source = {
     name: basename(opts.data.replace(/\/+$/, "")),
     dir: opts.data,
     category: category ?? loaded.files.stem,
@@ -113,6 +120,10 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
     splits,
     items: [...loaded.catalogue.items],
   };
+  if (!opts.cleanTitles) return source;
+  const clean = cleanJunkTitles(source.items, source.splits);
+  console.error(`data: --clean-titles gave ${clean.cleaned} item(s) with an HTML-fragment title a title of their own`);
+  return { ...source, items: clean.items, splits: clean.splits };
 }
 
 /** Every text a model will read (prompts with answers, catalogue titles): what vocabulary compaction covers. */

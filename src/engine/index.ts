@@ -5,7 +5,7 @@ export { bytesPerElement, isFloat } from "./dtype.js";
 export { tidy, dispose, noGrad, enableGrad, liveTensorCount } from "./scope.js";
 export * from "./create.js";
 export * from "./functional.js";
-export { Optimizer, adamW, sgd, clipGradNorm, type ParamGroup, type OptimizerKind } from "./optim.js";
+export { Optimizer, adamW, adam, sgd, clipGradNorm, type ParamGroup, type OptimizerKind } from "./optim.js";
 export * from "./schedule.js";
 export * from "./runtime.js";
 export { gradientCheckpoint, isTrainingForward, liveCheckpointNodes } from "./grad-checkpoint.js";

@@ -6,7 +6,7 @@ export interface ParamGroup {
   params: Tensor[];
   lr?: number;
   weightDecay?: number;
-  /** AdamW only. */
+  /** Adam and AdamW only. */
   betas?: [number, number];
   eps?: number;
   /** SGD only. */
@@ -15,7 +15,7 @@ export interface ParamGroup {
   nesterov?: boolean;
 }
 
-export type OptimizerKind = "adamw" | "sgd";
+export type OptimizerKind = "adamw" | "adam" | "sgd";
 
 export class Optimizer {
   readonly handle: OptimizerHandle;
@@ -69,6 +69,14 @@ export class Optimizer {
 
 export function adamW(groups: ParamGroup[] | Tensor[], defaults: Omit<ParamGroup, "params"> = {}): Optimizer {
   return new Optimizer("adamw", normalise(groups, defaults));
+}
+
+/**
+ * Adam with L2 weight decay (`weightDecay · w` added to the gradient before the moments), as
+ * `torch.optim.Adam`: what the sequential-recommendation baselines' papers train with.
+ */
+export function adam(groups: ParamGroup[] | Tensor[], defaults: Omit<ParamGroup, "params"> = {}): Optimizer {
+  return new Optimizer("adam", normalise(groups, defaults));
 }
 
 export function sgd(groups: ParamGroup[] | Tensor[], defaults: Omit<ParamGroup, "params"> = {}): Optimizer {

@@ -39,6 +39,16 @@ export function groupColumn(group: string, kind: "hr" | "ndcg", k: number, label
   };
 }
 
+/** HR@K or NDCG@K with hits by item id (n/a for recommenders that generate titles). */
+export function itemIdColumn(kind: "hr" | "ndcg", k: number): ComparisonColumn {
+  return {
+    header: `id ${kindName[kind]}@${k}`,
+    better: "higher",
+    value: (r) => metricAt(r.byItem?.metrics, kind, k),
+    format: metricFormat,
+  };
+}
+
 export const RECORDS_COLUMN: ComparisonColumn = {
   header: "records",
   better: "none",
@@ -60,6 +70,11 @@ export const MS_PER_USER_COLUMN: ComparisonColumn = {
   format: (v) => v.toFixed(1),
 };
 
+/** Item-id columns, when some report counts hits by item id (a baseline or most-popular by item). */
+function itemIdColumns(reports: readonly Report[], columns: ComparisonColumn[]): ComparisonColumn[] {
+  return reports.some((r) => r.byItem) ? columns : [];
+}
+
 /**
  * The terminal table: the paper's @5/@10 numbers (and @20 when some run ranked at least 20 titles),
  * invalid count, and the popularity split.
@@ -68,6 +83,7 @@ export function textComparisonColumns(reports: readonly Report[] = []): Comparis
   const ks = [5, 10, 20].filter((k) => k !== 20 || reports.some((r) => r.metrics.ks.includes(20)));
   return [
     ...ks.flatMap((k) => [metricColumn("hr", k), metricColumn("ndcg", k)]),
+    ...itemIdColumns(reports, [itemIdColumn("ndcg", 10)]),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10, "pop"),
     groupColumn(LONG_TAIL, "hr", 10, "tail"),
@@ -77,7 +93,12 @@ export function textComparisonColumns(reports: readonly Report[] = []): Comparis
 /** The HTML comparison's metric table: records and every K any report has, HR then NDCG. */
 export function metricComparisonColumns(reports: readonly Report[]): ComparisonColumn[] {
   const ks = [...new Set(reports.flatMap((r) => r.metrics.ks))].sort((a, b) => a - b);
-  return [RECORDS_COLUMN, ...ks.map((k) => metricColumn("hr", k)), ...ks.map((k) => metricColumn("ndcg", k))];
+  return [
+    RECORDS_COLUMN,
+    ...ks.map((k) => metricColumn("hr", k)),
+    ...ks.map((k) => metricColumn("ndcg", k)),
+    ...itemIdColumns(reports, [itemIdColumn("hr", 10), itemIdColumn("ndcg", 10)]),
+  ];
 }
 
 /** The HTML comparison's second table: invalid predictions, the popularity groups and latency. */

@@ -1,14 +1,15 @@
 /**
  * From predictions to a report: the one path every recommender's output takes (LatentR3, BIGRec,
- * D3, the most-popular baseline), so their numbers are computed identically and compare fairly.
+ * D3, the sequential baselines, most-popular), so their numbers are computed identically and compare
+ * fairly. Hits are counted by title; recommenders that rank items are also scored by item id.
  */
 import type { Example, Item } from "../data/types.js";
 import { ItemMapping } from "../decode/item-mapping.js";
 import { popularityBreakdown, POPULAR_FRACTION } from "./groups.js";
 import type { MetricsLog } from "./jsonl.js";
-import { evaluateRankings, METRIC_KS } from "./metrics.js";
+import { aggregateMetrics, evaluateRankings, itemRank, METRIC_KS } from "./metrics.js";
 import { PerUserResults } from "./per-user.js";
-import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report-schema.js";
+import { REPORT_SCHEMA, type ItemIdMetrics, type LatencyFigures, type Report } from "./report-schema.js";
 
 export interface EvaluationInput {
   run: string;
@@ -22,7 +23,8 @@ export interface EvaluationInput {
   predictions: readonly (readonly string[])[];
   /**
    * Item ids per test example, best first, for recommenders that rank item ids (not titles): the
-   * per-user results then also carry the target's rank by item id.
+   * baselines, most-popular by item. The report then also counts hits by item id (`byItem`) and the
+   * per-user results carry the target's rank by item id.
    */
   rankedItems?: readonly (readonly number[])[];
   /** Training examples: item popularity and cold-start are defined by them. */
@@ -57,20 +59,19 @@ export function evaluationReport(input: EvaluationInput): Report {
   const perUser = new PerUserResults(
     input.test.map((example, row) => {
       const rank = scores[row]!.rank;
-      const itemRank = input.rankedItems?.[row]!.indexOf(example.target.id);
+      const idRank = input.rankedItems?.[row]!.indexOf(example.target.id);
       return {
         row,
         user: example.userId,
         target: example.target.id,
         rank: Number.isFinite(rank) ? rank : null,
-        ...(itemRank !== undefined ? { itemRank: itemRank >= 0 ? itemRank : null } : {}),
+        ...(idRank !== undefined ? { itemRank: idRank >= 0 ? idRank : null } : {}),
       };
     }),
   );
-  const groups = popularityBreakdown(input.test, scores, input.train, input.catalogue, {
-    fraction: input.popularFraction ?? POPULAR_FRACTION,
-    ks,
-  });
+  const breakdown = { fraction: input.popularFraction ?? POPULAR_FRACTION, ks };
+  const groups = popularityBreakdown(input.test, scores, input.train, input.catalogue, breakdown);
+  const byItem = input.rankedItems ? itemIdMetrics(input, input.rankedItems, breakdown) : undefined;
   return {
     schema: REPORT_SCHEMA,
     run: input.run,
@@ -82,9 +83,23 @@ export function evaluationReport(input: EvaluationInput): Report {
     listLength,
     metrics,
     groups,
+    ...(byItem ? { byItem } : {}),
     perUser,
     ...(input.latency ? { latency: input.latency } : {}),
     ...(input.training ? { training: input.training } : {}),
     ...(input.notes ? { notes: input.notes } : {}),
+  };
+}
+
+/** Hits by item id: the target item's own rank in the recommended ids, over all records and per group. */
+function itemIdMetrics(
+  input: EvaluationInput,
+  predictedIds: readonly (readonly number[])[],
+  breakdown: { fraction: number; ks: readonly number[] },
+): ItemIdMetrics {
+  const scores = input.test.map((example, i) => ({ rank: itemRank(predictedIds[i]!, example.target.id), invalid: 0 }));
+  return {
+    metrics: aggregateMetrics(scores, breakdown.ks),
+    groups: popularityBreakdown(input.test, scores, input.train, input.catalogue, breakdown),
   };
 }

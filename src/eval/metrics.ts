@@ -51,6 +51,12 @@ export function targetRank(predictions: readonly string[], target: string): numb
   return Infinity;
 }
 
+/** 0-based rank of the target item among predicted item ids (hits by item id), ∞ when absent. */
+export function itemRank(predictedIds: readonly number[], targetId: number): number {
+  const at = predictedIds.indexOf(targetId);
+  return at === -1 ? Infinity : at;
+}
+
 /** 1 when the target is within the top K, else 0. */
 export function hitAtK(rank: number, k: number): number {
   return rank < k ? 1 : 0;

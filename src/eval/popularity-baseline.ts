@@ -1,13 +1,20 @@
 /**
  * The most-popular recommender: the same list of the most frequent training targets for every user.
- * It is the floor any learned recommender must clear, and goes through the same evaluator.
+ * It is the floor any learned recommender must clear, and goes through the same evaluator. Two
+ * rankings, because titles are not unique:
  *
- * Popularity is counted per *title*, not per item id: the evaluator matches titles, so a title shared
- * by several items (e.g. "Greatest Hits") is one recommendation that hits all of them, and its
- * frequency is the sum over those items. Titles are the normalised catalogue keys; ties are broken by
- * title (code-unit order), so the list does not depend on the order of the training file.
+ * - **title aggregate** (`"titles"`, the default since the first landing): popularity is counted per
+ *   *title*: a title shared by several items (e.g. "Greatest Hits", an HTML fragment) is one
+ *   recommendation whose frequency is the sum over its items. This lifts generic and junk titles: on
+ *   CDs "Greatest Hits" (54 items) ranks by the sum of 54 items' frequencies.
+ * - **item ranked** (`"items"`): items ranked by their own frequency (ties: lower id), and the ranked
+ *   list keeps each title once, at its best item — exactly how a baseline's item ranking becomes a
+ *   title list. This is the most-popular *item* recommender, and the one comparable to the baselines.
+ *
+ * Titles are the normalised catalogue keys; title ties are broken by title (code-unit order), so the
+ * lists do not depend on the order of the training file.
  */
-import type { Example } from "../data/types.js";
+import type { Example, Item } from "../data/types.js";
 import { normalizeCatalogueTitle, type ItemMapping } from "../decode/item-mapping.js";
 import { evaluateRankings, METRIC_KS, type Metrics, type RankedPredictions, type RecordScore } from "./metrics.js";
 
@@ -27,7 +34,36 @@ export function mostPopularTitles(train: readonly Example[], length = POPULARITY
     .map(([title]) => title);
 }
 
-/** Evaluates the most-popular recommender on `test` with the shared evaluator. */
+export type PopularityRanking = "titles" | "items";
+
+/** Every training-target item, most frequent first, ties by lower id. */
+export function mostPopularItems(train: readonly Example[]): Item[] {
+  const frequency = new Map<number, { item: Item; count: number }>();
+  for (const example of train) {
+    const entry = frequency.get(example.target.id);
+    if (entry) entry.count++;
+    else frequency.set(example.target.id, { item: example.target, count: 1 });
+  }
+  return [...frequency.values()].sort((a, b) => b.count - a.count || a.item.id - b.item.id).map((e) => e.item);
+}
+
+/** Ranked items as a ranked title list: each (normalised) title once, at its first (best) item. */
+export function distinctTitles(items: readonly Item[]): string[] {
+  return [...new Set(items.map((item) => normalizeCatalogueTitle(item.title)))];
+}
+
+/** The most-popular list in either ranking: titles for the evaluator, and item ids when items were ranked. */
+export function mostPopular(
+  train: readonly Example[],
+  ranking: PopularityRanking,
+  length = POPULARITY_LIST_LENGTH,
+): { titles: string[]; itemIds?: number[] } {
+  if (ranking === "titles") return { titles: mostPopularTitles(train, length) };
+  const items = mostPopularItems(train);
+  return { titles: distinctTitles(items).slice(0, length), itemIds: items.slice(0, length).map((i) => i.id) };
+}
+
+/** Evaluates the most-popular recommender (title-aggregate ranking) on `test` with the shared evaluator. */
 export function evaluatePopularityBaseline(
   train: readonly Example[],
   test: readonly Example[],

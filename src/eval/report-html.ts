@@ -58,9 +58,9 @@ export function htmlPage(title: string, body: string[]): string {
   ].join("\n");
 }
 
-function metricTable(report: Report): string {
-  const ks = report.metrics.ks;
-  const rows: [string, Metrics][] = [["overall", report.metrics], ...Object.entries(report.groups)];
+function metricTable(overall: Metrics, groups: Record<string, Metrics>): string {
+  const ks = overall.ks;
+  const rows: [string, Metrics][] = [["overall", overall], ...Object.entries(groups)];
   const head = ["group", "records", ...ks.map((k) => `HR@${k}`), ...ks.map((k) => `NDCG@${k}`), "invalid"];
   const body = rows.map(
     ([name, m]) =>
@@ -170,9 +170,16 @@ export function renderReport(report: Report): string {
     metaLine("created", report.createdAt),
     ...(report.notes ?? []).map((n) => `<p class="note">${escapeHtml(n)}</p>`),
     "<h2>Metrics</h2>",
-    metricTable(report),
+    metricTable(report.metrics, report.groups),
     '<p class="meta">Hits are counted by title: a predicted title shared by several items is a hit for any of them. ' +
       "invalid = predictions that are not catalogue titles.</p>",
+    ...(report.byItem
+      ? [
+          "<h2>Hits by item id</h2>",
+          metricTable(report.byItem.metrics, report.byItem.groups),
+          '<p class="meta">A hit only when the recommended item is the target item itself.</p>',
+        ]
+      : []),
     breakdownChart(report),
     ...latencySection(report),
     ...trainingSection(report),

@@ -21,6 +21,12 @@ export interface LatencyFigures {
   batchSize?: number;
 }
 
+/** Metrics overall and per group with hits counted by item id. */
+export interface ItemIdMetrics {
+  metrics: Metrics;
+  groups: Record<string, Metrics>;
+}
+
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   /** Run name, usually the run folder's name. */
@@ -38,6 +44,11 @@ export interface Report {
   metrics: Metrics;
   /** Per-group metrics, e.g. popular / long-tail / cold-start (see groups.ts). */
   groups: Record<string, Metrics>;
+  /**
+   * The same metrics with hits counted by item id (the target item itself, not any item sharing its
+   * title), for recommenders that rank items: the sequential baselines, most-popular by item.
+   */
+  byItem?: ItemIdMetrics;
   /** Per-record ranks, written to per-user.jsonl beside report.json (see per-user.ts). */
   perUser?: PerUserResults;
   latency?: LatencyFigures;

@@ -104,6 +104,12 @@ export function parseReport(value: unknown, source: string): Report {
   checkMetrics(value.metrics, "metrics", fail);
   if (!isObject(value.groups)) fail(`"groups" must be an object of metrics`);
   for (const [name, m] of Object.entries(value.groups as object)) checkMetrics(m, `groups.${name}`, fail);
+  if (value.byItem !== undefined) {
+    const byItem = value.byItem;
+    if (!isObject(byItem) || !isObject(byItem.groups)) return fail(`"byItem" must be {metrics, groups}`);
+    checkMetrics(byItem.metrics, "byItem.metrics", fail);
+    for (const [name, m] of Object.entries(byItem.groups)) checkMetrics(m, `byItem.groups.${name}`, fail);
+  }
   if (value.latency !== undefined) {
     const latency = value.latency;
     if (!isObject(latency)) return fail(`"latency" must be an object`);

@@ -12,7 +12,8 @@ import { toTensorData } from "../engine/tensor-io.js";
 import { buildPrompt, PROMPT_TEMPLATES, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
-import { loadModel, loadNamedParameters, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
+import { loadModel, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
+import { loadNamedParameters } from "../nn/index.js";
 import {
   isAdapterFolder,
   loadAdapter,

@@ -4,11 +4,11 @@
  */
 import { existsSync, readFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { noGrad, type DType, type Device } from "../engine/index.js";
+import type { DType, Device } from "../engine/index.js";
 import { INDEX_FILE, SINGLE_FILE, openCheckpoint, writeCheckpoint } from "../engine/checkpoint-folder.js";
-import { loadEntry, toTensorData } from "../engine/tensor-io.js";
+import { toTensorData } from "../engine/tensor-io.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import { ParamStore, isLoraParameter } from "../nn/index.js";
+import { ParamStore, isLoraParameter, loadParameters } from "../nn/index.js";
 import { validateConfig, type Qwen2Config } from "./config.js";
 import { Qwen2Model } from "./qwen2.js";
 
@@ -73,65 +73,11 @@ export function loadModel(dir: string, opts: LoadOptions = {}): Qwen2Model {
   try {
     const model = new Qwen2Model(config, new ParamStore(device, dtype));
     opts.extend?.(model);
-    loadParameters(model.store, checkpoint.entries, dir, opts.ignorePrefixes ?? []);
+    // A tied LM head may still be stored (some exports write it); it is redundant, not an error.
+    loadParameters(model.store, checkpoint.entries, dir, ["lm_head.weight", ...(opts.ignorePrefixes ?? [])]);
     return model;
   } finally {
     checkpoint.close();
-  }
-}
-
-/** Copies every parameter of `store` from the checkpoint entries by name, with strict checks. */
-export function loadParameters(
-  store: ParamStore,
-  entries: ReadonlyMap<string, Parameters<typeof loadEntry>[0]>,
-  where: string,
-  ignorePrefixes: string[] = [],
-): void {
-  const missing = [...store.params.keys()].filter((n) => !entries.has(n));
-  if (missing.length > 0) {
-    throw new Error(
-      `${where}: the checkpoint lacks ${missing.length} parameter(s): ${missing.slice(0, 20).join(", ")}${missing.length > 20 ? ", …" : ""}`,
-    );
-  }
-  // A tied LM head may still be stored (some exports write it); it is redundant, not an error.
-  const tolerated = ["lm_head.weight", ...ignorePrefixes];
-  const unexpected = [...entries.keys()].filter((n) => !store.params.has(n) && !tolerated.some((p) => n.startsWith(p)));
-  if (unexpected.length > 0) {
-    throw new Error(
-      `${where}: the checkpoint has ${unexpected.length} tensor(s) the model does not: ${unexpected.slice(0, 20).join(", ")}`,
-    );
-  }
-  for (const [name, param] of store.params) {
-    const entry = entries.get(name)!;
-    if (entry.shape.join(",") !== param.shape.join(",")) {
-      throw new Error(
-        `${where}: ${name} has shape [${entry.shape}] in the checkpoint but the config implies [${param.shape}]`,
-      );
-    }
-    const loaded = loadEntry(entry, { device: store.device, dtype: store.dtype });
-    noGrad(() => param.copy_(loaded));
-    loaded.dispose();
-  }
-}
-
-/**
- * Copies each named entry into the store's parameter of that name (a partial load: LoRA factors,
- * LatentRATT); a name the store lacks or a shape mismatch is an error naming `where`.
- */
-export function loadNamedParameters(
-  store: ParamStore,
-  entries: Iterable<[string, Parameters<typeof loadEntry>[0]]>,
-  where: string,
-): void {
-  for (const [name, entry] of entries) {
-    const param = store.params.get(name);
-    if (!param) throw new Error(`${where}: holds ${name}, which the model does not have`);
-    if (entry.shape.join(",") !== param.shape.join(",")) {
-      throw new Error(`${where}: ${name} has shape [${entry.shape}] but the model's is [${param.shape}]`);
-    }
-    const loaded = loadEntry(entry, { device: store.device, dtype: store.dtype });
-    noGrad(() => param.copy_(loaded));
-    loaded.dispose();
   }
 }
 

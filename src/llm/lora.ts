@@ -13,7 +13,8 @@ import { toTensorData } from "../engine/tensor-io.js";
 import { LoraAdapter, type Linear, type LoraSettings } from "../nn/index.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
 import { configTable, int, list, number, type ConfigOf } from "../util/config-table.js";
-import { ADAPTER_CONFIG_FILE, loadNamedParameters } from "./checkpoint.js";
+import { ADAPTER_CONFIG_FILE } from "./checkpoint.js";
+import { loadNamedParameters } from "../nn/index.js";
 
 export { ADAPTER_CONFIG_FILE };
 import type { Qwen2Model } from "./qwen2.js";

@@ -1,5 +1,5 @@
-/** The small building blocks of a decoder: Linear, Embedding, RMSNorm. */
-import { Tensor, embedding, linear, rmsNorm } from "../engine/index.js";
+/** The small building blocks of a decoder: Linear, Embedding, RMSNorm, LayerNorm. */
+import { Tensor, embedding, layerNorm, linear, rmsNorm } from "../engine/index.js";
 import type { LoraAdapter } from "./lora.js";
 import { normalInit, onesInit, zerosInit, type ParamPath } from "./param-store.js";
 
@@ -51,5 +51,22 @@ export class RMSNorm {
   }
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.weight, this.eps);
+  }
+}
+
+/** PyTorch's LayerNorm over the last dim: weight 1 and bias 0 at start, names `weight` / `bias`. */
+export class LayerNorm {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(
+    path: ParamPath,
+    readonly dim: number,
+    readonly eps: number,
+  ) {
+    this.weight = path.param("weight", [dim], onesInit);
+    this.bias = path.param("bias", [dim], zerosInit);
+  }
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, [this.dim], this.weight, this.bias, this.eps);
   }
 }

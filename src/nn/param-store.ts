@@ -9,7 +9,7 @@ export type Init =
   { kind: "normal"; std: number } | { kind: "uniform"; bound: number } | { kind: "constant"; value: number };
 
 export const normalInit = (std: number): Init => ({ kind: "normal", std });
-/** Uniform on [−bound, bound]. */
+/** U(-bound, bound): PyTorch's default for Linear / Conv / GRU weights and biases. */
 export const uniformInit = (bound: number): Init => ({ kind: "uniform", bound });
 export const zerosInit: Init = { kind: "constant", value: 0 };
 export const onesInit: Init = { kind: "constant", value: 1 };

@@ -1,8 +1,9 @@
 /**
  * `latentr3 demo`: the whole system on one dataset, stage by stage, into one run folder:
  * base model (pretrained small LM, or --model) → BIGRec SFT, latent SFT, w/o-LatentRATT SFT →
- * LR-GRPO and its ablations (group advantage, original GRPO) → evaluation of every variant with
- * BIGRec (lp 1) and D3 (lp 0) decoding next to the popularity baseline → report.html.
+ * LR-GRPO and its ablations (group advantage, original GRPO) → the traditional baselines (Caser,
+ * GRU4Rec, SASRec) → evaluation of every variant with BIGRec (lp 1) and D3 (lp 0) decoding next to
+ * the baselines and most-popular (by title aggregate and by item) → report.html.
  * Each stage lives in its own sub-folder; with --resume finished stages are skipped and a killed one
  * continues from its checkpoint.
  */
@@ -37,7 +38,6 @@ import { readReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import {
   MODEL_SUBDIR,
-  type TrainedModel,
   describeSource,
   evaluateStage,
   popularityStage,
@@ -47,6 +47,10 @@ import {
   trainingLogOf,
 } from "./stages.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
+import type { Arch } from "../baselines/model.js";
+import type { PopularityRanking } from "../eval/popularity-baseline.js";
+import { BASELINE_TRAINING_DEFAULTS } from "../train/baseline/defaults.js";
+import { baselineEvaluateStage, baselineTrainStage } from "./baseline-stages.js";
 import { readJsonFile } from "../util/json-file.js";
 import { RunFolder } from "../train/run-folder.js";
 
@@ -79,6 +83,11 @@ export const DEMO_CONFIG = configTable("demo", {
     valueName: "S,S,...",
   },
   baseline: string("BIGRec", "the method (report label) the --seeds paired tests compare against"),
+  baselineEpochs: int(
+    50,
+    "maximum epochs of each traditional baseline (Caser, GRU4Rec, SASRec; early stopping, patience 5)",
+    { min: 1 },
+  ),
 });
 export type DemoConfig = ConfigOf<typeof DEMO_CONFIG>;
 
@@ -110,6 +119,7 @@ export function demoOptions(
     ablationRlSteps: c.quick ? 2 : c.ablationRlSteps,
     // Each evaluation sets its own length penalty (BIGRec 1, D3 0).
     decode: { ...DECODING_CONFIG.pick("beams", "maxNewTokens", "batchSize").defaults(), limit: c.quick ? 30 : c.limit },
+    baselines: { epochs: c.quick ? 1 : c.baselineEpochs, patience: 5 },
   };
 }
 
@@ -131,6 +141,8 @@ export interface DemoOptions {
   /** RL steps of the two ablations (w/o batch advantage, original GRPO). */
   ablationRlSteps: number;
   decode: { beams: number; batchSize: number; maxNewTokens: number; limit: number };
+  /** Training of the sequential baselines: each architecture's defaults with these epochs and patience. */
+  baselines: { epochs: number; patience: number };
 }
 
 interface Trained {
@@ -150,6 +162,9 @@ export const DEMO_ARTIFACTS = [
   "rl",
   "rl-group",
   "rl-original",
+  "caser",
+  "gru4rec",
+  "sasrec",
   "eval",
 ] as const;
 
@@ -201,7 +216,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
   async function stage(
     name: string,
     label: string,
-    train: () => Promise<TrainedModel>,
+    train: () => Promise<{ modelDir: string; seconds: number; steps: number; rec?: { dispose(): void } }>,
   ): Promise<Trained> {
     const costFile = join(dir(name), "cost.json");
     if (done(name)) {
@@ -216,7 +231,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     const r = await train();
     // The model lives on in its folder; its memory and the stage's cached buffers (sized for work that
     // will not come again) go back before the next stage.
-    r.rec.dispose();
+    r.rec?.dispose();
     releaseCachedMemory();
     const cost = { stage: label, steps: r.steps, seconds: r.seconds };
     writeJsonAtomic(costFile, cost);
@@ -255,56 +270,95 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     reward: "exact-match",
   });
 
+  const baseline = (arch: Arch, label: string) =>
+    stage(arch, label, () =>
+      baselineTrainStage({
+        ...common,
+        dir: dir(arch),
+        arch,
+        model: {},
+        training: { ...BASELINE_TRAINING_DEFAULTS[arch], ...opts.baselines, seed: opts.seed },
+        selectBy: "title",
+      }),
+    );
+  const caser = await baseline("caser", "Caser");
+  const gru4rec = await baseline("gru4rec", "GRU4Rec");
+  const sasrec = await baseline("sasrec", "SASRec");
+
   // Evaluation of every variant by the same evaluator.
-  const evaluations: { name: string; label: string; model?: Trained; trainDir?: string; lp: number; method: string }[] =
-    [
-      { name: "popularity", label: "Most popular", lp: 1, method: "most popular (train frequency)" },
-      { name: "bigrec", label: "BIGRec", model: bigrec, lp: 1, method: "no reasoning, lp 1" },
-      { name: "d3", label: "D3", model: bigrec, trainDir: "bigrec", lp: 0, method: "no reasoning, lp 0" },
-      {
-        name: "latent-sft",
-        label: "LatentR3 w/o RL (SFT only)",
-        model: latentSft,
-        lp: 1,
-        method: "N=1 LatentRATT, SFT only, lp 1",
-      },
-      {
-        name: "rl",
-        label: "LatentR3 (on BIGRec)",
-        model: lrGrpo,
-        lp: 1,
-        method: "N=1 LatentRATT, SFT + LR-GRPO, lp 1",
-      },
-      {
-        name: "rl-d3",
-        label: "LatentR3 on D3",
-        model: lrGrpo,
-        trainDir: "rl",
-        lp: 0,
-        method: "N=1 LatentRATT, SFT + LR-GRPO, lp 0",
-      },
-      {
-        name: "no-ratt",
-        label: "w/o LatentRATT",
-        model: noRatt,
-        lp: 1,
-        method: "N=1 last hidden state as latent, SFT, lp 1",
-      },
-      {
-        name: "rl-group",
-        label: "w/o batch advantage",
-        model: groupAdv,
-        lp: 1,
-        method: "N=1, SFT + GRPO group advantage, lp 1",
-      },
-      {
-        name: "rl-original",
-        label: "original GRPO",
-        model: exactMatch,
-        lp: 1,
-        method: "N=1, SFT + GRPO with 0/1 exact-match reward, lp 1",
-      },
-    ];
+  const evaluations: {
+    name: string;
+    label: string;
+    model?: Trained;
+    baseline?: Trained;
+    popularity?: PopularityRanking;
+    trainDir?: string;
+    lp: number;
+    method: string;
+  }[] = [
+    {
+      name: "popularity",
+      label: "Most popular (title aggregate)",
+      popularity: "titles",
+      lp: 1,
+      method: "most popular (train frequency, title aggregate)",
+    },
+    {
+      name: "popularity-items",
+      label: "Most popular (by item)",
+      popularity: "items",
+      lp: 1,
+      method: "most popular (train frequency, item ranked)",
+    },
+    { name: "caser", label: "Caser", baseline: caser, lp: 1, method: "Caser (full ranking)" },
+    { name: "gru4rec", label: "GRU4Rec", baseline: gru4rec, lp: 1, method: "GRU4Rec (full ranking)" },
+    { name: "sasrec", label: "SASRec", baseline: sasrec, lp: 1, method: "SASRec (full ranking)" },
+    { name: "bigrec", label: "BIGRec", model: bigrec, lp: 1, method: "no reasoning, lp 1" },
+    { name: "d3", label: "D3", model: bigrec, trainDir: "bigrec", lp: 0, method: "no reasoning, lp 0" },
+    {
+      name: "latent-sft",
+      label: "LatentR3 w/o RL (SFT only)",
+      model: latentSft,
+      lp: 1,
+      method: "N=1 LatentRATT, SFT only, lp 1",
+    },
+    {
+      name: "rl",
+      label: "LatentR3 (on BIGRec)",
+      model: lrGrpo,
+      lp: 1,
+      method: "N=1 LatentRATT, SFT + LR-GRPO, lp 1",
+    },
+    {
+      name: "rl-d3",
+      label: "LatentR3 on D3",
+      model: lrGrpo,
+      trainDir: "rl",
+      lp: 0,
+      method: "N=1 LatentRATT, SFT + LR-GRPO, lp 0",
+    },
+    {
+      name: "no-ratt",
+      label: "w/o LatentRATT",
+      model: noRatt,
+      lp: 1,
+      method: "N=1 last hidden state as latent, SFT, lp 1",
+    },
+    {
+      name: "rl-group",
+      label: "w/o batch advantage",
+      model: groupAdv,
+      lp: 1,
+      method: "N=1, SFT + GRPO group advantage, lp 1",
+    },
+    {
+      name: "rl-original",
+      label: "original GRPO",
+      model: exactMatch,
+      lp: 1,
+      method: "N=1, SFT + GRPO with 0/1 exact-match reward, lp 1",
+    },
+  ];
   const reports: Report[] = [];
   for (const e of evaluations) {
     const evalDir = dir(join("eval", e.name));
@@ -314,10 +368,28 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       continue;
     }
     let report: Report;
-    if (!e.model) {
+    if (e.popularity) {
       // A killed demo may leave an unfinished evaluation folder: it is redone.
-      report = popularityStage({ source: opts.source, dir: evalDir, limit: opts.decode.limit, overwrite: true });
-    } else {
+      report = popularityStage({
+        source: opts.source,
+        dir: evalDir,
+        limit: opts.decode.limit,
+        ranking: e.popularity,
+        overwrite: true,
+      });
+    } else if (e.baseline) {
+      report = baselineEvaluateStage({
+        source: opts.source,
+        dir: evalDir,
+        modelDir: e.baseline.modelDir,
+        run: e.label,
+        method: e.method,
+        limit: opts.decode.limit,
+        batchSize: 256,
+        device: opts.device,
+        overwrite: true,
+      });
+    } else if (e.model) {
       const rec = await Recommender.load(e.model.modelDir, {}, { device: opts.device });
       report = evaluateStage({
         source: opts.source,
@@ -333,6 +405,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       });
       rec.dispose();
       releaseCachedMemory();
+    } else {
+      throw new Error(`demo: evaluation ${e.name} has nothing to evaluate`);
     }
     report.run = e.label;
     console.log(formatMetricsLine(report));
@@ -351,6 +425,9 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       "LR-GRPO": trainingLogOf(dir("rl")),
       "LR-GRPO w/o batch advantage": trainingLogOf(dir("rl-group")),
       "original GRPO": trainingLogOf(dir("rl-original")),
+      Caser: trainingLogOf(dir("caser")),
+      GRU4Rec: trainingLogOf(dir("gru4rec")),
+      SASRec: trainingLogOf(dir("sasrec")),
     },
     seconds: (performance.now() - started) / 1000,
     resumed,

@@ -9,7 +9,6 @@ import { defaultDevice, engineInfo, type Device } from "../engine/index.js";
 import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
 import { PRESETS } from "../llm/config.js";
 import { choice, configTable, int, optional, required, string } from "../util/config-table.js";
-import { ItemMapping } from "../decode/item-mapping.js";
 import { buildTitleTrie, recommend } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
 import { applyLora, type LoraConfig } from "../llm/lora.js";
@@ -26,7 +25,7 @@ import { resolvePrecision } from "../train/precision.js";
 import { corpusTexts, type DataSource } from "../data/data-source.js";
 import { evaluationReport } from "../eval/evaluate.js";
 import { readMetricsJsonl } from "../eval/jsonl.js";
-import { evaluatePopularityBaseline } from "../eval/popularity-baseline.js";
+import { mostPopular, type PopularityRanking } from "../eval/popularity-baseline.js";
 import { latencyFigures, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 
@@ -55,7 +54,9 @@ export const RL_STAGE = configTable("LR-GRPO run", {
   out: string("runs/rl", "run folder"),
 });
 export const EVAL_STAGE = configTable("evaluation run", {
-  model: required('model folder, or "popularity" for the most-popular baseline'),
+  model: required(
+    'model folder (LLM or baseline), "popularity" (most popular by title aggregate) or "popularity-items" (by item)',
+  ),
   out: optional("string", "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)"),
   run: optional("string", "run name in the report (default: the output folder name)"),
   method: optional("string", "method description in the report"),
@@ -283,7 +284,7 @@ export async function rlStage(
 }
 
 /** Claims an evaluation's folder: a used one is re-evaluated only with --overwrite. */
-function claimEvaluation(
+export function claimEvaluation(
   dir: string,
   settings: Record<string, unknown>,
   inputs: Record<string, string | undefined>,
@@ -392,7 +393,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
 }
 
 /** The test users an evaluation covers; none is an error (a header-only split, every row skipped). */
-function testUsers(source: DataSource, limit: number) {
+export function testUsers(source: DataSource, limit: number) {
   const test = limit > 0 ? source.splits.test.slice(0, limit) : source.splits.test;
   if (test.length === 0) {
     throw new Error(`${source.name}: no test users to evaluate (the test split is empty, or every row was skipped)`);
@@ -400,26 +401,49 @@ function testUsers(source: DataSource, limit: number) {
   return test;
 }
 
-/** The most-popular baseline through the same evaluator. */
-export function popularityStage(opts: { source: DataSource; dir: string; limit: number; overwrite?: boolean }): Report {
+/**
+ * The most-popular baseline through the same evaluator, ranked by title aggregate (`"titles"`, the
+ * default) or by item (`"items"`, also scored by item id); popularity-baseline.ts says why both exist.
+ */
+export function popularityStage(opts: {
+  source: DataSource;
+  dir: string;
+  limit: number;
+  ranking?: PopularityRanking;
+  overwrite?: boolean;
+}): Report {
   const test = testUsers(opts.source, opts.limit);
+  const ranking = opts.ranking ?? "titles";
   claimEvaluation(
     opts.dir,
-    { model: "popularity", data: describeSource(opts.source), limit: opts.limit },
+    {
+      model: ranking === "titles" ? "popularity" : "popularity-items",
+      data: describeSource(opts.source),
+      limit: opts.limit,
+    },
     { data: opts.source.dir },
     opts.overwrite ?? false,
   );
-  const { titles } = evaluatePopularityBaseline(opts.source.splits.train, test, new ItemMapping(opts.source.items));
+  const { titles, itemIds } = mostPopular(opts.source.splits.train, ranking);
   const report = evaluationReport({
-    run: "popularity",
-    method: "most popular (train frequency)",
+    run: ranking === "titles" ? "popularity" : "popularity-items",
+    method:
+      ranking === "titles"
+        ? "most popular (train frequency, title aggregate)"
+        : "most popular (train frequency, item ranked)",
     dataset: opts.source.name,
     split: "test",
     test,
     predictions: test.map(() => titles),
+    ...(itemIds ? { rankedItems: test.map(() => itemIds) } : {}),
     train: opts.source.splits.train,
     catalogue: opts.source.items,
-    notes: [`${test.length} of ${opts.source.splits.test.length} test users`],
+    notes: [
+      `${test.length} of ${opts.source.splits.test.length} test users`,
+      ranking === "titles"
+        ? "titles ranked by the summed training frequency of all items sharing the title"
+        : "items ranked by their own training frequency; each title listed once, at its most frequent item",
+    ],
   });
   writeReport(opts.dir, report);
   return report;

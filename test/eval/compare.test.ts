@@ -102,3 +102,15 @@ test("latentr3 compare --help is derived from the command declaration", () => {
   assert.match(help.stdout, /--html <string>/);
   assert.match(help.stdout, /latentr3 compare runs\/eval-\* --baseline runs\/eval-bigrec --html runs\/comparison.html/);
 });
+
+test("text table: an id NDCG@10 column once a run counts hits by item id; n/a for title-only runs", () => {
+  const { root, a } = twoRuns();
+  const c = join(root, "sasrec");
+  // sasrec: by title ranks 0, 1, ∞, ∞; by item id ranks 0, ∞, ∞, ∞ → id NDCG@10 = 1/4.
+  const byItem = makeReport("x", [0, Infinity, Infinity, Infinity]);
+  writeReport(c, makeReport("sasrec", [0, 1, Infinity, Infinity], { byItem: { metrics: byItem.metrics, groups: {} } }));
+  const lines = comparisonTable(loadRunReports([a, c])).split("\n");
+  assert.match(lines[0]!, /^run\s+HR@5\s+NDCG@5\s+HR@10\s+NDCG@10\s+id NDCG@10\s+invalid\s+pop HR@10\s+tail HR@10$/);
+  assert.equal(lines[2]!.split(/\s+/)[5], "n/a");
+  assert.equal(lines[3]!.split(/\s+/)[5], "0.2500*");
+});

@@ -2,7 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Example, Item } from "../../src/data/types.js";
 import { ItemMapping } from "../../src/decode/item-mapping.js";
-import { evaluatePopularityBaseline, mostPopularTitles } from "../../src/eval/popularity-baseline.js";
+import {
+  evaluatePopularityBaseline,
+  mostPopular,
+  mostPopularItems,
+  mostPopularTitles,
+} from "../../src/eval/popularity-baseline.js";
 import { evaluationReport } from "../../src/eval/evaluate.js";
 
 const items: Item[] = [
@@ -76,5 +81,49 @@ test("baseline report end to end: metrics and groups through evaluationReport", 
         catalogue: items,
       }),
     /evaluation of x: 0 prediction lists for 4 test examples/,
+  );
+});
+
+test("item-ranked most popular: items by their own frequency, each title once at its best item", () => {
+  // Item frequency: 1 Blue 3, 0 Abbey Road 2, then 2, 3 (both "Greatest Hits") and 4 Help! with 1 each.
+  assert.deepEqual(
+    mostPopularItems(train).map((i) => i.id),
+    [1, 0, 2, 3, 4],
+  );
+  // Items 2 and 3 share a title: the title list keeps it once (at item 2), the id list keeps both.
+  assert.deepEqual(mostPopular(train, "items", 4), {
+    titles: ["Blue", "Abbey Road", "Greatest Hits", "Help!"],
+    itemIds: [1, 0, 2, 3],
+  });
+  // The title aggregate sums shared titles: with Greatest Hits ×3 it would overtake Abbey Road.
+  const moreHits = [...train, example(3)];
+  assert.deepEqual(mostPopular(moreHits, "titles", 2), { titles: ["Blue", "Greatest Hits"] });
+  assert.deepEqual(mostPopular(moreHits, "items", 2).titles, ["Blue", "Abbey Road"]);
+});
+
+test("hits by item id next to hits by title: a shared title is a title hit but an item miss", () => {
+  // Target item 3 "Greatest Hits"; the list recommends item 2, also "Greatest Hits".
+  const { titles, itemIds } = mostPopular(train, "items", 3);
+  const testSet = [3, 1].map(example);
+  const report = evaluationReport({
+    run: "most-popular-items",
+    method: "most popular (item ranked)",
+    dataset: "tiny",
+    split: "test",
+    test: testSet,
+    predictions: testSet.map(() => titles),
+    rankedItems: testSet.map(() => itemIds!),
+    train,
+    catalogue: items,
+    ks: [1, 3],
+  });
+  // By title: ranks 2 and 0. By item id: item 3 is not among [1, 0, 2] → ∞; item 1 at rank 0.
+  assert.deepEqual(report.metrics.hr, { 1: 0.5, 3: 1 });
+  assert.deepEqual(report.byItem!.metrics.hr, { 1: 0.5, 3: 0.5 });
+  assert.deepEqual(report.byItem!.groups.popular!.hr, { 1: 1, 3: 1 });
+  assert.equal(report.byItem!.groups["long-tail"]!.hr[3], 0);
+  assert.equal(
+    evaluationReport({ ...report, test: testSet, predictions: [titles, titles], train, catalogue: items }).byItem,
+    undefined,
   );
 });

@@ -116,3 +116,17 @@ test("readReport errors name the folder and the problem", () => {
   assert.throws(() => parseReport({ ...bad, schema: "v0" }, "r.json"), /unsupported schema "v0"/);
   assert.throws(() => parseReport([], "r.json"), /expected a JSON object/);
 });
+
+test("hits by item id: kept through report.json, shown on the page, checked when read", () => {
+  const byItem = makeReport("x", [Infinity, 2]);
+  const report = makeReport("sasrec", [0, 2], { byItem: { metrics: byItem.metrics, groups: byItem.groups } });
+  const dir = tempDir("report-byitem");
+  writeReport(dir, report);
+  assert.deepEqual(readReport(dir).byItem, report.byItem);
+  const html = renderReport(report);
+  assert.match(html, /<h2>Hits by item id<\/h2>/);
+  assert.doesNotMatch(renderReport(makeReport("bigrec", [0, 2])), /Hits by item id/);
+  const broken = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
+  (broken.byItem as { metrics: { hr: unknown } }).metrics.hr = "none";
+  assert.throws(() => parseReport(broken, "r.json"), /r.json: "byItem.metrics.hr" must be an object/);
+});

@@ -11,17 +11,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { noGrad, tidy, type Tensor } from "../../src/engine/index.js";
-import { openSafetensors } from "../../src/engine/safetensors.js";
-import { loadEntry } from "../../src/engine/tensor-io.js";
 import { loadModel } from "../../src/llm/checkpoint.js";
 import { repoRoot } from "../support/helpers.js";
+import { readFixtureTensors } from "../support/fixture-tensors.js";
 
 function readIo(dir: string): Map<string, Tensor> {
-  const file = openSafetensors(join(dir, "io.safetensors"));
-  const out = new Map<string, Tensor>();
-  for (const [name, entry] of file.entries) out.set(name, loadEntry(entry).keep());
-  file.close();
-  return out;
+  return readFixtureTensors(join(dir, "io.safetensors"));
 }
 
 /** Max |a − b| over positions where mask = 1 (padding outputs are implementation-defined). */
