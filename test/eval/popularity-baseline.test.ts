@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Example, Item } from "../../src/data/types.js";
 import { ItemMapping } from "../../src/decode/item-mapping.js";
-import { evaluatePopularityBaseline, mostPopularTitles } from "../../src/eval/popularity-baseline.js";
+import { evaluatePopularityBaseline, mostPopularTitles, titlePopularity } from "../../src/eval/popularity-baseline.js";
 import { evaluationReport } from "../../src/eval/evaluate.js";
 
 const items: Item[] = [
@@ -22,6 +22,11 @@ test("most popular titles: per-title counts, ties by title", () => {
   assert.deepEqual(mostPopularTitles(train), ["Blue", "Abbey Road", "Greatest Hits", "Help!"]);
   assert.deepEqual(mostPopularTitles(train, 2), ["Blue", "Abbey Road"]);
   assert.deepEqual(mostPopularTitles([]), []);
+  assert.deepEqual(titlePopularity(train, 3), [
+    { title: "Blue", count: 3 },
+    { title: "Abbey Road", count: 2 },
+    { title: "Greatest Hits", count: 2 },
+  ]);
 });
 
 test("baseline metrics by hand", () => {
