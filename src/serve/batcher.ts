@@ -116,6 +116,7 @@ export class DynamicBatcher<Q, R> {
   /** Stops taking requests; resolves once every queued and running request has been answered. */
   drain(): Promise<void> {
     this.draining = true;
+    this.schedule(); // no more requests can join: start what is queued without waiting
     if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
   }
@@ -142,7 +143,7 @@ export class DynamicBatcher<Q, R> {
   /** Starts the next batch when it is full or its first request has waited maxWaitMs. */
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    const full = this.queue.length >= this.options.maxBatchSize;
+    const full = this.draining || this.queue.length >= this.options.maxBatchSize;
     const wait = full ? 0 : Math.max(0, this.queue[0]!.enqueuedAt + this.options.maxWaitMs - performance.now());
     if (this.scheduled && !(full && this.scheduled instanceof DelayedStart)) return;
     this.unschedule();

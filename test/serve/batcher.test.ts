@@ -114,8 +114,9 @@ test("a failing batch rejects its own requests only", async () => {
   );
 });
 
-test("drain answers everything queued, then refuses new requests", async () => {
-  const { batcher } = recording({ maxWaitMs: 30, maxBatchSize: 2 });
+test("drain answers everything queued at once, then refuses new requests", async () => {
+  // A one-minute wait: only draining can start these batches.
+  const { batcher } = recording({ maxWaitMs: 60_000, maxBatchSize: 2 });
   const queued = [1, 2, 3].map((x) => batcher.submit(x));
   const drained = batcher.drain();
   await assert.rejects(batcher.submit(4), DrainingError);
