@@ -18,7 +18,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { loadDataSource } from "../../src/eval/data-source.js";
+import { loadDataSource } from "../../src/data/data-source.js";
 import { intOption, option } from "../support/args.js";
 import { cdsDataDir, median } from "../support/setup.js";
 import { repoRoot } from "../common/child.js";

@@ -3,7 +3,7 @@
  * targets), or a model folder (BIGRec/D3 decoding, LatentR3 with its latent thoughts) with the title
  * trie over the catalogue. New kinds (the traditional baselines) are added here, each as one adapter.
  */
-import type { DataSource } from "../eval/data-source.js";
+import type { DataSource } from "../data/data-source.js";
 import { buildTitleTrie } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
 import type { CatalogueIndex } from "./catalogue-index.js";

@@ -3,7 +3,7 @@
  * accepting connections, answer every request already received (queued ones are still decoded),
  * then free the model. A second signal exits at once.
  */
-import type { DataSource } from "../eval/data-source.js";
+import type { DataSource } from "../data/data-source.js";
 import { CatalogueIndex } from "./catalogue-index.js";
 import { loadRecommender, type LoadRecommenderOptions } from "./load.js";
 import { createServer, type ServeLimits } from "./server.js";

@@ -5,7 +5,7 @@
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
-import type { DataSource } from "../../src/eval/data-source.js";
+import type { DataSource } from "../../src/data/data-source.js";
 import { buildTitleTrie } from "../../src/decode/recommend.js";
 import type { TitleTrie } from "../../src/decode/title-trie.js";
 import type { Recommender } from "../../src/latent/recommender.js";
