@@ -124,7 +124,10 @@ try {
   console.log("server        run   req/s   p50 ms   p99 ms  errors  mean batch  peak RSS MiB  RSS after MiB  load1");
   for (let run = 1; run <= runs; run++) {
     for (const s of servers) {
-      const before = { count: await metric(s.url, "latentr3_batch_size_count"), sum: await metric(s.url, "latentr3_batch_size_sum") };
+      const before = {
+        count: await metric(s.url, "latentr3_batch_size_count"),
+        sum: await metric(s.url, "latentr3_batch_size_sum"),
+      };
       resetPeak(s.pid);
       const load1 = loadavg()[0]!;
       const r = await load(s.url, duration);
