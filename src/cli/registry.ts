@@ -4,6 +4,7 @@ import { dataCommands } from "./data.js";
 import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { infoCommand } from "./info.js";
+import { serveCommand } from "./serve.js";
 import { trainCommands } from "./train.js";
 
 /** Every CLI command, in the order `latentr3 --help` lists them. */
@@ -12,6 +13,7 @@ export const commands: CommandSpec[] = [
   ...trainCommands,
   evalCommand,
   compareCommand,
+  serveCommand,
   ...dataCommands,
   infoCommand,
 ];

@@ -1,15 +1,17 @@
 /**
- * Graceful shutdown of a real server process: SIGTERM while requests are queued. Every request
- * already received is decoded and answered, new ones are refused, and the process exits 0.
+ * `latentr3 serve` as a real process: graceful shutdown (SIGTERM while requests are queued: every
+ * request already received is decoded and answered, new ones are refused, the process exits 0),
+ * and usage errors.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { repoRoot, tempDir } from "../helpers.js";
-import { postRecommend, request, tinyModel } from "../support/serve-fixture.js";
+import { tempDir } from "../helpers.js";
+import { runCli, CLI_MAIN } from "../support/cli-process.js";
+import { postRecommend, request, tinyModel, TINY_DECODE } from "../support/serve-fixture.js";
 
-const SERVE_CHILD = join(repoRoot, "dist", "test", "support", "serve-child.js");
+/** The small synthetic dataset of the tiny model (test/support/tiny-recommender.ts). */
+const SMALL_DATA = ["--synth-users", "60", "--synth-items", "60"];
 
 test("SIGTERM drains the queued requests, refuses new ones, and exits 0", async () => {
   const model = await tinyModel();
@@ -19,7 +21,19 @@ test("SIGTERM drains the queued requests, refuses new ones, and exits 0", async 
   model.rec.dispose();
 
   // A one-minute batching wait: the requests are still queued when SIGTERM arrives.
-  const child = spawn(process.execPath, [SERVE_CHILD, dir, JSON.stringify({ maxBatchSize: 8, maxWaitMs: 60_000 })]);
+  const child = spawn(process.execPath, [
+    CLI_MAIN,
+    "serve",
+    "--model",
+    dir,
+    ...SMALL_DATA,
+    "--port",
+    "0",
+    "--max-new-tokens",
+    String(TINY_DECODE.maxNewTokens),
+    "--max-wait-ms",
+    "60000",
+  ]);
   let stderr = "";
   const listening = new Promise<string>((resolve) =>
     child.stderr.on("data", (d: Buffer) => {
@@ -50,4 +64,16 @@ test("SIGTERM drains the queued requests, refuses new ones, and exits 0", async 
   assert.match(stderr, /SIGTERM: new requests get 503/);
   assert.match(stderr, /drained and closed/);
   await assert.rejects(request(`${url}/healthz`), /ECONNREFUSED/);
+});
+
+test("usage errors name the option and what was expected", async () => {
+  const lp = await runCli(["serve", "--model", "popularity", ...SMALL_DATA, "--length-penalty", "0.5"]);
+  assert.equal(lp.code, 2);
+  assert.match(lp.stderr, /--length-penalty must be 0 or 1 \(1 = BIGRec, 0 = D3\), got 0\.5/);
+  const folder = await runCli(["serve", "--model", "/nonexistent/model"]);
+  assert.equal(folder.code, 2);
+  assert.match(folder.stderr, /--model \/nonexistent\/model: /);
+  const port = await runCli(["serve", "--model", "popularity", "--port", "70000"]);
+  assert.equal(port.code, 2);
+  assert.match(port.stderr, /--port must be ≥ 0 and < 65536, got 70000/);
 });
