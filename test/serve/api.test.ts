@@ -167,6 +167,66 @@ test("bad input gets a clear 4xx, and the server keeps serving", async () => {
   assert.equal(alive.status, 200);
 });
 
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test("nothing a client sends crashes the server: mangled, hostile and odd bodies get 4xx (or 200)", async () => {
+  const rand = random(7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const valid = JSON.stringify({ history: history().map((i) => i.id), k: 3 });
+  const odd: unknown[] = [
+    null,
+    true,
+    -0,
+    1e308,
+    -1,
+    2 ** 53 + 1,
+    "",
+    "\ud800",
+    "💿 Ünïcödé",
+    [],
+    {},
+    [[[]]],
+    { k: 1 },
+    "0",
+  ];
+  const bodies: string[] = [
+    "[".repeat(60_000), // deeper than any parser stack, under the body limit
+    '{"history": [' + "1,".repeat(20_000) + "1]}",
+    '{"history": [1], "k": 3, "k": "3"}', // duplicate key: the last one wins, a type error
+    "\u0000\u0001",
+    '{"constructor": {"prototype": {"k": 1}}, "history": [1]}',
+  ];
+  for (let i = 0; i < 60; i++) {
+    const cut = Math.floor(rand() * valid.length);
+    const bytes = Array.from({ length: 1 + Math.floor(rand() * 40) }, () =>
+      String.fromCharCode(Math.floor(rand() * 256)),
+    ).join("");
+    bodies.push(
+      valid.slice(0, cut), // truncated
+      valid.slice(0, cut) + bytes + valid.slice(cut), // garbage inserted
+      JSON.stringify({ history: [pick(odd), pick(odd)], k: pick(odd) }),
+      JSON.stringify({ history: pick(odd), lengthPenalty: pick(odd) }),
+    );
+  }
+  for (const body of bodies) {
+    const answer = await postRecommend(server.url, body);
+    assert.ok(
+      [200, 400, 413].includes(answer.status),
+      `${answer.status} for ${JSON.stringify(body.slice(0, 80))}: ${answer.text}`,
+    );
+    if (answer.status !== 200) assert.match(answer.body.message, /\S/);
+  }
+  assert.equal((await request(`${server.url}/healthz`)).status, 200);
+});
+
 test("unknown titles and ids are all listed in the error", async () => {
   const answer = await postRecommend(server.url, { history: ["No Such Album", history()[0]!.id, 99_999] });
   assert.equal(answer.status, 400);
