@@ -6,7 +6,9 @@
  * decodes. Every batch is therefore started from a fresh macrotask (a timer or `setImmediate`),
  * never from the previous batch's stack: between two batches the event loop passes its poll phase,
  * where new connections are accepted, bodies parsed, /healthz and /metrics answered and new
- * requests queued (or refused with 429 when the queue is full).
+ * requests queued (or refused with 429 when the queue is full). libuv accepts one new connection per
+ * turn, so while connections keep arriving the batcher lets the loop turn again before it starts a
+ * batch (`settle`).
  */
 
 export interface BatcherOptions {
@@ -20,7 +22,17 @@ export interface BatcherOptions {
   queueTimeoutMs: number;
 }
 
+/** Most extra turns of the event loop before one batch (see BatcherHooks.settle). */
+export const MAX_SETTLE_TURNS = 256;
+
 export interface BatcherHooks {
+  /**
+   * Asked before a batch starts: true lets the event loop turn once more first (at most
+   * MAX_SETTLE_TURNS times in a row). The server answers true while new connections keep arriving,
+   * because libuv accepts one connection per turn: a burst of new clients would otherwise trickle in
+   * at one per batch.
+   */
+  settle?: () => boolean;
   /** After each batch: its size and how long `run` took. */
   onBatch?: (size: number, ms: number) => void;
   /** When a request leaves the queue for a batch: how long it waited. */
@@ -64,6 +76,7 @@ export class DynamicBatcher<Q, R> {
   private running = false;
   private draining = false;
   private drained: (() => void)[] = [];
+  private settleTurns = 0;
 
   constructor(
     private readonly run: (batch: Q[]) => R[],
@@ -158,6 +171,12 @@ export class DynamicBatcher<Q, R> {
 
   private runBatch(): void {
     this.scheduled = null;
+    if (this.settleTurns < MAX_SETTLE_TURNS && this.hooks.settle?.()) {
+      this.settleTurns++;
+      this.scheduled = new ImmediateStart(() => this.runBatch());
+      return;
+    }
+    this.settleTurns = 0;
     const batch = this.queue.splice(0, this.options.maxBatchSize);
     if (batch.length === 0) return;
     const now = performance.now();

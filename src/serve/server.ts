@@ -107,7 +107,16 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     (httpPart === "body" ? bodyAjv : queryAjv).compile(schema as object),
   );
 
+  // Connections accepted since the batcher last asked: a burst of new clients is let in (one per turn
+  // of the loop) before the next batch blocks the loop, instead of one client per batch.
+  let accepted = 0;
+  app.server.on("connection", () => accepted++);
   const batcher = new DynamicBatcher<RecommendQuery, ScoredItem[]>((queries) => kind.recommendBatch(queries), limits, {
+    settle: () => {
+      const arriving = accepted > 0;
+      accepted = 0;
+      return arriving;
+    },
     onBatch: (size, ms) => {
       metrics.batchSize.observe(size);
       metrics.batchSeconds.observe(ms / 1000);

@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DrainingError, DynamicBatcher, QueueFullError, QueueTimeoutError } from "../../src/serve/batcher.js";
+import {
+  DrainingError,
+  DynamicBatcher,
+  MAX_SETTLE_TURNS,
+  QueueFullError,
+  QueueTimeoutError,
+} from "../../src/serve/batcher.js";
 
 const OPTS = { maxBatchSize: 4, maxWaitMs: 0, maxQueue: 100, queueTimeoutMs: 0 };
 
@@ -67,6 +73,26 @@ test("the event loop turns between batches: I/O and timers queued during a batch
   await Promise.all([1, 2].map((x) => batcher.submit(x)));
   await sleep(20);
   assert.deepEqual(events, ["batch 1", "timer", "immediate", "batch 2"]);
+});
+
+test("settle: while it answers true the loop turns again before the batch starts, at most MAX_SETTLE_TURNS times", async () => {
+  let asked = 0;
+  const batches: number[][] = [];
+  const late = new DynamicBatcher<number, number>(
+    (batch) => (batches.push(batch), batch),
+    { ...OPTS, maxBatchSize: 8 },
+    { settle: () => ++asked <= 3 },
+  );
+  const first = late.submit(1);
+  setImmediate(() => void late.submit(2)); // arrives during the extra turns: joins the batch
+  await first;
+  assert.equal(asked, 4);
+  assert.deepEqual(batches, [[1, 2]]);
+
+  let forever = 0;
+  const stubborn = new DynamicBatcher<number, number>((batch) => batch, OPTS, { settle: () => (forever++, true) });
+  assert.equal(await stubborn.submit(7), 7); // still answered
+  assert.equal(forever, MAX_SETTLE_TURNS);
 });
 
 test("a full queue refuses with QueueFullError; the queued requests are still answered", async () => {

@@ -12,6 +12,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { recommend } from "../../src/decode/recommend.js";
 import {
@@ -152,6 +153,54 @@ test("between batches the event loop answers /healthz while requests are still q
     assert.deepEqual(fake.batches, new Array(count).fill(1));
     // /healthz was answered in the gaps between batches, with requests waiting in the queue.
     assert.ok(Math.max(...depths) > 0, `queue depths seen by /healthz: ${depths.join(", ")}`);
+  } finally {
+    await app.close();
+  }
+});
+
+/**
+ * A client in a worker thread (its own event loop): opens `count` connections, sends one request on
+ * each, counts the requests flushed to the OS in `flag[0]`, and posts the status codes back.
+ */
+const BURST_WORKER = `
+const { request } = require("node:http");
+const { workerData, parentPort } = require("node:worker_threads");
+const { url, count, flag } = workerData;
+const body = JSON.stringify({ history: [0], k: 1 });
+Promise.all(Array.from({ length: count }, () => new Promise((resolve, reject) => {
+  const req = request(url + "/v1/recommend", { method: "POST", agent: false, headers: { "content-type": "application/json" } }, (res) => {
+    res.resume();
+    res.on("end", () => resolve(res.statusCode));
+  });
+  req.on("error", reject);
+  req.on("finish", () => { Atomics.add(flag, 0, 1); Atomics.notify(flag, 0); });
+  req.end(body);
+}))).then((statuses) => parentPort.postMessage(statuses));
+`;
+
+test("a burst of new connections that arrives while a batch blocks the loop is let in before the next batch", async () => {
+  const fake = fakeRecommender(model.catalogue, model.source.items, 50);
+  const { app, url } = await listen(fake.kind, model.catalogue, { maxBatchSize: 8, maxWaitMs: 0 });
+  try {
+    const count = 20;
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const worker = new Worker(BURST_WORKER, { eval: true, workerData: { url, count, flag } });
+    const statuses = new Promise<number[]>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    // Block the server's event loop, as a long batch would, until every request is on the wire: the
+    // connections wait in the kernel's accept queue.
+    for (let sent = 0; sent < count; sent = Atomics.load(flag, 0)) Atomics.wait(flag, 0, sent, 1000);
+    assert.deepEqual(await statuses, new Array(count).fill(200));
+    await worker.terminate();
+    // libuv accepts one connection per turn of the loop: without letting the loop turn until the burst
+    // is in, the 20 requests would trickle into 20 batches of one.
+    assert.equal(
+      fake.batches.reduce((a, b) => a + b, 0),
+      count,
+    );
+    assert.ok(fake.batches.length <= Math.ceil(count / 8) + 1, `batches ${fake.batches.join(", ")}`);
   } finally {
     await app.close();
   }
