@@ -2,8 +2,8 @@
  * Load test of the recommendation server (issue 14): autocannon against 127.0.0.1 with 100
  * concurrent clients, dynamic batching on (max batch 8) and off (max batch 1) side by side. Two
  * server processes run the same randomly initialised model; their runs alternate (on, off, on, off,
- * ...) so a slow patch of the shared machine hits both. Each request is a different test user's
- * history (cycled), so nothing can be answered from a cache.
+ * ...) so a slow patch of the shared machine hits both. Each request of a run is a different test
+ * user's history, and every run (after one warm-up run per server) sends the same requests.
  *
  * A run is a fixed amount of work: every client sends `--per-client` requests, one at a time, and the
  * run ends when all are answered. (A fixed duration would count only the requests that got through
@@ -94,6 +94,7 @@ let next = 0;
 
 /** `requests` requests from `connections` clients; stopped (and said so) after `maxSeconds`. */
 async function load(url: string, requests: number): Promise<autocannon.Result & { cut: boolean }> {
+  next = 0; // every run sends the same requests, so the two settings do the same work
   let cut = false;
   let timer: NodeJS.Timeout | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -137,7 +138,7 @@ const servers = [await startServer("batching on", maxBatch), await startServer("
 const rows: Row[] = [];
 try {
   for (const s of servers) {
-    await load(s.url, connections); // warm-up, not reported
+    await load(s.url, connections * perClient); // warm-up (JIT, caches, allocator), not reported
     await idle(s.url);
   }
   console.log(
