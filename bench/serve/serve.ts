@@ -1,8 +1,9 @@
 /**
  * Load test of the recommendation server (issue 14): autocannon against 127.0.0.1 with 100
  * concurrent clients, dynamic batching on (max batch 8) and off (max batch 1) side by side. Two
- * server processes run the same randomly initialised model; their runs alternate (on, off, on, off,
- * ...) so a slow patch of the shared machine hits both. Each request of a run is a different test
+ * server processes run the same randomly initialised model; their runs alternate, and the setting
+ * that goes first alternates per round (on off, off on, ...), so a slow patch of the shared machine
+ * hits both. Each request of a run is a different test
  * user's history, and every run (after one warm-up run per server) sends the same requests.
  *
  * A run is a fixed amount of work: every client sends `--per-client` requests, one at a time, and the
@@ -148,7 +149,8 @@ try {
     "server        run  wall s   req/s   p50 ms   p99 ms  errors  mean batch  peak RSS MiB  RSS after MiB  load1",
   );
   for (let run = 1; run <= runs; run++) {
-    for (const s of servers) {
+    // Each round, the other setting goes first.
+    for (const s of run % 2 === 1 ? servers : [...servers].reverse()) {
       const before = {
         count: await metric(s.url, "latentr3_batch_size_count"),
         sum: await metric(s.url, "latentr3_batch_size_sum"),
