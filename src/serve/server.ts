@@ -18,25 +18,25 @@ import { DrainingError, DynamicBatcher, QueueFullError, QueueTimeoutError, type 
 import type { CatalogueIndex } from "./catalogue-index.js";
 import { createServeMetrics } from "./metrics.js";
 import type { RecommendQuery, RecommenderKind, ScoredItem } from "./recommender-kind.js";
+import { configTable, int, type ConfigOf } from "../util/config-table.js";
 
-export interface ServeLimits extends BatcherOptions {
-  /** Largest request body in bytes (larger: 413). */
-  bodyLimit: number;
-  /** Most history entries per request. */
-  maxHistory: number;
-  /** Time allowed to receive a whole request, headers and body (slow clients get 408). */
-  requestTimeoutMs: number;
-}
-
-export const DEFAULT_LIMITS: ServeLimits = {
-  maxBatchSize: 8,
-  maxWaitMs: 10,
-  maxQueue: 256,
-  queueTimeoutMs: 60_000,
-  bodyLimit: 64 * 1024,
-  maxHistory: 50,
-  requestTimeoutMs: 30_000,
-};
+/** The server's limits, declared once (defaults, bounds, help, the `latentr3 serve` options). */
+export const SERVE_LIMITS = configTable("serving limits", {
+  maxBatchSize: int(8, "requests decoded together at most (1 = no batching)", { min: 1 }),
+  maxWaitMs: int(10, "how long the first queued request waits for others to join its batch", { min: 0 }),
+  maxQueue: int(256, "requests waiting at most (more get 429)", { min: 1 }),
+  queueTimeoutMs: int(60_000, "a request not decoded within this time gets 503 (0 = no limit)", { min: 0 }),
+  bodyLimit: int(64 * 1024, "largest request body in bytes (larger: 413)", { min: 1 }),
+  maxHistory: int(50, "most history entries per request", { min: 1 }),
+  requestTimeoutMs: int(
+    30_000,
+    "time allowed to receive a whole request, headers and body (slower: 408; 0 = no limit)",
+    {
+      min: 0,
+    },
+  ),
+});
+export type ServeLimits = ConfigOf<typeof SERVE_LIMITS> & BatcherOptions;
 
 export interface ServerOptions {
   recommender: RecommenderKind;
@@ -86,7 +86,7 @@ function schemaErrorMessage(errors: ErrorObject[], context: string): string {
 }
 
 export function createServer(opts: ServerOptions): FastifyInstance {
-  const limits: ServeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits: ServeLimits = SERVE_LIMITS.make(opts.limits);
   const { recommender: kind, catalogue } = opts;
   if (!existsSync(WEB_ROOT)) throw new Error(`serve: the web page's folder ${WEB_ROOT} is missing`);
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { comparisonTable, loadRunReports } from "../../src/eval/compare.js";
 import { writeReport } from "../../src/eval/report.js";
 import { makeReport } from "./report-fixture.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 
@@ -100,5 +100,5 @@ test("latentr3 compare --help is derived from the command declaration", () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: latentr3 compare \[options\] <run\.\.\.>/);
   assert.match(help.stdout, /--html <string>/);
-  assert.match(help.stdout, /latentr3 compare runs\/\* --html runs\/comparison.html/);
+  assert.match(help.stdout, /latentr3 compare runs\/eval-\* --baseline runs\/eval-bigrec --html runs\/comparison.html/);
 });

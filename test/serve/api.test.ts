@@ -7,6 +7,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { recommend } from "../../src/decode/recommend.js";
 import { titlePopularity } from "../../src/eval/popularity-baseline.js";
+import { popularityRecommender } from "../../src/serve/popularity-kind.js";
+import { createServer } from "../../src/serve/server.js";
 import {
   generativeServer,
   popularityServer,
@@ -331,4 +333,12 @@ test("GET / serves the web page and its script", async () => {
   assert.equal(script.status, 200);
   assert.match(script.headers["content-type"]!, /javascript/);
   assert.equal((await request(`${server.url}/../package.json`)).status, 404);
+});
+
+test("createServer refuses limits outside SERVE_LIMITS, naming the setting", () => {
+  const recommender = popularityRecommender(model.source.splits.train, model.catalogue, { maxK: 10 });
+  assert.throws(
+    () => createServer({ recommender, catalogue: model.catalogue, limits: { maxBatchSize: 0 } }),
+    /maxBatchSize must be ≥ 1, got 0/,
+  );
 });

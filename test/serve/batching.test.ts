@@ -25,7 +25,7 @@ import {
   TINY_DECODE,
   type TinyModel,
 } from "../support/serve-fixture.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 
 const POST_BURST = join(repoRoot, "dist", "test", "support", "post-burst.js");
 

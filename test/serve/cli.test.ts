@@ -1,14 +1,22 @@
 /**
  * `latentr3 serve` as a real process: graceful shutdown (SIGTERM while requests are queued: every
  * request already received is decoded and answered, new ones are refused, the process exits 0),
- * and usage errors.
+ * usage errors, and --help derived from the config tables.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 import { runCli, CLI_MAIN } from "../support/cli-process.js";
 import { postRecommend, request, tinyModel, TINY_DECODE } from "../support/serve-fixture.js";
+import { commandOptions } from "../../src/cli/command.js";
+import { serveCommand } from "../../src/cli/serve.js";
+import { DATA_SOURCE_CONFIG } from "../../src/data/data-source.js";
+import { DEVICE_CONFIG } from "../../src/engine/index.js";
+import { SERVE_DECODING } from "../../src/serve/load.js";
+import { SERVE_CONFIG } from "../../src/serve/run.js";
+import { SERVE_LIMITS } from "../../src/serve/server.js";
+import type { SettingsTable } from "../../src/util/config-table.js";
 
 /** The small synthetic dataset of the tiny model (test/support/tiny-recommender.ts). */
 const SMALL_DATA = ["--synth-users", "60", "--synth-items", "60"];
@@ -76,4 +84,22 @@ test("usage errors name the option and what was expected", async () => {
   const port = await runCli(["serve", "--model", "popularity", "--port", "70000"]);
   assert.equal(port.code, 2);
   assert.match(port.stderr, /--port must be ≥ 0 and < 65536, got 70000/);
+});
+
+test("--help lists every option of the serve, decoding, data and device tables", async () => {
+  const r = await runCli(["serve", "--help"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Usage: latentr3 serve/);
+  const flags = commandOptions(serveCommand).map((o) => o.flag);
+  const tables: SettingsTable[] = [SERVE_CONFIG, SERVE_LIMITS, SERVE_DECODING, DATA_SOURCE_CONFIG, DEVICE_CONFIG];
+  for (const table of tables) {
+    for (const key of table.keys())
+      assert.ok(flags.includes(table.flagOf(key)), `--${table.flagOf(key)} of ${table.name}`);
+  }
+  for (const flag of flags) assert.match(r.stdout, new RegExp(`^  --${flag}\\b`, "m"), `serve --help: --${flag}`);
+  // Help derived from the tables: defaults and bounds are shown, not restated.
+  assert.match(
+    r.stdout,
+    /--max-batch-size <int> +requests decoded together at most \(1 = no batching\) \(default: 8; ≥ 1\)/,
+  );
 });
