@@ -15,7 +15,7 @@ dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need_apt+=(libopenblas0-pthread)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
 # The web page's browser test (test/serve/browser.test.ts) drives Debian's Chromium; no browser is downloaded.
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}"

@@ -2,20 +2,40 @@
  * The web page in a real headless Chromium (Debian's `chromium`, driven by playwright-core; no
  * browser is ever downloaded): type parts of titles, pick them from the catalogue autocomplete, ask
  * for recommendations and check the rendered list against the API's answer; then an unknown title
- * shows the server's error. Skipped, saying why, only when chromium is not installed
- * (scripts/setup.sh installs it, so CI runs this test).
+ * shows the server's error. Skipped, saying why, only when no chromium is on PATH and
+ * LATENTR3_CHROMIUM is unset (scripts/setup.sh installs it, so CI runs this test).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 import { generativeServer, postRecommend, tinyModel, type Running, type TinyModel } from "../support/serve-fixture.js";
 
-const CHROMIUM = process.env.LATENTR3_CHROMIUM ?? "/usr/bin/chromium";
-const missing = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium, as scripts/setup.sh does) or set LATENTR3_CHROMIUM`;
+/**
+ * The browser: LATENTR3_CHROMIUM if set (a wrong path then fails the test rather than skipping it),
+ * else `chromium` on PATH (Debian's package installs /usr/bin/chromium), the same lookup as setup.sh.
+ */
+function findChromium(): { path?: string; missing?: string } {
+  const chosen = process.env.LATENTR3_CHROMIUM;
+  if (chosen) return { path: chosen };
+  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    const path = join(dir, "chromium");
+    try {
+      accessSync(path, constants.X_OK);
+      return { path };
+    } catch {
+      // not in this folder
+    }
+  }
+  return {
+    missing:
+      "no chromium on PATH: install Debian's chromium (apt-get install chromium, as scripts/setup.sh does) or set LATENTR3_CHROMIUM to a Chromium binary",
+  };
+}
+
+const { path: CHROMIUM, missing = false } = findChromium();
 if (missing) console.log(`# browser test skipped: ${missing}`);
 
 let model: TinyModel;
