@@ -99,7 +99,7 @@ test("--help lists every option of the serve, decoding, data and device tables",
   for (const flag of flags) assert.match(r.stdout, new RegExp(`^  --${flag}\\b`, "m"), `serve --help: --${flag}`);
   // Help derived from the tables: defaults and bounds are shown, not restated.
   assert.match(
-    r.stdout,
-    /--max-batch-size <int> +requests decoded together at most \(1 = no batching\) \(default: 8; ≥ 1\)/,
+    r.stdout.replace(/\s+/g, " "), // help lines wrap at 120 columns
+    /--max-batch-size <int> requests decoded together at most \(1 = no batching\) \(default: 8; ≥ 1\)/,
   );
 });
