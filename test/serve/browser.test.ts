@@ -7,7 +7,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { tempDir } from "../support/helpers.js";
@@ -38,12 +38,13 @@ function findChromium(): { path?: string; missing?: string } {
 const { path: CHROMIUM, missing = false } = findChromium();
 if (missing) console.log(`# browser test skipped: ${missing}`);
 
-let model: TinyModel;
-let server: Running;
-let context: BrowserContext;
+let model: TinyModel | undefined;
+let server: Running | undefined;
+let context: BrowserContext | undefined;
 
 before(async () => {
   if (missing) return;
+  if (!existsSync(CHROMIUM!)) throw new Error(`LATENTR3_CHROMIUM=${CHROMIUM}: no such file`);
   model = await tinyModel();
   server = await generativeServer(model);
   context = await chromium.launchPersistentContext(tempDir("chromium"), {
@@ -64,11 +65,11 @@ before(async () => {
   });
 });
 
+// Whatever `before` got to (a browser that fails to start must not leave the server holding the process open).
 after(async () => {
-  if (missing) return;
-  await context.close();
-  await server.app.close();
-  model.rec.dispose();
+  await context?.close();
+  await server?.app.close();
+  model?.rec.dispose();
 });
 
 /** Types `title` into the history box and picks it from the suggestions. */
@@ -85,14 +86,14 @@ async function addTitle(page: Page, title: string): Promise<void> {
 }
 
 test("the page recommends for a history built with the autocomplete", { skip: missing }, async () => {
-  const page = await context.newPage();
+  const page = await context!.newPage();
   page.setDefaultTimeout(120_000); // a shared 2-core machine can be slow; no timing is asserted
   const pageErrors: string[] = [];
   page.on("pageerror", (err) => pageErrors.push(err.message));
 
-  await page.goto(`${server.url}/`);
+  await page.goto(`${server!.url}/`);
   await page.locator("#model-info", { hasText: "model: tiny" }).waitFor();
-  const history = model.source.splits.test[0]!.history.slice(-3);
+  const history = model!.source.splits.test[0]!.history.slice(-3);
   for (const item of history) await addTitle(page, item.title);
   assert.deepEqual(
     (await page.locator("#history li").allTextContents()).map((t) => t.replace(/ #\d+remove$/, "")),
@@ -105,7 +106,7 @@ test("the page recommends for a history built with the autocomplete", { skip: mi
   const rows = await page
     .locator("#results tbody tr")
     .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
-  const api = await postRecommend(server.url, { history: history.map((i) => i.id), k: 5, lengthPenalty: 1 });
+  const api = await postRecommend(server!.url, { history: history.map((i) => i.id), k: 5, lengthPenalty: 1 });
   assert.deepEqual(
     rows,
     api.body.items.map((i: { item_id: number; title: string; score: number }, rank: number) => [
