@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Sets up latentr3 on a fresh Debian/Ubuntu machine: system packages (libtorch, OpenBLAS, and
-# Python torch for the reference checks and benchmarks), npm packages, the native addon and the
-# TypeScript build. Safe to run again: it skips what is already there.
+# Sets up latentr3 on a fresh Debian/Ubuntu machine: system packages (libtorch, OpenBLAS,
+# Python torch for the reference checks and benchmarks, Chromium for the web page's test), npm
+# packages, the native addon and the TypeScript build. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,8 @@ dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need_apt+=(libopenblas0-pthread)
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)
+# The web page's browser test (test/serve/browser.test.ts) drives Debian's Chromium; no browser is downloaded.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}"

@@ -5,6 +5,7 @@ import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { infoCommand } from "./info.js";
 import { modelCommands } from "./model.js";
+import { serveCommand } from "./serve.js";
 import { trainCommands } from "./train.js";
 
 /** Every CLI command, in the order `latentr3 --help` lists them. */
@@ -13,6 +14,7 @@ export const commands: CommandSpec[] = [
   ...trainCommands,
   evalCommand,
   compareCommand,
+  serveCommand,
   ...dataCommands,
   ...modelCommands,
   infoCommand,

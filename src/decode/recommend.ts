@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { tidy } from "../engine/index.js";
-import type { Example } from "../data/types.js";
+import type { Item } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { collatePrompts } from "../data/collate.js";
 import { constrainedBeamSearch, type BeamSearchOptions } from "./beam-search.js";
@@ -55,7 +55,7 @@ export interface Recommendations {
 export function recommend(
   rec: Recommender,
   trie: TitleTrie,
-  examples: readonly Example[],
+  examples: readonly { history: readonly Item[] }[],
   opts: RecommendOptions,
 ): Recommendations {
   const prompts = examples.map((e) => rec.promptIds(e));

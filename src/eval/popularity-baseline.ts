@@ -21,8 +21,11 @@ import { evaluateRankings, METRIC_KS, type Metrics, type RankedPredictions, type
 /** Same length as the beam search returns (10 beams), so @K numbers are comparable. */
 export const POPULARITY_LIST_LENGTH = 10;
 
-/** The `length` most frequent training-target titles, most frequent first. */
-export function mostPopularTitles(train: readonly Example[], length = POPULARITY_LIST_LENGTH): string[] {
+/** The `length` most frequent training-target titles with their frequencies, most frequent first. */
+export function titlePopularity(
+  train: readonly Example[],
+  length = POPULARITY_LIST_LENGTH,
+): { title: string; count: number }[] {
   const frequency = new Map<string, number>();
   for (const example of train) {
     const title = normalizeCatalogueTitle(example.target.title);
@@ -31,7 +34,12 @@ export function mostPopularTitles(train: readonly Example[], length = POPULARITY
   return [...frequency]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, length)
-    .map(([title]) => title);
+    .map(([title, count]) => ({ title, count }));
+}
+
+/** The `length` most frequent training-target titles, most frequent first. */
+export function mostPopularTitles(train: readonly Example[], length = POPULARITY_LIST_LENGTH): string[] {
+  return titlePopularity(train, length).map((p) => p.title);
 }
 
 export type PopularityRanking = "titles" | "items";

@@ -7,6 +7,7 @@ import {
   mostPopular,
   mostPopularItems,
   mostPopularTitles,
+  titlePopularity,
 } from "../../src/eval/popularity-baseline.js";
 import { evaluationReport } from "../../src/eval/evaluate.js";
 
@@ -27,6 +28,11 @@ test("most popular titles: per-title counts, ties by title", () => {
   assert.deepEqual(mostPopularTitles(train), ["Blue", "Abbey Road", "Greatest Hits", "Help!"]);
   assert.deepEqual(mostPopularTitles(train, 2), ["Blue", "Abbey Road"]);
   assert.deepEqual(mostPopularTitles([]), []);
+  assert.deepEqual(titlePopularity(train, 3), [
+    { title: "Blue", count: 3 },
+    { title: "Abbey Road", count: 2 },
+    { title: "Greatest Hits", count: 2 },
+  ]);
 });
 
 test("baseline metrics by hand", () => {
