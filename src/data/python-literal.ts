@@ -6,7 +6,7 @@
  */
 
 export type PyValue = string | number | boolean | null | PyValue[] | PyDict;
-/** A Python dict with string or int keys (int keys become their decimal string); no prototype. */
+/** A Python dict with string or int keys (int keys become their decimal string, and iterate first, as in any JS object); no prototype. */
 export type PyDict = { [key: string]: PyValue };
 
 /** A literal that is not valid Python (or uses a construct this parser does not support). */

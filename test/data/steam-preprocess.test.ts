@@ -116,9 +116,15 @@ test("steam reader: a bad line or date names the file, line and field", async ()
   const dir = tempDir("steam");
   const path = join(dir, "steam_reviews.json");
   writeFileSync(path, "{'username': 'a', 'product_id': '1', 'date': '2018-01-01'}\n{'username': 'b', 'product_id'\n");
-  await assert.rejects(readSteamReviews(path), /steam_reviews\.json:2: unclosed "\{".*expected one Python dict literal per line/s);
+  await assert.rejects(
+    readSteamReviews(path),
+    /steam_reviews\.json:2: unclosed "\{".*expected one Python dict literal per line/s,
+  );
   writeFileSync(path, "{'username': 'a', 'product_id': '1', 'date': '01/02/2018'}\n");
-  await assert.rejects(readSteamReviews(path), /steam_reviews\.json:1 \(field "date"\): got "01\/02\/2018"; expected a YYYY-MM-DD date/);
+  await assert.rejects(
+    readSteamReviews(path),
+    /steam_reviews\.json:1 \(field "date"\): got "01\/02\/2018"; expected a YYYY-MM-DD date/,
+  );
   const games = join(dir, "steam_games.json");
   writeFileSync(games, "{'id': '1', 'app_name': 'A'}\n\n{'id': '2', 'app_name': 'B', 'tags': ['x', 'y']\n");
   await assert.rejects(

@@ -11,7 +11,7 @@
 import { buildExamples, chronologicalSplit, HISTORY_LENGTH, type Interaction } from "../sequences.js";
 import type { Item } from "../types.js";
 import { writeDatasetFolder, type DatasetFolderFiles } from "../writer.js";
-import { boolean, choice, configTable, int, optional, required, string } from "../../util/config-table.js";
+import { boolean, choice, configTable, int, optional, string } from "../../util/config-table.js";
 import {
   formatYearMonth,
   monthStart,
