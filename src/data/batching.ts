@@ -37,6 +37,23 @@ export function lengthBucketedBatches(lengths: readonly number[], options: Bucke
   return rng.shuffle(batches);
 }
 
+/**
+ * Uniformly random batches: one shuffle of all indices per (seed, epoch), cut in order. For batches
+ * whose statistics matter (LR-GRPO's batch advantage averages and normalises over its batch), where
+ * grouping by length would correlate the batch with the reward.
+ */
+export function randomBatches(count: number, options: BucketOptions, epoch = 0): number[][] {
+  const { batchSize } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
+  const order = new Rng(hashSeed(options.seed, "random-batches", epoch)).shuffle(Array.from({ length: count }, (_, i) => i));
+  const batches: number[][] = [];
+  for (let b = 0; b + (options.dropLast ? batchSize : 1) <= order.length; b += batchSize) {
+    batches.push(order.slice(b, b + batchSize));
+  }
+  return batches;
+}
+
 /** Padding overhead of a batching: padded tokens / real tokens − 1 (0 = no padding). */
 export function paddingOverhead(lengths: readonly number[], batches: readonly number[][]): number {
   let real = 0;

@@ -73,7 +73,7 @@ export {
   type PaddedBatch,
   type PadOptions,
 } from "./encode.js";
-export { lengthBucketedBatches, paddingOverhead, type BucketOptions } from "./batching.js";
+export { lengthBucketedBatches, paddingOverhead, randomBatches, type BucketOptions } from "./batching.js";
 export { Rng, hashSeed } from "./rng.js";
 export {
   statsForPath,

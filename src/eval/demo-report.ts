@@ -28,12 +28,12 @@ export interface DemoSummary {
 /** The series worth plotting per kind of run (the rest stay in metrics.jsonl). */
 const SUPERVISED_SERIES = ["loss", "val_loss", "grad_norm"];
 const RL_SERIES = [
-  "reward_mean",
+  "reward",
   "reward_unnoised",
   "advantage_std",
   "advantage_min",
   "advantage_max",
-  "clip_fraction",
+  "clip_ratio/region_mean",
   "grad_norm",
 ];
 
@@ -70,7 +70,7 @@ function curves(summary: DemoSummary): string[] {
   for (const [label, path] of Object.entries(summary.trainingLogs)) {
     const rows = rowsOf(path);
     if (rows.length === 0) continue;
-    const rl = rows.some((r) => r.reward_mean !== undefined);
+    const rl = rows.some((r) => r.reward !== undefined);
     const names = (rl ? RL_SERIES : SUPERVISED_SERIES).filter((n) => rows.some((r) => r[n] !== undefined));
     out.push(`<h3>${escapeHtml(label)}</h3>`, `<div class="charts">${trainingCharts(rows, names).join("\n")}</div>`);
   }

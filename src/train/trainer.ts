@@ -40,6 +40,21 @@ export function makeSchedule(kind: ScheduleKind, warmupSteps: number, totalSteps
   return constant();
 }
 
+/**
+ * The warm-up a run of `totalSteps` can use. A warm-up longer than half the run leaves the schedule no
+ * room: the reference's RL default (200 steps) never reaches the peak learning rate on a 173-step CDs
+ * run, and its cosine never decays. Such a warm-up is clamped to 10 % of the run (HF's usual
+ * warmup_ratio), and the returned note says so.
+ */
+export function fittedWarmup(warmupSteps: number, totalSteps: number): { steps: number; note?: string } {
+  if (warmupSteps <= totalSteps / 2) return { steps: warmupSteps };
+  const steps = Math.round(totalSteps * 0.1);
+  return {
+    steps,
+    note: `warm-up of ${warmupSteps} steps is more than half of this ${totalSteps}-step run: using ${steps} (10 %) so the learning rate reaches its peak and the schedule decays`,
+  };
+}
+
 export interface TrainerOptions<S extends CheckpointState> {
   label: string;
   run: RunFolder;
@@ -71,6 +86,8 @@ export class Trainer<S extends CheckpointState> {
   state: S;
   /** Set by the loop (early stopping) or by endStep (a NaN loss). */
   stopped = false;
+  /** The warm-up actually used (see fittedWarmup). */
+  readonly warmupSteps: number;
   private readonly schedule: Schedule;
   private readonly start: RunStart;
   private deadGradientSteps = 0;
@@ -86,7 +103,10 @@ export class Trainer<S extends CheckpointState> {
     this.start = start;
     this.checkpoints = start.checkpoints;
     this.state = state;
-    this.schedule = makeSchedule(options.schedule, options.warmupSteps, options.totalSteps);
+    const warmup = fittedWarmup(options.warmupSteps, options.totalSteps);
+    this.warmupSteps = warmup.steps;
+    if (warmup.note && process.env.LATENTR3_QUIET !== "1") console.error(`[${options.label}] note: ${warmup.note}`);
+    this.schedule = makeSchedule(options.schedule, warmup.steps, options.totalSteps);
     if (resumedFrom) console.error(`[${options.label}] resumed from ${resumedFrom} (step ${state.step})`);
     this.progress = new Progress(options.label, options.totalSteps, process.stderr, undefined, state.step);
   }

@@ -11,12 +11,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Generator, noGrad, tidy, zeros } from "../../src/engine/index.js";
+import { Generator, noGrad, randn, tidy, zeros } from "../../src/engine/index.js";
+import { constrainedBeamSearch } from "../../src/decode/beam-search.js";
+import { primeLatent } from "../../src/decode/prime.js";
+import { buildTitleTrie } from "../../src/decode/recommend.js";
+import { POLICIES } from "../../src/train/rl/strategies.js";
 import type { DataSource } from "../../src/data/data-source.js";
 import { LATENT_RATT_PREFIX } from "../../src/latent/latent-ratt.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../../src/data/collate.js";
-import { latentNoise, sampleLogProbs, trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
+import { trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
+import { answerLogProbs, drawLatents, latentNoise, repeatTargets } from "../../src/train/rl/latent-samples.js";
 import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../../src/train/rl/config.js";
 import { RunFolder } from "../../src/train/run-folder.js";
 import { runSft } from "../../src/train/sft.js";
@@ -84,7 +89,9 @@ function meanLogProbs(rec: Recommender, rows: PromptTarget[]): number[] {
       const prefilled = rec.reasoner!.prefill(batch.promptIds, batch.promptMask);
       const noise = zeros([rows.length, rec.model.config.hidden_size]);
       const answers = { ids: batch.targetIds, mask: batch.targetMask, labels: batch.labels };
-      const logp = sampleLogProbs(rec.reasoner!, prefilled, answers, noise, 1);
+      const draw = drawLatents(rec.reasoner!, prefilled, noise, 1);
+      const logp = answerLogProbs(rec.reasoner!, draw, answers, draw.sample);
+      draw.thought.cache.dispose();
       prefilled.cache.dispose();
       return logp.sum(1).div(batch.targetMask.sum(1).to("f32")).toList();
     }),
@@ -161,7 +168,10 @@ test("the clip: exactly 0 with one policy pass, non-zero in the second pass when
   // std is 0.02), so pass-2 ratios leave [0.8, 1.28] for many tokens.
   const one = await loadSft();
   const single = await rl(one.rec, one.rows, { maxSteps: 2, iterations: 1, lr: 3e-2 });
-  for (const s of single.history) assert.equal(s.clip_fraction, 0, `step ${s.step}: ratio ≡ 1, nothing clips`);
+  for (const s of single.history) {
+    assert.equal(s["clip_ratio/region_mean"], 0, `step ${s.step}: ratio ≡ 1, nothing clips`);
+    assert.equal(s.kl, 0, `step ${s.step}: ratio ≡ 1, KL(π_old‖π_θ) = 0`);
+  }
   one.rec.dispose();
   // Same start and seed: pass 1 of the first step repeats the single-pass run exactly (ratio 1,
   // nothing clipped), so the logged fraction (mean over passes) is half of pass 2's.
@@ -169,8 +179,10 @@ test("the clip: exactly 0 with one policy pass, non-zero in the second pass when
   const double = await rl(two.rec, two.rows, { maxSteps: 1, iterations: 2, lr: 3e-2 });
   const s = double.history[0]!;
   // Measured: 5 % of pass-2 tokens clipped; require 1 %.
-  assert.ok(2 * s.clip_fraction > 0.01, `pass-2 clip fraction ${2 * s.clip_fraction}`);
-  assert.equal(s.reward_mean, single.history[0]!.reward_mean, "the same samples as the single-pass run");
+  const region = s["clip_ratio/region_mean"];
+  assert.ok(2 * region > 0.01, `pass-2 clip fraction ${2 * region}`);
+  assert.ok(s.kl > 0, "pass 2's policy differs from the sampling policy");
+  assert.equal(s.reward, single.history[0]!.reward, "the same samples as the single-pass run");
   two.rec.dispose();
 });
 
@@ -212,5 +224,131 @@ test('advantage: "group" runs: zero-mean advantages per step, LatentRATT trains'
     assert.ok(Math.abs(s.advantage_std - Math.sqrt(7 / 8)) < 1e-3, `advantage std ${s.advantage_std}`);
   }
   assert.ok(!sameBytes(rec.model.store.params.get(`${LATENT_RATT_PREFIX}.q_proj.weight`)!.bytes(), q));
+  rec.dispose();
+});
+
+test("every policy and reward strategy trains LatentRATT only; a too-long warm-up is fitted to the run", async () => {
+  const variants: Partial<LrGrpoConfig>[] = [
+    { policy: "gaussian" },
+    { policy: "pathwise" },
+    { reward: "exact-match", advantage: "group" },
+  ];
+  for (const variant of variants) {
+    const { rec, rows } = await loadSft();
+    const beforeRl = snapshot(rec);
+    const trie = buildTitleTrie(
+      rec,
+      source.items.map((i) => i.title),
+      false,
+    );
+    const run = new RunFolder(join(folder.dir, `rl-${runs++}`));
+    // warm-up 200 on a 2-step run: clamped to round(0.2) = 0, so step 1 runs at the peak rate.
+    const config = { ...CONFIG, ...variant, maxSteps: 2, warmupSteps: 200 };
+    const { history } = await trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, config, run, { trie });
+    const label = JSON.stringify(variant);
+    assert.equal(history[0]!.learning_rate, config.lr, `${label}: the fitted warm-up starts at the peak rate`);
+    let moved = 0;
+    for (const [name, bytes] of beforeRl) {
+      const same = sameBytes(rec.model.store.params.get(name)!.bytes(), bytes);
+      if (!name.startsWith(LATENT_RATT_PREFIX + ".")) assert.ok(same, `${label}: ${name} (frozen) changed`);
+      else if (!same) moved++;
+    }
+    if (variant.reward === "exact-match") {
+      for (const s of history) {
+        assert.ok(s.reward >= 0 && s.reward <= 1, `${label}: a 0/1 reward averages to ${s.reward}`);
+      }
+    } else {
+      assert.ok(moved > 0, `${label}: LatentRATT did not change`);
+    }
+    rec.dispose();
+  }
+});
+
+test("exact-match reward: with σ = 0 every sample earns 1 exactly when greedy constrained decoding finds the target", async () => {
+  const { rec, rows } = await loadSft();
+  const titles = source.items.map((i) => i.title);
+  const trie = buildTitleTrie(rec, titles, false);
+  // Independently: the evaluation path's greedy decode of each prompt (primeLatent, beam 1).
+  const expected = noGrad(() =>
+    tidy(() => {
+      const batch = collatePromptTarget(rows, rec.tokenizer.padId);
+      const primed = primeLatent(rec.reasoner!, batch.promptIds, batch.promptMask);
+      const result = constrainedBeamSearch(rec.model, trie, primed, { beams: 1, lengthPenalty: 1, maxNewTokens: trie.maxDepth });
+      return result.hypotheses.map((h, i) => {
+        const target = rows[i]!.target;
+        const tokens = h[0]!.tokens;
+        return tokens.length === target.length && tokens.every((t, j) => t === target[j]) ? 1 : 0;
+      });
+    }),
+  );
+  const run = new RunFolder(join(folder.dir, `rl-${runs++}`));
+  const config = { ...CONFIG, reward: "exact-match" as const, sigma: 0, samples: 2, maxSteps: 1, lr: 1e-12 };
+  const { history } = await trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, config, run, { trie });
+  const hits = expected.reduce((a: number, b) => a + b, 0);
+  assert.ok(Math.abs(history[0]!.reward - hits / rows.length) < 1e-12, `reward ${history[0]!.reward} vs ${hits}/${rows.length}`);
+  assert.equal(history[0]!.frac_reward_zero_std, 1, "σ = 0: both samples of a prompt are the same latent");
+  rec.dispose();
+});
+
+test("pathwise: the loss's gradient equals finite differences of the smoothed reward with fixed noise", async () => {
+  const { rec, rows } = await loadSft();
+  const reasoner = rec.reasoner!;
+  rec.model.store.setTrainable("", false);
+  rec.model.store.setTrainable(LATENT_RATT_PREFIX + ".", true);
+  const k = 3;
+  const config = { ...CONFIG, samples: k, policy: "pathwise" as const };
+  const micro = rows.slice(0, 3);
+  const noise = latentNoise(micro.length, k, rec.model.config.hidden_size, 0.5, new Generator(11), "cpu");
+  // −Σ_samples reward(r_θ + ε): the pathwise loss, evaluated through the strategy itself.
+  const lossAt = (withGrad: boolean): number => {
+    const run = () =>
+      tidy(() => {
+        const batch = collatePromptTarget(micro, rec.tokenizer.padId);
+        const prefilled = noGrad(() => reasoner.prefill(batch.promptIds, batch.promptMask));
+        const draw = drawLatents(reasoner, prefilled, noise, k);
+        const answers = repeatTargets(batch, k);
+        const sampled = { answers, noise, latentSamples: draw.sample, oldLogp: zeros(answers.mask.shape) };
+        const advantage = zeros([micro.length * k]);
+        const { lossSum } = POLICIES.pathwise.loss({ reasoner, draw, sampled, advantage, config });
+        if (withGrad) lossSum.backward();
+        draw.thought.cache.dispose();
+        prefilled.cache.dispose();
+        return lossSum.item();
+      });
+    return withGrad ? run() : noGrad(run);
+  };
+  // v_proj: the latent is linear in it, so the derivative stands well above f32 rounding of the loss.
+  const weight = rec.model.store.params.get(`${LATENT_RATT_PREFIX}.v_proj.weight`)!;
+  lossAt(true);
+  const grad = weight.grad!.clone();
+  for (const p of reasoner.rattParameters()) p.clearGrad();
+  // Directional derivatives along the gradient and along a direction half random (f32: h = 1e-2).
+  const h = 1e-2;
+  const along = grad.div(grad.norm().item());
+  const random = randn(grad.shape, { generator: new Generator(5) });
+  for (const direction of [along, along.add(random.div(random.norm().item()))]) {
+    const unit = direction.div(direction.norm().item());
+    const analytic = grad.mul(unit).sum().item();
+    noGrad(() => weight.add_(unit, h));
+    const plus = lossAt(false);
+    noGrad(() => weight.add_(unit, -2 * h));
+    const minus = lossAt(false);
+    noGrad(() => weight.add_(unit, h));
+    const numeric = (plus - minus) / (2 * h);
+    assert.ok(
+      Math.abs(numeric - analytic) <= 0.03 * Math.abs(analytic),
+      `directional derivative: autograd ${analytic}, finite differences ${numeric}`,
+    );
+  }
+  rec.dispose();
+});
+
+test("policy strategies refuse what cannot work: pathwise with a 0/1 reward", async () => {
+  const { rec, rows } = await loadSft();
+  const run = new RunFolder(join(folder.dir, `rl-${runs++}`));
+  await assert.rejects(
+    trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, { ...CONFIG, policy: "pathwise", reward: "exact-match" }, run, {}),
+    /--policy pathwise .* --reward exact-match is a step function/,
+  );
   rec.dispose();
 });

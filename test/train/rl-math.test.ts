@@ -4,7 +4,9 @@ import { tensor, tidy } from "../../src/engine/index.js";
 import { batchAdvantage, groupAdvantage } from "../../src/train/rl/advantage.js";
 import { negativePerplexity, negativePerplexityReward, tokenLogProbs } from "../../src/train/rl/reward.js";
 import { clippedPolicyLoss } from "../../src/train/rl/policy-loss.js";
-import { gaussianLogDensity } from "../../src/train/rl/lr-grpo.js";
+import { gaussianLogDensity } from "../../src/train/rl/latent-samples.js";
+import { DEFAULT_LR_GRPO } from "../../src/train/rl/config.js";
+import { exactMatchRewards, POLICIES } from "../../src/train/rl/strategies.js";
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -76,7 +78,7 @@ test("the clip is inert at ratio 1 and acts when ratios move out of range", () =
     const logp = tensor([[Math.log(0.5), Math.log(0.25)]]).setRequiresGrad();
     const r1 = clippedPolicyLoss(logp, logp.detach(), tensor([0.7]), mask, clip);
     close(r1.lossSum.item(), -0.7);
-    assert.equal(r1.clipFraction, 0);
+    assert.deepEqual(r1.stats, { low: 0, high: 0, kl: 0, tokens: 2 });
     r1.lossSum.backward();
     assert.deepEqual(
       logp.grad!.toList().map((g) => Number(g.toFixed(6))),
@@ -85,10 +87,10 @@ test("the clip is inert at ratio 1 and acts when ratios move out of range", () =
   });
   const cases: [number, number, number, number][] = [
     // ratio, advantage, expected loss, expected clip fraction
-    [1.5, 1, -1.28, 1], // A > 0, ratio above 1+ε_high: clipped, no gradient
+    [1.5, 1, -1.28, 1], // A > 0, ratio above 1+ε_high: high-clipped, no gradient
     [1.5, -1, 1.5, 0], // A < 0: the unclipped term is the minimum
     [0.5, 1, -0.5, 0],
-    [0.5, -1, 0.8, 1], // A < 0, ratio below 1−ε_low: clipped
+    [0.5, -1, 0.8, 1], // A < 0, ratio below 1−ε_low: low-clipped
   ];
   for (const [ratio, adv, loss, fraction] of cases) {
     tidy(() => {
@@ -96,7 +98,10 @@ test("the clip is inert at ratio 1 and acts when ratios move out of range", () =
       const logp = tensor([[Math.log(0.2 * ratio)]]).setRequiresGrad();
       const r = clippedPolicyLoss(logp, old, tensor([adv]), tensor([[1]]), clip);
       close(r.lossSum.item(), loss, 1e-5);
-      assert.equal(r.clipFraction, fraction);
+      assert.equal(r.stats.low + r.stats.high, fraction);
+      assert.equal(r.stats.low, ratio < 1 ? fraction : 0, "TRL's low clip: ratio < 1 − ε_low with A < 0");
+      // k3 estimate of KL(π_old‖π_θ) for d = log π_old − log π_θ = −ln ratio: 1/ratio + ln ratio − 1.
+      close(r.stats.kl, 1 / ratio + Math.log(ratio) - 1, 1e-5);
       r.lossSum.backward();
       const g = logp.grad!.item();
       if (fraction === 1) assert.equal(g, 0, `clipped case ratio ${ratio} A ${adv} must have no gradient`);
@@ -123,6 +128,49 @@ test("Gaussian policy log-density: −‖x − μ‖² / 2σ² per row, gradient
     const g = mean.grad!.toList();
     close(g[0]!, 0.3 / 0.25, 1e-6);
     close(g[1]!, -0.4 / 0.25, 1e-6);
+    close(g[2]!, 0);
+  });
+});
+
+test("exact-match rewards: 1 only for a generated row equal to its prompt's target (padding ignored)", () => {
+  // Two prompts (targets [5, 6, EOS=2] and [7, 2, pad]), K = 2 samples each.
+  const labels = [5, 6, 2, 7, 2, -100];
+  const generated = [[5, 6, 2], [5, 6], [7, 2], [7, 2, 2]];
+  assert.deepEqual(exactMatchRewards(generated, labels, 3, 2), [1, 0, 1, 0]);
+});
+
+test("gaussian policy: PPO on the latent's density ratio, by hand", () => {
+  const clip = { clipLow: 0.2, clipHigh: 0.28 };
+  tidy(() => {
+    // One prompt, K = 2, d = 2, σ = 1. The sampling policy's mean was (0, 0); samples (0, 0) and (1, 0).
+    // The current mean (0.5, 0): log-density ratios −(0.25)/2 − 0 and −(0.25)/2 + 1/2.
+    const mean = tensor([
+      [0.5, 0],
+      [0.5, 0],
+    ]).setRequiresGrad();
+    const latentSamples = tensor([
+      [0, 0],
+      [1, 0],
+    ]);
+    const oldLogp = tensor([[0], [-0.5]]);
+    const draw = { thought: null as never, mean, sample: latentSamples };
+    const sampled = { answers: null as never, noise: null as never, latentSamples, oldLogp };
+    const config = { ...DEFAULT_LR_GRPO, ...clip, sigma: 1 };
+    const { lossSum, stats } = POLICIES.gaussian.loss({
+      reasoner: null as never,
+      draw,
+      sampled,
+      advantage: tensor([-1, 1]),
+      config,
+    });
+    const r0 = Math.exp(-0.125); // 0.8825: inside [0.8, 1.28] → −r0·(−1)
+    const r1 = Math.exp(0.375); // 1.455 > 1.28 with A > 0 → clipped at 1.28
+    close(lossSum.item(), r0 - 1.28, 1e-6);
+    assert.deepEqual([stats.low, stats.high, stats.tokens], [0, 1, 2]);
+    lossSum.backward();
+    // Only sample 0 carries a gradient: d/dμ (r0) = r0·(x − μ)/σ² = r0·(−0.5, 0).
+    const g = mean.grad!.toList();
+    close(g[0]!, -0.5 * r0, 1e-6);
     close(g[2]!, 0);
   });
 });
