@@ -12,12 +12,14 @@ import {
 } from "../data/amazon/download.js";
 import { parseYearMonth, type YearMonth } from "../data/amazon/kcore.js";
 import { PREPROCESS_CONFIG, preprocessAmazon } from "../data/amazon/preprocess.js";
+import { preprocessSteam } from "../data/steam/preprocess.js";
 import { formatStats, statsForPath } from "../data/stats.js";
 import { generateSyntheticDataset, SYNTHETIC_CONFIG, writeSyntheticDataset } from "../data/synthetic/generate.js";
 import { describeSynthetic } from "../data/synthetic/story.js";
 import { boolean, configTable, string } from "../util/config-table.js";
 
-function yearMonth(flag: string, raw: string): YearMonth {
+function yearMonth(flag: string, raw: string | undefined): YearMonth | undefined {
+  if (raw === undefined) return undefined;
   const parsed = parseYearMonth(raw);
   if (!parsed) throw new UsageError(`--${flag} expects YEAR-MONTH such as 2017-10, got "${raw}"`);
   return parsed;
@@ -75,23 +77,31 @@ const download: CommandSpec = {
 
 const preprocess: CommandSpec = {
   path: ["data", "preprocess"],
-  summary: "turn raw Amazon 2018 reviews + metadata into a D3 dataset folder, as the reference preprocessing",
+  summary:
+    "turn raw Amazon 2018 reviews + metadata (or the Steam reviews + games) into a D3 dataset folder, as the reference preprocessing",
   description:
     "Reference behaviour (spec 1.2-1.6): month window [start, end] with inclusive bounds, title cleaning, iterative\n" +
     "K-core counting duplicate reviews, the start widened backwards until the core has --item-threshold items,\n" +
     "item ids by CPython random.seed(42)+shuffle, histories of 10, global chronological 8:1:1 split.\n" +
     "Writes OUT/info/{stem}.txt and OUT/{train,valid,test}/{stem}.csv with stem {CATEGORY}_{K}_{sy}-{sm}-{ey}-{em}.\n" +
-    "Differences from the reference by default: none except --timezone utc (the reference used the machine's local time).",
+    "Differences from the reference by default: none except --timezone utc (the reference used the machine's local time).\n" +
+    "--source steam (paper App. C) reads steam_reviews.json[.gz] + steam_games.json[.gz] (Python-literal lines), over the\n" +
+    "whole file unless --start/--end are given, without widening, one interaction per review (rating 1.0); see docs/data.md.",
   options: [PREPROCESS_CONFIG],
   examples: [
     "latentr3 data preprocess --category CDs_and_Vinyl --raw raw --out data",
     "latentr3 data preprocess --category Video_Games --raw raw --preset d3 --drop-html-titles --dedupe exact",
+    "latentr3 data preprocess --source steam --raw raw/steam --out data/steam",
   ],
   async run(args) {
     const c = PREPROCESS_CONFIG.from(args.values);
+    if (c.source === "amazon" && !c.category) {
+      throw new UsageError(
+        "latentr3 data preprocess: --category is required with --source amazon (e.g. CDs_and_Vinyl)",
+      );
+    }
     checkOutput(c.out);
-    const result = await preprocessAmazon({
-      category: c.category,
+    const common = {
       rawDir: c.raw,
       ...(c.reviews ? { reviewsPath: c.reviews } : {}),
       ...(c.meta ? { metaPath: c.meta } : {}),
@@ -108,10 +118,14 @@ const preprocess: CommandSpec = {
       dedupe: c.dedupe,
       historyLength: c.history,
       idSeed: c.idSeed,
-      log: (m) => console.error(m),
-    });
+      log: (m: string) => console.error(m),
+    };
+    const result =
+      c.source === "steam"
+        ? await preprocessSteam({ ...common, category: c.category, userKey: c.steamUser })
+        : await preprocessAmazon({ ...common, category: c.category! });
     console.log(
-      `${result.stem}: ${result.items} items, ${result.users} users, train ${result.counts.train}, valid ${result.counts.valid}, test ${result.counts.test}`,
+      `${result.stem}: ${result.items} items, ${result.users} users, ${result.interactions} interactions, train ${result.counts.train}, valid ${result.counts.valid}, test ${result.counts.test}`,
     );
     console.log(`written under ${c.out}`);
   },

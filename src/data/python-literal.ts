@@ -5,7 +5,9 @@
  * (quote style, escapes, float formatting) so written files are byte-identical to the reference.
  */
 
-export type PyValue = string | number | boolean | null | PyValue[];
+export type PyValue = string | number | boolean | null | PyValue[] | PyDict;
+/** A Python dict with string or int keys (int keys become their decimal string, and iterate first, as in any JS object); no prototype. */
+export type PyDict = { [key: string]: PyValue };
 
 /** A literal that is not valid Python (or uses a construct this parser does not support). */
 export class PythonLiteralError extends Error {
@@ -25,7 +27,8 @@ type Tagged =
   | { t: "int"; v: number }
   | { t: "float"; v: number }
   | { t: "const"; v: boolean | null }
-  | { t: "list"; v: Tagged[] };
+  | { t: "list"; v: Tagged[] }
+  | { t: "dict"; v: Array<[Tagged, Tagged]> };
 
 const SIMPLE_ESCAPES: Record<string, string> = {
   "\\": "\\",
@@ -74,6 +77,7 @@ class LiteralParser {
     const c = this.text[this.pos];
     if (c === undefined) this.fail("unexpected end of literal; expected a value");
     if (c === "[" || c === "(") return this.sequence(c === "[" ? "]" : ")");
+    if (c === "{") return this.dict();
     if (/[rRuUbBfF'"]/.test(c)) {
       const prefix = /[rRuUbBfF]{0,2}(?=['"])/y;
       prefix.lastIndex = this.pos;
@@ -100,6 +104,36 @@ class LiteralParser {
       const c = this.text[this.pos];
       if (c === ",") this.pos++;
       else if (c !== close) this.fail(`expected "," or "${close}" between elements`);
+    }
+  }
+
+  /** `{key: value, ...}` with str or int keys (what the Steam data files hold); sets are not supported. */
+  private dict(): Tagged {
+    const start = this.pos;
+    this.pos++;
+    const entries: Array<[Tagged, Tagged]> = [];
+    const unclosed = () => this.fail('unclosed "{"; expected "}"', start);
+    for (;;) {
+      this.skipSpace();
+      if (this.pos >= this.text.length) unclosed();
+      if (this.text[this.pos] === "}") {
+        this.pos++;
+        return { t: "dict", v: entries };
+      }
+      const keyAt = this.pos;
+      const key = this.value();
+      if (key.t !== "str" && key.t !== "int")
+        this.fail(`a dict key must be a string or an integer, got a ${key.t}`, keyAt);
+      this.skipSpace();
+      if (this.pos >= this.text.length) unclosed();
+      if (this.text[this.pos] !== ":") this.fail('expected ":" after a dict key (sets are not supported)');
+      this.pos++;
+      entries.push([key, this.value()]);
+      this.skipSpace();
+      if (this.pos >= this.text.length) unclosed();
+      const c = this.text[this.pos];
+      if (c === ",") this.pos++;
+      else if (c !== "}") this.fail('expected "," or "}" between dict entries');
     }
   }
 
@@ -130,7 +164,8 @@ class LiteralParser {
     }
     const next = t.charCodeAt(i);
     // Anything but a separator (e.g. e, x, _, j) goes through the general parser.
-    if (i < t.length && next !== 44 && next !== 93 && next !== 41 && next !== 32) return undefined;
+    if (i < t.length && next !== 44 && next !== 93 && next !== 41 && next !== 32 && next !== 125 && next !== 58)
+      return undefined;
     const value = Number(t.slice(this.pos, i));
     if (!isFloat && !Number.isSafeInteger(value)) return undefined;
     this.pos = i;
@@ -265,10 +300,17 @@ class LiteralParser {
 }
 
 function untag(t: Tagged): PyValue {
-  return t.t === "list" ? t.v.map(untag) : t.v;
+  if (t.t === "list") return t.v.map(untag);
+  if (t.t === "dict") {
+    // No prototype, so a key such as "__proto__" is an ordinary key; a repeated key keeps the last value, as Python.
+    const out = Object.create(null) as PyDict;
+    for (const [k, v] of t.v) out[String(k.v)] = untag(v);
+    return out;
+  }
+  return t.v;
 }
 
-/** Parses any supported literal: str, int, float, None/True/False, lists and tuples (as arrays). */
+/** Parses any supported literal: str, int, float, None/True/False, lists and tuples (as arrays), dicts. */
 export function parsePythonLiteral(text: string): PyValue {
   return untag(new LiteralParser(text).parseAll());
 }

@@ -5,11 +5,14 @@
  * a killed run never leaves a half-written split that looks complete.
  */
 import { createWriteStream } from "node:fs";
-import { rename } from "node:fs/promises";
+import { mkdir, rename } from "node:fs/promises";
 import { once } from "node:events";
+import { join } from "node:path";
+import { writeCatalogue } from "./catalogue.js";
 import { formatCsvRow } from "./csv.js";
 import { exampleToRow, HEADERS, type CsvLayout } from "./layouts.js";
-import type { Example } from "./types.js";
+import type { SplitExamples } from "./sequences.js";
+import type { Example, Item } from "./types.js";
 
 export const LINE_TERMINATORS: Record<CsvLayout, string> = { d3: "\r\n", minionerec: "\n" };
 
@@ -48,4 +51,30 @@ export async function writeExamplesCsv(
   await Promise.race([once(out, "finish"), failed]);
   await rename(tmp, path);
   return rows;
+}
+
+export interface DatasetFolderFiles {
+  info: string;
+  train: string;
+  valid: string;
+  test: string;
+}
+
+/** A preprocessed dataset as the reference lays it out: `info/{stem}.txt` and `{train,valid,test}/{stem}.csv` (D3). */
+export async function writeDatasetFolder(
+  outDir: string,
+  stem: string,
+  catalogue: readonly Item[],
+  split: SplitExamples,
+): Promise<DatasetFolderFiles> {
+  const files = {
+    info: join(outDir, "info", `${stem}.txt`),
+    train: join(outDir, "train", `${stem}.csv`),
+    valid: join(outDir, "valid", `${stem}.csv`),
+    test: join(outDir, "test", `${stem}.csv`),
+  };
+  for (const d of ["info", "train", "valid", "test"]) await mkdir(join(outDir, d), { recursive: true });
+  await writeCatalogue(files.info, catalogue);
+  for (const s of ["train", "valid", "test"] as const) await writeExamplesCsv(files[s], split[s], "d3");
+  return files;
 }

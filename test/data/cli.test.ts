@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
 import { repoRoot } from "../support/shared-data.js";
 import { writeRaw } from "../support/raw-fixture.js";
+import { writeSteam } from "../support/steam-fixture.js";
 import { tempDir } from "../support/helpers.js";
 
 const MAIN = join(repoRoot(), "dist", "src", "cli", "main.js");
@@ -68,14 +69,27 @@ test("cli: preprocess on generated raw files, and clear usage errors", async () 
     "4",
   );
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Test_2_2018-5-2018-11: 6 items, 6 users, train 7, valid 1, test 1/);
+  assert.match(r.stdout, /Test_2_2018-5-2018-11: 6 items, 6 users, \d+ interactions, train 7, valid 1, test 1/);
   assert.match(r.stderr, /window 2018-5\.\.2018-11 pass 4/);
   const bad = await run("data", "preprocess", "--category", "Test", "--start", "May");
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--start expects YEAR-MONTH such as 2017-10, got "May"/);
+  const noCategory = await run("data", "preprocess", "--raw", dir);
+  assert.equal(noCategory.code, 2);
+  assert.match(noCategory.stderr, /--category is required with --source amazon/);
   const missing = await run("data", "stats");
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing argument <path>/);
+});
+
+test("cli: preprocess --source steam (the counts of test/data/steam-preprocess.test.ts)", async () => {
+  const dir = tmp();
+  writeSteam(dir);
+  const r = await run("data", "preprocess", "--source", "steam", "--raw", dir, "--out", join(dir, "out"), "--k", "2");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /steam_2_2018-1-2018-3: 3 items, 4 users, 12 interactions, train 6, valid 1, test 1/);
+  assert.match(r.stderr, /skipped: 1 without username, 1 without product_id/);
+  assert.ok(existsSync(join(dir, "out", "info", "steam_2_2018-1-2018-3.txt")));
 });
 
 test("cli: download from a local server", async () => {

@@ -55,6 +55,52 @@ test("python literal: ints, floats, constants, nesting", () => {
   ]);
 });
 
+test("python literal: dicts as in the Steam data lines (str and int keys, nested, no prototype)", () => {
+  // A line shaped like steam_reviews.json: a dict with str, float, int, bool values; an apostrophe forces double quotes.
+  const line =
+    "{'username': 'Chaos Syren', 'hours': 0.1, 'products': 41, 'product_id': '725280', 'page_order': 0, " +
+    "'date': '2017-12-17', 'text': \"it's fun\", 'early_access': False, 'page': 1}";
+  assert.deepEqual(
+    { ...(parsePythonLiteral(line) as object) },
+    {
+      username: "Chaos Syren",
+      hours: 0.1,
+      products: 41,
+      product_id: "725280",
+      page_order: 0,
+      date: "2017-12-17",
+      text: "it's fun",
+      early_access: false,
+      page: 1,
+    },
+  );
+  const nested = parsePythonLiteral(
+    "{'tags': ['Action', 'Indie'], 1: {'x': None}, 'a': 1, 'a': 2, '__proto__': 3}",
+  ) as Record<string, unknown>;
+  assert.deepEqual(nested.tags, ["Action", "Indie"]);
+  assert.deepEqual({ ...(nested["1"] as object) }, { x: null }, "int keys become decimal strings");
+  assert.equal(nested.a, 2, "a repeated key keeps the last value, as Python");
+  assert.equal(nested["__proto__"], 3, "an ordinary key, not the prototype");
+  assert.equal(Object.getPrototypeOf(nested), null);
+  assert.deepEqual({ ...(parsePythonLiteral("{ }") as object) }, {});
+  for (const [text, re] of [
+    ["{'a': 1", /unclosed "\{"/],
+    ["{'a'", /unclosed "\{"/],
+    ["{'a': ", /unexpected end of literal/],
+    ["{'a': 1,, 'b': 2}", /at character 8/],
+    ["{'a' 1}", /expected ":" after a dict key/],
+    ["{'a': 1 'b': 2}", /expected "," or "\}"/],
+    ["{[1]: 2}", /dict key must be a string or an integer, got a list/],
+    ["{1, 2}", /expected ":"/],
+  ] as Array<[string, RegExp]>) {
+    assert.throws(
+      () => parsePythonLiteral(text),
+      (e: unknown) => e instanceof PythonLiteralError && re.test(e.message),
+      text,
+    );
+  }
+});
+
 test("python literal: errors name the problem and position", () => {
   const bad: Array<[string, RegExp]> = [
     ["['unterminated]", /unterminated string/],

@@ -8,13 +8,10 @@
  * variants (UTC vs local month bounds, junk titles, de-duplication) are options; UTC is the default
  * because the reference's local-time bounds depend on the machine that ran it.
  */
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { writeCatalogue } from "../catalogue.js";
 import { buildExamples, chronologicalSplit, HISTORY_LENGTH, type Interaction } from "../sequences.js";
 import type { Item } from "../types.js";
-import { writeExamplesCsv } from "../writer.js";
-import { boolean, choice, configTable, int, optional, required, string } from "../../util/config-table.js";
+import { writeDatasetFolder, type DatasetFolderFiles } from "../writer.js";
+import { boolean, choice, configTable, int, optional, string } from "../../util/config-table.js";
 import {
   formatYearMonth,
   monthStart,
@@ -35,27 +32,52 @@ export const PRESETS: Record<Preset, Pick<SelectionOptions, "itemThreshold" | "w
   d3: { itemThreshold: 10000, widenMonths: 12 },
 };
 
+/** The reference window (spec 1.2): used for Amazon when --start / --end are not given. */
+export const AMAZON_WINDOW = { start: "2017-10", end: "2018-11" } as const;
+
 /** The preprocessing settings, declared once; their defaults are the LatentR3 reference's. */
-export const PREPROCESS_CONFIG = configTable("Amazon preprocessing", {
-  category: required("category name, e.g. CDs_and_Vinyl (also the file-name prefix)"),
-  raw: string(".", "folder with {CATEGORY}_5.json[.gz] (or {CATEGORY}.json[.gz]) and meta_{CATEGORY}.json[.gz]"),
+export const PREPROCESS_CONFIG = configTable("preprocessing", {
+  source: choice(
+    ["amazon", "steam"] as const,
+    "amazon",
+    "raw data: Amazon Review Data 2018 (JSON lines), or the UCSD Steam reviews + games (Python-literal lines)",
+  ),
+  category: optional(
+    "string",
+    "category name, e.g. CDs_and_Vinyl: the file-name prefix and the prompt phrase (required for amazon; steam: steam)",
+  ),
+  raw: string(
+    ".",
+    "folder with {CATEGORY}_5.json[.gz] (or {CATEGORY}.json[.gz]) and meta_{CATEGORY}.json[.gz]; steam: steam_reviews.json[.gz] and steam_games.json[.gz]",
+  ),
   reviews: optional("string", "reviews file (overrides --raw)"),
-  meta: optional("string", "metadata file (overrides --raw)"),
+  meta: optional("string", "metadata (games) file (overrides --raw)"),
   out: string("data", "output dataset folder"),
   preset: choice(
     ["latentr3", "d3"] as const,
     "latentr3",
-    "reference thresholds: latentr3 = 5000 items / 3-month steps, d3 = 10000 / 12",
+    "reference thresholds: latentr3 = 5000 items / 3-month steps, d3 = 10000 / 12 (steam: no widening unless --item-threshold)",
   ),
   k: int(5, "minimum interactions per user and per item", { min: 1 }),
   start: {
-    ...string("2017-10", "first month of the window (YEAR-MONTH), widened backwards as needed"),
+    ...optional(
+      "string",
+      `first month of the window (YEAR-MONTH), widened backwards as needed (amazon default ${AMAZON_WINDOW.start}; steam: the first review's month)`,
+    ),
     valueName: "YEAR-MONTH",
   },
-  end: { ...string("2018-11", "month whose first second ends the window (inclusive)"), valueName: "YEAR-MONTH" },
-  itemThreshold: optional("int", "widen until the core has at least this many items (default from --preset)", {
-    min: 1,
-  }),
+  end: {
+    ...optional(
+      "string",
+      `month whose first second ends the window, inclusive (amazon default ${AMAZON_WINDOW.end}; steam: the month after the last review)`,
+    ),
+    valueName: "YEAR-MONTH",
+  },
+  itemThreshold: optional(
+    "int",
+    "widen until the core has at least this many items (default from --preset; steam: 0 = no widening)",
+    { min: 0 },
+  ),
   widenMonths: optional("int", "months per widening step (default from --preset)", { min: 1 }),
   stopYear: int(1996, "no widening once the start year is at or before this"),
   timezone: choice(["utc", "local"] as const, "utc", "month bounds in UTC, or local time as the reference did"),
@@ -67,6 +89,11 @@ export const PREPROCESS_CONFIG = configTable("Amazon preprocessing", {
   ),
   history: int(HISTORY_LENGTH, "history window length", { min: 1 }),
   idSeed: int(42, "seed of the CPython shuffle assigning item ids"),
+  steamUser: choice(
+    ["username", "user-id"] as const,
+    "username",
+    "steam: the review field naming a user (username is on every line, as SASRec's Steam data; user_id only on some)",
+  ),
 });
 const DEFAULTS = PREPROCESS_CONFIG.defaults();
 
@@ -93,7 +120,7 @@ export interface PreprocessResult {
   items: number;
   interactions: number;
   counts: { train: number; valid: number; test: number };
-  files: { info: string; train: string; valid: string; test: string };
+  files: DatasetFolderFiles;
 }
 
 /** Full options with the reference defaults filled in. */
@@ -101,8 +128,8 @@ export function resolveSelectionOptions(options: Partial<SelectionOptions> & { p
   const preset = PRESETS[options.preset ?? DEFAULTS.preset];
   return {
     k: options.k ?? DEFAULTS.k,
-    start: options.start ?? parseYearMonth(DEFAULTS.start)!,
-    end: options.end ?? parseYearMonth(DEFAULTS.end)!,
+    start: options.start ?? parseYearMonth(AMAZON_WINDOW.start)!,
+    end: options.end ?? parseYearMonth(AMAZON_WINDOW.end)!,
     itemThreshold: options.itemThreshold ?? preset.itemThreshold,
     widenMonths: options.widenMonths ?? preset.widenMonths,
     stopYear: options.stopYear ?? DEFAULTS.stopYear,
@@ -183,16 +210,7 @@ export async function preprocessAmazon(options: PreprocessOptions): Promise<Prep
   }
   const { start, end } = built.selection;
   const stem = datasetStem(options.category, sel.k, start, end);
-  const files = {
-    info: join(options.outDir, "info", `${stem}.txt`),
-    train: join(options.outDir, "train", `${stem}.csv`),
-    valid: join(options.outDir, "valid", `${stem}.csv`),
-    test: join(options.outDir, "test", `${stem}.csv`),
-  };
-  for (const d of ["info", "train", "valid", "test"]) await mkdir(join(options.outDir, d), { recursive: true });
-  await writeCatalogue(files.info, built.catalogue);
-  for (const split of ["train", "valid", "test"] as const)
-    await writeExamplesCsv(files[split], built.split[split], "d3");
+  const files = await writeDatasetFolder(options.outDir, stem, built.catalogue, built.split);
   const counts = { train: built.split.train.length, valid: built.split.valid.length, test: built.split.test.length };
   log(
     `wrote ${stem}: ${built.catalogue.length} items, train ${counts.train}, valid ${counts.valid}, test ${counts.test} (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
