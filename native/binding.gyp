@@ -7,6 +7,7 @@
         "src/handles.cc",
         "src/ops.cc",
         "src/autograd.cc",
+        "src/distributed.cc",
         "src/addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

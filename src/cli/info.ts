@@ -6,7 +6,7 @@ import { Qwen2Model } from "../llm/qwen2.js";
 
 export const infoCommand: CommandSpec = {
   path: ["info"],
-  summary: "print the tensor engine's libtorch version, CUDA support and thread settings",
+  summary: "print the tensor engine's libtorch version, CUDA support, distributed backends and thread settings",
   options: [{ name: "smoke", type: "boolean", help: "also run a forward+backward+AdamW step of a tiny Qwen2 model" }],
   examples: ["latentr3 info", "latentr3 info --smoke"],
   run(args) {
@@ -17,6 +17,7 @@ export const infoCommand: CommandSpec = {
     console.log(
       `threads: intra-op ${info.intraOpThreads}, OMP_NUM_THREADS=${info.ompThreads}, OPENBLAS_NUM_THREADS=${info.blasThreads}`,
     );
+    console.log(`distributed backends: ${info.distributedBackends.join(", ") || "none (addon built without c10d)"}`);
     if (!bool(args, "smoke")) return;
     const model = Qwen2Model.create(presetConfig("tiny", 512), { seed: 0 });
     const optimizer = adamW(model.parameters(), { lr: 1e-3 });

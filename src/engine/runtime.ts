@@ -1,5 +1,6 @@
 /** Runtime facts and settings of the tensor engine: threads, libtorch build, CUDA. */
 import { N, nativeInfo } from "./native.js";
+import { collectiveBackends, type CollectiveBackend } from "./collectives.js";
 
 export function setNumThreads(n: number): void {
   N.set_num_threads(n);
@@ -7,14 +8,19 @@ export function setNumThreads(n: number): void {
 export function getNumThreads(): number {
   return N.get_num_threads() as number;
 }
-/** libtorch version, CUDA availability and whether the fused attention kernel is compiled in. */
+/**
+ * libtorch version, CUDA availability, whether the fused attention kernel is compiled in, and the
+ * c10d backends (gloo, nccl) available for multi-process training.
+ */
 export function engineInfo(): typeof nativeInfo & {
+  distributedBackends: CollectiveBackend[];
   blasThreads: string | undefined;
   ompThreads: string | undefined;
   intraOpThreads: number;
 } {
   return {
     ...nativeInfo,
+    distributedBackends: collectiveBackends(),
     blasThreads: process.env.OPENBLAS_NUM_THREADS,
     ompThreads: process.env.OMP_NUM_THREADS,
     intraOpThreads: getNumThreads(),
