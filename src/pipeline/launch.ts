@@ -1,0 +1,156 @@
+/**
+ * A torchrun-style launcher: starts this node's workers of a distributed job with RANK, LOCAL_RANK,
+ * WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT set, prefixes their output with their
+ * rank, forwards SIGINT/SIGTERM, and ends the whole job as soon as one worker fails: the others are
+ * terminated (killed after a grace period) and the result names the first failing rank with the
+ * last lines it printed. Plain node:child_process; nothing here knows what the workers run.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { DEFAULT_MASTER_ADDR, DEFAULT_MASTER_PORT, workerEnv } from "../distributed/env.js";
+
+export interface LaunchOptions {
+  /** Workers on this node. */
+  nprocPerNode: number;
+  nnodes?: number;
+  /** This node's index in [0, nnodes). */
+  nodeRank?: number;
+  masterAddr?: string;
+  masterPort?: number;
+  /** The worker's program and arguments (argv[0] is the executable). */
+  command: readonly string[];
+  /** Extra environment for every worker (on top of this process's). */
+  env?: Record<string, string>;
+  /** Milliseconds between SIGTERM and SIGKILL when stopping workers (default 10 s). */
+  graceMs?: number;
+  /** Where prefixed worker output goes (default: this process's stdout/stderr). */
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+}
+
+export interface WorkerExit {
+  rank: number;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface LaunchResult {
+  /**
+   * 0 when every worker succeeded; else the first failing worker's exit code (1 for a signal), or
+   * 130 / 143 when the launcher itself got SIGINT / SIGTERM.
+   */
+  exitCode: number;
+  workers: WorkerExit[];
+  /** The first failing worker and why, e.g. "rank 1 exited with code 1: Error: …". */
+  failure?: { rank: number; message: string };
+  /** The signal that stopped the job, when the launcher was interrupted. */
+  interrupted?: NodeJS.Signals;
+}
+
+/** Last lines a worker printed, kept to explain its failure. */
+const TAIL_LINES = 20;
+
+function validate(o: LaunchOptions): Required<Pick<LaunchOptions, "nnodes" | "nodeRank" | "masterAddr" | "masterPort">> {
+  const nnodes = o.nnodes ?? 1;
+  const nodeRank = o.nodeRank ?? 0;
+  const positive = (name: string, v: number, min: number, max = Infinity) => {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new Error(`launch: ${name} must be an integer in [${min}, ${max === Infinity ? "∞" : max}], got ${v}`);
+    }
+  };
+  positive("--nproc", o.nprocPerNode, 1);
+  positive("--nnodes", nnodes, 1);
+  positive("--node-rank", nodeRank, 0, nnodes - 1);
+  const masterPort = o.masterPort ?? DEFAULT_MASTER_PORT;
+  positive("--master-port", masterPort, 1, 65535);
+  if (o.command.length === 0) throw new Error("launch: no worker command given (expected: launch [options] -- <command…>)");
+  return { nnodes, nodeRank, masterAddr: o.masterAddr ?? DEFAULT_MASTER_ADDR, masterPort };
+}
+
+function describeExit(rank: number, code: number | null, signal: NodeJS.Signals | null, tail: string[]): string {
+  const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+  const last = tail.filter((l) => l.trim() !== "");
+  return `rank ${rank} ${how}` + (last.length > 0 ? `; its last output:\n${last.map((l) => `  [rank ${rank}] ${l}`).join("\n")}` : "");
+}
+
+/** Starts the workers and resolves when all have exited (or the job was stopped). */
+export function launch(options: LaunchOptions): Promise<LaunchResult> {
+  const { nnodes, nodeRank, masterAddr, masterPort } = validate(options);
+  const n = options.nprocPerNode;
+  const graceMs = options.graceMs ?? 10_000;
+  const out = options.stdout ?? process.stdout;
+  const err = options.stderr ?? process.stderr;
+  const [program, ...args] = options.command as [string, ...string[]];
+
+  return new Promise((resolve) => {
+    const children: ChildProcess[] = [];
+    const exits: (WorkerExit | undefined)[] = new Array(n).fill(undefined);
+    const tails: string[][] = Array.from({ length: n }, () => []);
+    let failure: LaunchResult["failure"];
+    let failureCode = 0;
+    let interrupted: NodeJS.Signals | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const stopAll = (signal: NodeJS.Signals) => {
+      for (const [i, c] of children.entries()) if (!exits[i] && c.exitCode === null) c.kill(signal);
+      killTimer ??= setTimeout(() => {
+        for (const [i, c] of children.entries()) if (!exits[i]) c.kill("SIGKILL");
+      }, graceMs);
+      killTimer.unref();
+    };
+    const onSignal = (signal: NodeJS.Signals) => {
+      interrupted ??= signal;
+      err.write(`launch: ${signal} received, stopping ${n} worker(s)\n`);
+      stopAll(signal);
+    };
+    const onSigint = () => onSignal("SIGINT");
+    const onSigterm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+
+    const finish = () => {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
+      if (killTimer) clearTimeout(killTimer);
+      const workers = exits as WorkerExit[];
+      const exitCode = failure ? failureCode : interrupted ? 128 + (interrupted === "SIGINT" ? 2 : 15) : 0;
+      resolve({ exitCode, workers, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) });
+    };
+
+    for (let localRank = 0; localRank < n; localRank++) {
+      const vars = workerEnv({ nodeRank, localRank, nprocPerNode: n, nnodes, masterAddr, masterPort });
+      const rank = Number(vars.RANK);
+      const child = spawn(program, args, {
+        env: { ...process.env, ...options.env, ...vars },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      children.push(child);
+      const pipe = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, keepTail: boolean) => {
+        createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+          to.write(`[rank ${rank}] ${line}\n`);
+          if (keepTail) {
+            tails[localRank]!.push(line);
+            if (tails[localRank]!.length > TAIL_LINES) tails[localRank]!.shift();
+          }
+        });
+      };
+      pipe(child.stdout!, out, false);
+      pipe(child.stderr!, err, true);
+      child.on("error", (e) => {
+        // spawn failed (no such program): the exit event follows with code -2 / null.
+        tails[localRank]!.push(`could not start ${program}: ${e.message}`);
+      });
+      child.on("close", (code, signal) => {
+        exits[localRank] = { rank, code, signal };
+        const failed = code !== 0 && !interrupted;
+        if (failed && !failure) {
+          failure = { rank, message: describeExit(rank, code, signal, tails[localRank]!) };
+          failureCode = typeof code === "number" && code > 0 ? code : 1;
+          err.write(`launch: ${failure.message}\nlaunch: stopping the other workers\n`);
+          stopAll("SIGTERM");
+        }
+        if (exits.every((e) => e !== undefined)) finish();
+      });
+    }
+  });
+}
