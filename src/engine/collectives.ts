@@ -49,7 +49,11 @@ export class CollectiveGroup {
 
   /** Sums each tensor over all ranks, in place (bucketed into a few collectives). */
   allReduceSum(tensors: readonly Tensor[]): void {
-    if (tensors.length > 0) N.dist_all_reduce(this.#group, tensors.map((t) => t.handle));
+    if (tensors.length > 0)
+      N.dist_all_reduce(
+        this.#group,
+        tensors.map((t) => t.handle),
+      );
   }
 
   /**
@@ -57,7 +61,11 @@ export class CollectiveGroup {
    * rank joins with zeros when another rank has one; with none anywhere it keeps none.
    */
   allReduceGradients(params: readonly Tensor[]): void {
-    if (params.length > 0) N.dist_all_reduce_grads(this.#group, params.map((p) => p.handle));
+    if (params.length > 0)
+      N.dist_all_reduce_grads(
+        this.#group,
+        params.map((p) => p.handle),
+      );
   }
 
   /** Every rank's copy of `t` (same shape on every rank), in rank order. */
@@ -67,7 +75,12 @@ export class CollectiveGroup {
 
   /** Overwrites each tensor with rank `root`'s, in place. */
   broadcast(tensors: readonly Tensor[], root = 0): void {
-    if (tensors.length > 0) N.dist_broadcast(this.#group, tensors.map((t) => t.handle), root);
+    if (tensors.length > 0)
+      N.dist_broadcast(
+        this.#group,
+        tensors.map((t) => t.handle),
+        root,
+      );
   }
 
   barrier(): void {

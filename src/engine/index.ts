@@ -8,4 +8,9 @@ export * from "./functional.js";
 export { Optimizer, adamW, sgd, clipGradNorm, type ParamGroup, type OptimizerKind } from "./optim.js";
 export * from "./schedule.js";
 export * from "./runtime.js";
-export { CollectiveGroup, collectiveBackends, type CollectiveBackend, type CollectiveGroupOptions } from "./collectives.js";
+export {
+  CollectiveGroup,
+  collectiveBackends,
+  type CollectiveBackend,
+  type CollectiveGroupOptions,
+} from "./collectives.js";

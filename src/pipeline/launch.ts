@@ -2,8 +2,13 @@
  * A torchrun-style launcher: starts this node's workers of a distributed job with RANK, LOCAL_RANK,
  * WORLD_SIZE, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT set, prefixes their output with their
  * rank, forwards SIGINT/SIGTERM, and ends the whole job as soon as one worker fails: the others are
- * terminated (killed after a grace period) and the result names the first failing rank with the
- * last lines it printed. Plain node:child_process; nothing here knows what the workers run.
+ * terminated (killed after a grace period) and the result names the failing rank with the last
+ * lines it printed. Plain node:child_process; nothing here knows what the workers run.
+ *
+ * When one rank dies, its peers fail too, a moment later, in their next collective ("all_reduce
+ * failed on rank 0 of 2 …"). The rank reported is the one that failed by itself: the first whose
+ * last words are not such a collective failure, else the first to fail. Workers the launcher
+ * stopped itself are never the cause.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -50,7 +55,12 @@ export interface LaunchResult {
 /** Last lines a worker printed, kept to explain its failure. */
 const TAIL_LINES = 20;
 
-function validate(o: LaunchOptions): Required<Pick<LaunchOptions, "nnodes" | "nodeRank" | "masterAddr" | "masterPort">> {
+/** How a worker reports a collective that failed because of a peer (native/src/distributed.cc). */
+const PEER_FAILURE = /failed on rank \d+ of \d+ \(/;
+
+function validate(
+  o: LaunchOptions,
+): Required<Pick<LaunchOptions, "nnodes" | "nodeRank" | "masterAddr" | "masterPort">> {
   const nnodes = o.nnodes ?? 1;
   const nodeRank = o.nodeRank ?? 0;
   const positive = (name: string, v: number, min: number, max = Infinity) => {
@@ -63,18 +73,22 @@ function validate(o: LaunchOptions): Required<Pick<LaunchOptions, "nnodes" | "no
   positive("--node-rank", nodeRank, 0, nnodes - 1);
   const masterPort = o.masterPort ?? DEFAULT_MASTER_PORT;
   positive("--master-port", masterPort, 1, 65535);
-  if (o.command.length === 0) throw new Error("launch: no worker command given (expected: launch [options] -- <command…>)");
+  if (o.command.length === 0)
+    throw new Error("launch: no worker command given (expected: launch [options] -- <command…>)");
   return { nnodes, nodeRank, masterAddr: o.masterAddr ?? DEFAULT_MASTER_ADDR, masterPort };
 }
 
 function describeExit(rank: number, code: number | null, signal: NodeJS.Signals | null, tail: string[]): string {
   const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
   const last = tail.filter((l) => l.trim() !== "");
-  return `rank ${rank} ${how}` + (last.length > 0 ? `; its last output:\n${last.map((l) => `  [rank ${rank}] ${l}`).join("\n")}` : "");
+  return (
+    `rank ${rank} ${how}` +
+    (last.length > 0 ? `; its last output:\n${last.map((l) => `  [rank ${rank}] ${l}`).join("\n")}` : "")
+  );
 }
 
 /** Starts the workers and resolves when all have exited (or the job was stopped). */
-export function launch(options: LaunchOptions): Promise<LaunchResult> {
+export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   const { nnodes, nodeRank, masterAddr, masterPort } = validate(options);
   const n = options.nprocPerNode;
   const graceMs = options.graceMs ?? 10_000;
@@ -86,13 +100,17 @@ export function launch(options: LaunchOptions): Promise<LaunchResult> {
     const children: ChildProcess[] = [];
     const exits: (WorkerExit | undefined)[] = new Array(n).fill(undefined);
     const tails: string[][] = Array.from({ length: n }, () => []);
-    let failure: LaunchResult["failure"];
-    let failureCode = 0;
+    const signalled = new Set<number>(); // local ranks the launcher itself stopped
+    const failed: number[] = []; // local ranks that failed by themselves, in order
     let interrupted: NodeJS.Signals | undefined;
     let killTimer: NodeJS.Timeout | undefined;
 
     const stopAll = (signal: NodeJS.Signals) => {
-      for (const [i, c] of children.entries()) if (!exits[i] && c.exitCode === null) c.kill(signal);
+      for (const [i, c] of children.entries()) {
+        if (exits[i]) continue;
+        signalled.add(i);
+        c.kill(signal);
+      }
       killTimer ??= setTimeout(() => {
         for (const [i, c] of children.entries()) if (!exits[i]) c.kill("SIGKILL");
       }, graceMs);
@@ -113,8 +131,19 @@ export function launch(options: LaunchOptions): Promise<LaunchResult> {
       process.off("SIGTERM", onSigterm);
       if (killTimer) clearTimeout(killTimer);
       const workers = exits as WorkerExit[];
-      const exitCode = failure ? failureCode : interrupted ? 128 + (interrupted === "SIGINT" ? 2 : 15) : 0;
-      resolve({ exitCode, workers, ...(failure ? { failure } : {}), ...(interrupted ? { interrupted } : {}) });
+      const cause = failed.find((i) => !tails[i]!.some((l) => PEER_FAILURE.test(l))) ?? failed[0];
+      if (cause === undefined) {
+        resolve({
+          exitCode: interrupted ? 128 + (interrupted === "SIGINT" ? 2 : 15) : 0,
+          workers,
+          ...(interrupted ? { interrupted } : {}),
+        });
+        return;
+      }
+      const { rank, code, signal } = workers[cause]!;
+      const failure = { rank, message: describeExit(rank, code, signal, tails[cause]!) };
+      err.write(`launch: the job failed: ${failure.message}\n`);
+      resolve({ exitCode: typeof code === "number" && code > 0 ? code : 1, workers, failure });
     };
 
     for (let localRank = 0; localRank < n; localRank++) {
@@ -125,29 +154,29 @@ export function launch(options: LaunchOptions): Promise<LaunchResult> {
         stdio: ["ignore", "pipe", "pipe"],
       });
       children.push(child);
-      const pipe = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream, keepTail: boolean) => {
+      const pipe = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream) => {
         createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
           to.write(`[rank ${rank}] ${line}\n`);
-          if (keepTail) {
-            tails[localRank]!.push(line);
-            if (tails[localRank]!.length > TAIL_LINES) tails[localRank]!.shift();
-          }
+          tails[localRank]!.push(line);
+          if (tails[localRank]!.length > TAIL_LINES) tails[localRank]!.shift();
         });
       };
-      pipe(child.stdout!, out, false);
-      pipe(child.stderr!, err, true);
+      pipe(child.stdout!, out);
+      pipe(child.stderr!, err);
       child.on("error", (e) => {
-        // spawn failed (no such program): the exit event follows with code -2 / null.
+        // spawn failed (no such program): the close event follows.
         tails[localRank]!.push(`could not start ${program}: ${e.message}`);
       });
       child.on("close", (code, signal) => {
         exits[localRank] = { rank, code, signal };
-        const failed = code !== 0 && !interrupted;
-        if (failed && !failure) {
-          failure = { rank, message: describeExit(rank, code, signal, tails[localRank]!) };
-          failureCode = typeof code === "number" && code > 0 ? code : 1;
-          err.write(`launch: ${failure.message}\nlaunch: stopping the other workers\n`);
-          stopAll("SIGTERM");
+        if (code !== 0 && !signalled.has(localRank) && !interrupted) {
+          failed.push(localRank);
+          if (failed.length === 1) {
+            err.write(
+              `launch: rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; stopping the other workers\n`,
+            );
+            stopAll("SIGTERM");
+          }
         }
         if (exits.every((e) => e !== undefined)) finish();
       });

@@ -16,7 +16,13 @@ if (scenario === "collectives") {
   const group = new ProcessGroup(env, { backend: "gloo" });
 
   const t = tensor([1, 2, 3]).mul(r + 1);
-  const u = tensor([[10, 20], [30, 40]], { dtype: "f64" }).mul(r + 1);
+  const u = tensor(
+    [
+      [10, 20],
+      [30, 40],
+    ],
+    { dtype: "f64" },
+  ).mul(r + 1);
   group.allReduceSum([t, u]);
 
   // p1 gets a gradient on every rank, p2 on ranks > 0 only, p3 on none.

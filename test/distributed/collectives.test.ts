@@ -35,20 +35,29 @@ for (const world of [2, 3]) {
     }
   });
 
-  test(`DataParallel on ${world} ranks: strided shares, gathered back in global order`, { skip, timeout: 180_000 }, async () => {
-    const run = await launchWorkers(child, world, ["shards"]);
-    assert.equal(run.exitCode, 0, run.stderr);
-    for (let r = 0; r < world; r++) {
-      const got = run.results[r]![0] as { share: number[]; gathered: number[]; gatheredJson: unknown[]; sum: number[] };
-      assert.deepEqual(got, {
-        rank: r,
-        worldSize: world,
-        isRankZero: r === 0,
-        share: [0, 1, 2, 3, 4, 5, 6].filter((x) => x % world === r),
-        gathered: [0, 10, 20, 30, 40, 50, 60],
-        gatheredJson: [0, 1, 2, 3, 4, 5, 6].map((x) => ({ user: `u${x}` })),
-        sum: [world, (world * (world - 1)) / 2],
-      });
-    }
-  });
+  test(
+    `DataParallel on ${world} ranks: strided shares, gathered back in global order`,
+    { skip, timeout: 180_000 },
+    async () => {
+      const run = await launchWorkers(child, world, ["shards"]);
+      assert.equal(run.exitCode, 0, run.stderr);
+      for (let r = 0; r < world; r++) {
+        const got = run.results[r]![0] as {
+          share: number[];
+          gathered: number[];
+          gatheredJson: unknown[];
+          sum: number[];
+        };
+        assert.deepEqual(got, {
+          rank: r,
+          worldSize: world,
+          isRankZero: r === 0,
+          share: [0, 1, 2, 3, 4, 5, 6].filter((x) => x % world === r),
+          gathered: [0, 10, 20, 30, 40, 50, 60],
+          gatheredJson: [0, 1, 2, 3, 4, 5, 6].map((x) => ({ user: `u${x}` })),
+          sum: [world, (world * (world - 1)) / 2],
+        });
+      }
+    },
+  );
 }
