@@ -20,7 +20,7 @@ import { primeChainOfThought, primeLatent, primePlain } from "../../src/decode/p
 import { buildTitleTrie, trieTitles } from "../../src/decode/recommend.js";
 import type { TitleTrie } from "../../src/decode/title-trie.js";
 import { Recommender } from "../../src/latent/recommender.js";
-import { collatePrompts } from "../../src/train/collate.js";
+import { collatePrompts } from "../../src/data/collate.js";
 import { intOption, listOption, sampleIndices } from "../support/args.js";
 import { environment, loadBenchData, median, min } from "../support/setup.js";
 import { replaySearch } from "./replay.js";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadDataSource, corpusTexts, type DataSource } from "../../src/eval/data-source.js";
+import { loadDataSource, corpusTexts, type DataSource } from "../../src/data/data-source.js";
 import { engineInfo } from "../../src/engine/index.js";
 import { ModelTokenizer } from "../../src/llm/model-tokenizer.js";
 import { Tokenizer } from "../../src/llm/tokenizer.js";

@@ -1,7 +1,7 @@
 /** `latentr3 demo`: the whole pipeline on the embedded synthetic data (or --data / --model). */
 import { bool, num, optStr, str, type CommandSpec } from "./command.js";
 import { DATA_OPTIONS, DEVICE_OPTION, dataSourceFrom, deviceFrom } from "./options.js";
-import { runDemo } from "../eval/demo.js";
+import { runDemo } from "../pipeline/demo.js";
 import { PRESETS } from "../llm/config.js";
 import { PRETRAIN_DEFAULTS, SFT_DEFAULTS } from "./train.js";
 import { DEFAULT_LR_GRPO } from "../train/rl/lr-grpo.js";

@@ -10,7 +10,7 @@ import {
   deviceFrom,
   modelFolderFrom,
 } from "./options.js";
-import { evaluateStage, popularityStage } from "../eval/stages.js";
+import { evaluateStage, popularityStage } from "../pipeline/stages.js";
 import { Recommender } from "../latent/recommender.js";
 import { join } from "node:path";
 import { formatMetricsLine } from "../eval/format.js";

@@ -3,7 +3,7 @@
  * with their conversion into configuration objects.
  */
 import { bool, num, optStr, str, UsageError, type OptionSpec, type ParsedArgs } from "./command.js";
-import { loadDataSource, type DataSource } from "../eval/data-source.js";
+import { loadDataSource, type DataSource } from "../data/data-source.js";
 import { SYNTHETIC_DEFAULTS } from "../data/synthetic/generate.js";
 import type { SupervisedConfig } from "../train/supervised.js";
 import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../train/rl/lr-grpo.js";

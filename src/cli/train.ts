@@ -13,7 +13,7 @@ import {
   supervisedFrom,
   supervisedOptions,
 } from "./options.js";
-import { pretrainStage, rlStage, sftStage } from "../eval/stages.js";
+import { pretrainStage, rlStage, sftStage } from "../pipeline/stages.js";
 import { PRESETS } from "../llm/config.js";
 import { DEFAULT_SUPERVISED, type SupervisedConfig } from "../train/supervised.js";
 import type { PromptTemplateName } from "../data/prompt.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { tidy } from "../engine/index.js";
 import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
-import { collatePrompts } from "../train/collate.js";
+import { collatePrompts } from "../data/collate.js";
 import { constrainedBeamSearch, type BeamSearchOptions } from "./beam-search.js";
 import { primeLatent, primePlain } from "./prime.js";
 import { TitleTrie } from "./title-trie.js";

@@ -5,7 +5,7 @@
  */
 import { COLD_START, COLD_START_TITLE, LONG_TAIL, POPULAR } from "./groups.js";
 import { metricAt } from "./metrics.js";
-import type { Report } from "./report.js";
+import type { Report } from "./report-schema.js";
 
 export interface ComparisonColumn {
   header: string;

@@ -4,7 +4,8 @@
  */
 import { basename, resolve } from "node:path";
 import { bestRuns, runLabels, textComparisonColumns, type ComparisonColumn } from "./compare-columns.js";
-import { readReport, type Report } from "./report.js";
+import { readReport } from "./report.js";
+import type { Report } from "./report-schema.js";
 
 export interface RunReport {
   dir: string;

@@ -1,9 +1,9 @@
 /** The demo's single report page: every variant side by side, training cost and training curves. */
 import { existsSync } from "node:fs";
-import type { DataSource } from "./data-source.js";
+import type { DataSource } from "../data/data-source.js";
 import { readMetricsJsonl, type TrainingRow } from "./jsonl.js";
 import { comparisonSections, htmlPage, htmlTable, trainingCharts } from "./report-html.js";
-import type { Report } from "./report.js";
+import type { Report } from "./report-schema.js";
 import { escapeHtml } from "./svg-charts.js";
 
 export interface StageCost {

@@ -7,7 +7,7 @@ import { ItemMapping } from "../decode/item-mapping.js";
 import { popularityBreakdown, POPULAR_FRACTION } from "./groups.js";
 import type { MetricsLog } from "./jsonl.js";
 import { evaluateRankings, METRIC_KS } from "./metrics.js";
-import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report.js";
+import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report-schema.js";
 
 export interface EvaluationInput {
   run: string;

@@ -1,6 +1,6 @@
 /** One-line text summaries of reports for terminals and logs. */
 import { metricAt } from "./metrics.js";
-import type { Report } from "./report.js";
+import type { Report } from "./report-schema.js";
 
 export function formatMetricsLine(report: Report): string {
   const m = report.metrics;

@@ -9,7 +9,7 @@
 import { bestRuns, fullComparisonColumns, runLabels } from "./compare-columns.js";
 import { seriesNames, type TrainingRow } from "./jsonl.js";
 import { metricAt, type Metrics } from "./metrics.js";
-import type { Report } from "./report.js";
+import type { Report } from "./report-schema.js";
 import { escapeHtml, groupedBarChart, lineChart, seriesColor } from "./svg-charts.js";
 
 const CSS = `

@@ -5,7 +5,7 @@
 import { cat, crossEntropy, type Tensor } from "../engine/index.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import type { LatentReasoner } from "../latent/latent-reasoner.js";
-import type { PromptTargetBatch } from "./collate.js";
+import type { PromptTargetBatch } from "../data/collate.js";
 
 /**
  * BIGRec SFT: cross-entropy on the target tokens (quoted title, newline, EOS) given the prompt.

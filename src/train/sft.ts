@@ -5,7 +5,7 @@
 import { lengthBucketedBatches } from "../data/batching.js";
 import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
-import { collatePromptTarget, type PromptTarget } from "./collate.js";
+import { collatePromptTarget, type PromptTarget } from "../data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
 import type { RunFolder } from "./run-folder.js";
 import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";

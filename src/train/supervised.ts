@@ -20,7 +20,7 @@ import {
 } from "../engine/index.js";
 import type { ParamStore } from "../nn/index.js";
 import { CheckpointManager, stepName } from "./checkpoint.js";
-import { Progress } from "./progress.js";
+import { Progress } from "../util/progress.js";
 import { saveCheckpoint, startOrResume } from "./resume.js";
 import type { RunFolder } from "./run-folder.js";
 

@@ -1,6 +1,7 @@
 // Builds small reports for the report/compare tests (not a test file itself).
 import { aggregateMetrics, type Metrics } from "../../src/eval/metrics.js";
-import { latencyFigures, REPORT_SCHEMA, type Report } from "../../src/eval/report.js";
+import { latencyFigures } from "../../src/eval/report.js";
+import { REPORT_SCHEMA, type Report } from "../../src/eval/report-schema.js";
 
 /** Metrics of records with these ranks (no invalid predictions unless given). */
 export function metricsOf(ranks: number[], invalid = 0): Metrics {

@@ -2,7 +2,7 @@
  * A tiny randomly initialised recommender over the small synthetic dataset, built in-process (no
  * pretraining): the `tiny` preset over a vocabulary compacted to the data's tokens.
  */
-import { corpusTexts, loadDataSource, type DataSource } from "../../src/eval/data-source.js";
+import { corpusTexts, loadDataSource, type DataSource } from "../../src/data/data-source.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { ModelTokenizer } from "../../src/llm/model-tokenizer.js";
 import { Tokenizer } from "../../src/llm/tokenizer.js";

@@ -12,10 +12,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Generator, noGrad, tidy, zeros } from "../../src/engine/index.js";
-import type { DataSource } from "../../src/eval/data-source.js";
+import type { DataSource } from "../../src/data/data-source.js";
 import { LATENT_RATT_PREFIX } from "../../src/latent/latent-ratt.js";
 import { Recommender } from "../../src/latent/recommender.js";
-import { collatePromptTarget, type PromptTarget } from "../../src/train/collate.js";
+import { collatePromptTarget, type PromptTarget } from "../../src/data/collate.js";
 import {
   DEFAULT_LR_GRPO,
   latentNoise,

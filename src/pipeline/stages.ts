@@ -13,16 +13,17 @@ import { Recommender } from "../latent/recommender.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Tokenizer } from "../llm/tokenizer.js";
 import { pretrainingCorpus, runPretrain } from "../train/pretrain.js";
-import { Progress } from "../train/progress.js";
+import { Progress } from "../util/progress.js";
 import { trainLrGrpo, type LrGrpoConfig } from "../train/rl/lr-grpo.js";
 import { RunFolder } from "../train/run-folder.js";
 import { runSft } from "../train/sft.js";
 import type { SupervisedConfig } from "../train/supervised.js";
-import { corpusTexts, type DataSource } from "./data-source.js";
-import { evaluationReport } from "./evaluate.js";
-import { readMetricsJsonl } from "./jsonl.js";
-import { evaluatePopularityBaseline } from "./popularity-baseline.js";
-import { latencyFigures, writeReport, type Report } from "./report.js";
+import { corpusTexts, type DataSource } from "../data/data-source.js";
+import { evaluationReport } from "../eval/evaluate.js";
+import { readMetricsJsonl } from "../eval/jsonl.js";
+import { evaluatePopularityBaseline } from "../eval/popularity-baseline.js";
+import { latencyFigures, writeReport } from "../eval/report.js";
+import type { Report } from "../eval/report-schema.js";
 
 export const MODEL_SUBDIR = "model";
 

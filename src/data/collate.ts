@@ -3,7 +3,7 @@
  * column, where the latent thought or the answer starts); targets are right-padded after them.
  */
 import { int64, type Device, type Tensor } from "../engine/index.js";
-import { padBatch, type PromptTarget } from "../data/encode.js";
+import { padBatch, type PromptTarget } from "./encode.js";
 
 export type { PromptTarget };
 

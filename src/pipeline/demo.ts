@@ -14,10 +14,11 @@ import { Recommender } from "../latent/recommender.js";
 import type { LrGrpoConfig } from "../train/rl/lr-grpo.js";
 import type { SupervisedConfig } from "../train/supervised.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import type { DataSource } from "./data-source.js";
-import { renderDemoReport, type DemoSummary, type StageCost } from "./demo-report.js";
-import { formatMetricsLine } from "./format.js";
-import { readReport, type Report } from "./report.js";
+import type { DataSource } from "../data/data-source.js";
+import { renderDemoReport, type DemoSummary, type StageCost } from "../eval/demo-report.js";
+import { formatMetricsLine } from "../eval/format.js";
+import { readReport } from "../eval/report.js";
+import type { Report } from "../eval/report-schema.js";
 import {
   MODEL_SUBDIR,
   evaluateStage,

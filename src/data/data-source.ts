@@ -3,7 +3,7 @@
  * (`--data DIR`), or the embedded synthetic dataset generated in memory from a seed (the default).
  */
 import { basename } from "node:path";
-import { categoryFromStem, loadDataset } from "../data/dataset.js";
+import { categoryFromStem, loadDataset } from "./dataset.js";
 import {
   buildPrompt,
   categoryPhrase,
@@ -11,10 +11,10 @@ import {
   promptText,
   targetText,
   type PromptTemplateName,
-} from "../data/prompt.js";
-import { experimentSplits, type ExperimentSplits } from "../data/protocol.js";
-import { generateSyntheticDataset, SYNTHETIC_CATEGORY, type SyntheticOptions } from "../data/synthetic/generate.js";
-import type { Example, Item } from "../data/types.js";
+} from "./prompt.js";
+import { experimentSplits, type ExperimentSplits } from "./protocol.js";
+import { generateSyntheticDataset, SYNTHETIC_CATEGORY, type SyntheticOptions } from "./synthetic/generate.js";
+import type { Example, Item } from "./types.js";
 
 export interface DataSource {
   /** Short name for reports: the folder name or "synthetic(seed=…)". */
