@@ -31,6 +31,20 @@ export class DataParallel {
     this.#group = group;
   }
 
+  /** The job this process joined (one per process: a worker belongs to one job). */
+  static #joined: DataParallel | undefined;
+
+  /**
+   * This process's place in the job described by torchrun's variables, joined on first use; later
+   * calls return the same object, so the stages of one command (the demo's pretrain, SFT, RL and
+   * evaluation) share one process group. Without those variables: a single process on `device`.
+   */
+  static join(opts: DataParallelOptions, env: DistributedEnv | undefined = distributedEnv()): DataParallel {
+    if (!env || env.worldSize === 1) return DataParallel.single(opts.device);
+    DataParallel.#joined ??= DataParallel.fromEnv(opts, env);
+    return DataParallel.#joined;
+  }
+
   /** A plain single-process run. */
   static single(device = "cpu"): DataParallel {
     return new DataParallel(0, 1, device, undefined);
@@ -68,11 +82,20 @@ export class DataParallel {
   }
 
   /**
-   * Every rank's share of one batch put back in global order; `share` is what this rank computed
-   * for `shard(batch)`, one entry per example.
+   * Every rank's share of one batch put back in global order; `share` holds what this rank computed
+   * for each example of `shard(batch)` (a row of numbers each, e.g. the rewards of its K samples).
+   * Exact: the numbers travel as f64.
    */
-  gatherShards(share: readonly number[]): number[] {
-    return this.#group ? unshard(this.#group.allGatherNumbers(share)) : [...share];
+  gatherShards(share: readonly (readonly number[])[]): number[][] {
+    if (!this.#group) return share.map((row) => [...row]);
+    // One gather: [rows, length of each row, …values].
+    const packed = [share.length, ...share.map((row) => row.length), ...share.flat()];
+    const perRank = this.#group.allGatherNumbers(packed).map((flat) => {
+      const rows = flat[0]!;
+      let at = 1 + rows;
+      return flat.slice(1, 1 + rows).map((len) => flat.slice(at, (at += len)));
+    });
+    return unshard(perRank);
   }
 
   /** The same, for JSON values (per-user evaluation results). */
@@ -89,9 +112,31 @@ export class DataParallel {
     this.#group?.allReduceGradients(params);
   }
 
+  /** Every rank's `values` (lengths may differ), in rank order. */
+  allGather(values: readonly number[]): number[][] {
+    return this.#group ? this.#group.allGatherNumbers(values) : [[...values]];
+  }
+
   /** Element-wise sums over ranks (losses, token counts, clip counts). */
   sum(values: readonly number[]): number[] {
     return this.#group ? this.#group.sumNumbers(values) : [...values];
+  }
+
+  /** Rank 0's `value`, on every rank (a decision only rank 0 can make, e.g. from its files). */
+  rankZeroValue(value: number): number {
+    return this.#group ? this.#group.sumNumbers([this.isRankZero ? value : 0])[0]! : value;
+  }
+
+  /**
+   * Checks that every rank has the same `value` (e.g. the step it resumed from); throws naming
+   * the ranks that differ, with `hint` saying what usually causes it.
+   */
+  agree(what: string, value: number, hint = ""): void {
+    if (!this.#group) return;
+    const values = this.#group.allGatherNumbers([value]).map((v) => v[0]!);
+    if (values.every((v) => v === values[0])) return;
+    const byRank = values.map((v, r) => `rank ${r}: ${v}`).join(", ");
+    throw new Error(`ranks disagree on ${what} (${byRank})${hint ? `: ${hint}` : ""}`);
   }
 
   /** Makes every rank's copy of `params` rank 0's (after rank 0 alone loaded a checkpoint). */

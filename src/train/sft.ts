@@ -7,6 +7,7 @@ import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
+import type { DataParallel } from "../distributed/index.js";
 import type { RunFolder } from "./run-folder.js";
 import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
 
@@ -43,7 +44,7 @@ export async function runSft(
   valid: readonly Example[],
   config: SupervisedConfig,
   run: RunFolder,
-  opts: { resume?: boolean; label?: string } = {},
+  opts: { resume?: boolean; label?: string; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
   for (const p of rec.parameters("all")) p.setRequiresGrad(true);
   return trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts);

@@ -4,6 +4,11 @@
  * clip → schedule → step → log; validation loss each epoch, early stopping with patience, the best
  * checkpoint restored at the end. A killed run resumes from its last checkpoint and reaches the
  * same result as an uninterrupted one (data order depends only on seed and epoch).
+ *
+ * Data-parallel (`opts.dp`): every rank walks the same global batches, computes its share, divides
+ * its token-loss sum by the global batch's token count and sums gradients with the others, so each
+ * rank takes the optimizer step one process would take on the whole batch. Rank 0 alone logs,
+ * prints progress and writes checkpoints.
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
@@ -18,6 +23,7 @@ import {
   type Schedule,
   type Tensor,
 } from "../engine/index.js";
+import { DataParallel } from "../distributed/index.js";
 import type { ParamStore } from "../nn/index.js";
 import { CheckpointManager, stepName } from "./checkpoint.js";
 import { Progress } from "../util/progress.js";
@@ -110,14 +116,20 @@ function split<E>(xs: readonly E[], size: number): E[][] {
   return out;
 }
 
-/** Token-mean validation loss over `examples`, no gradients. */
-export function validationLoss<E>(task: SupervisedTask<E>, examples: readonly E[], microBatchSize: number): number {
+/** Token-mean validation loss over `examples`, no gradients (each rank scores its share). */
+export function validationLoss<E>(
+  task: SupervisedTask<E>,
+  examples: readonly E[],
+  microBatchSize: number,
+  dp: DataParallel = DataParallel.single(),
+): number {
   let sum = 0;
   let tokens = 0;
-  for (const micro of split(examples, microBatchSize)) {
+  for (const micro of split(dp.shard(examples), microBatchSize)) {
     sum += noGrad(() => tidy(() => task.lossSum(micro).item()));
     tokens += micro.reduce((n, e) => n + task.tokens(e), 0);
   }
+  [sum, tokens] = dp.sum([sum, tokens]) as [number, number];
   return sum / Math.max(tokens, 1);
 }
 
@@ -125,8 +137,10 @@ export async function trainSupervised<E>(
   task: SupervisedTask<E>,
   config: SupervisedConfig,
   run: RunFolder,
-  opts: { resume?: boolean } = {},
+  opts: { resume?: boolean; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
+  const dp = opts.dp ?? DataParallel.single();
+  const lead = dp.isRankZero;
   const optimizer: Optimizer = adamW(task.trainable, { lr: config.lr, weightDecay: config.weightDecay });
   const stepsPerEpoch = task.batches(0, config.batchSize, config.seed).length;
   const plannedSteps = stepsPerEpoch * config.epochs;
@@ -146,7 +160,7 @@ export async function trainSupervised<E>(
     epochTokens: 0,
     history: [],
   };
-  const start = { run, checkpoints, label: task.label, store: task.store, optimizer, resume: opts.resume ?? false };
+  const start = { run, checkpoints, label: task.label, store: task.store, optimizer, resume: opts.resume ?? false, dp };
   const resumed = startOrResume<TrainerState>(start);
   if (resumed) {
     state = resumed.state;
@@ -154,10 +168,15 @@ export async function trainSupervised<E>(
     // null, and `valLoss >= null` is true, which would count the first validation as "no
     // improvement" (and stop a patience-1 run after one epoch). Restore the "none yet" value.
     if (typeof state.bestValLoss !== "number") state.bestValLoss = Infinity;
-    console.error(`[${task.label}] resumed from ${resumed.checkpoint} (step ${state.step}, epoch ${state.epoch + 1})`);
+    if (lead)
+      console.error(
+        `[${task.label}] resumed from ${resumed.checkpoint} (step ${state.step}, epoch ${state.epoch + 1})`,
+      );
   }
 
-  const progress = new Progress(task.label, totalSteps, process.stderr, undefined, state.step);
+  dp.broadcastFromRankZero(task.trainable);
+  const startedAt = performance.now();
+  const progress = lead ? new Progress(task.label, totalSteps, process.stderr, undefined, state.step) : undefined;
   const save = () => saveCheckpoint(start, stepName(state.step), task.store, optimizer, state);
   let windowLoss = 0;
   let windowTokens = 0;
@@ -169,13 +188,15 @@ export async function trainSupervised<E>(
       const batch = batches[state.batchInEpoch]!;
       const batchTokens = batch.reduce((n, e) => n + task.tokens(e), 0);
       let lossSum = 0;
-      for (const micro of split(batch, config.microBatchSize)) {
+      for (const micro of split(dp.shard(batch), config.microBatchSize)) {
         lossSum += tidy(() => {
           const loss = task.lossSum(micro);
           loss.div(batchTokens).backward();
           return loss.item();
         });
       }
+      dp.syncGradients(task.trainable);
+      [lossSum] = dp.sum([lossSum]) as [number];
       const gradNorm = clipGradNorm(task.trainable, config.maxGradNorm);
       optimizer.scaleLr(schedule(state.step));
       const lr = optimizer.lr();
@@ -188,8 +209,16 @@ export async function trainSupervised<E>(
       state.epochTokens += batchTokens;
       const loss = lossSum / batchTokens;
       const seconds = (performance.now() - windowStart) / 1000;
-      run.logMetrics({ step: state.step, epoch: state.epoch + 1, loss, lr, grad_norm: gradNorm, tokens: batchTokens });
-      progress.update(state.step, {
+      if (lead)
+        run.logMetrics({
+          step: state.step,
+          epoch: state.epoch + 1,
+          loss,
+          lr,
+          grad_norm: gradNorm,
+          tokens: batchTokens,
+        });
+      progress?.update(state.step, {
         epoch: `${state.epoch + 1}/${config.epochs}`,
         loss: windowLoss / windowTokens,
         "tok/s": windowTokens / Math.max(seconds, 1e-9),
@@ -208,20 +237,22 @@ export async function trainSupervised<E>(
       await yieldToEventLoop();
     }
     if (state.batchInEpoch < batches.length) break; // maxSteps reached mid-epoch
-    const valLoss = task.valid.length > 0 ? validationLoss(task, task.valid, config.microBatchSize) : NaN;
+    const valLoss = task.valid.length > 0 ? validationLoss(task, task.valid, config.microBatchSize, dp) : NaN;
     const trainLoss = state.epochLossSum / Math.max(state.epochTokens, 1);
     state.history.push({ epoch: state.epoch + 1, step: state.step, trainLoss, valLoss });
-    run.logMetrics({ step: state.step, epoch: state.epoch + 1, val_loss: valLoss });
-    console.error(`[${task.label}] epoch ${state.epoch + 1}: validation loss ${valLoss.toFixed(4)}`);
+    if (lead) {
+      run.logMetrics({ step: state.step, epoch: state.epoch + 1, val_loss: valLoss });
+      console.error(`[${task.label}] epoch ${state.epoch + 1}: validation loss ${valLoss.toFixed(4)}`);
+    }
     if (!(valLoss >= state.bestValLoss)) {
       state.bestValLoss = valLoss;
       state.bestStep = state.step;
       state.badEpochs = 0;
-      checkpoints.save("best", task.store, null, { step: state.step });
+      if (lead) checkpoints.save("best", task.store, null, { step: state.step });
     } else {
       state.badEpochs++;
       if (config.patience > 0 && state.badEpochs >= config.patience) {
-        console.error(`[${task.label}] no improvement for ${state.badEpochs} epoch(s): stopping early`);
+        if (lead) console.error(`[${task.label}] no improvement for ${state.badEpochs} epoch(s): stopping early`);
         state.stopped = true;
       }
     }
@@ -231,13 +262,17 @@ export async function trainSupervised<E>(
     state.epochTokens = 0;
     save();
   }
-  if (checkpoints.has("best")) checkpoints.loadParams("best", task.store);
-  progress.finish(Number.isFinite(state.bestValLoss) ? { "best val loss": state.bestValLoss } : {});
+  // Rank 0 restores the best checkpoint and hands its parameters to the others (no shared disk needed).
+  if (dp.rankZeroValue(lead && checkpoints.has("best") ? 1 : 0) === 1) {
+    if (lead) checkpoints.loadParams("best", task.store);
+    dp.broadcastFromRankZero(task.store.parameters());
+  }
+  progress?.finish(Number.isFinite(state.bestValLoss) ? { "best val loss": state.bestValLoss } : {});
   return {
     steps: state.step,
     bestValLoss: state.bestValLoss,
     bestStep: state.bestStep,
     history: state.history,
-    seconds: progress.elapsedSeconds(),
+    seconds: (performance.now() - startedAt) / 1000,
   };
 }

@@ -52,14 +52,23 @@ if (scenario === "collectives") {
   const dp = DataParallel.fromEnv({ device: "cpu" });
   const batch = [0, 1, 2, 3, 4, 5, 6];
   const share = dp.shard(batch);
+  let disagreement = "";
+  try {
+    dp.agree("the answer", r === 0 ? 42 : 41, "a hint");
+  } catch (e) {
+    disagreement = (e as Error).message;
+  }
+  dp.agree("the question", 1);
   report({
+    disagreement,
     rank: dp.rank,
     worldSize: dp.worldSize,
     isRankZero: dp.isRankZero,
     share,
-    gathered: dp.gatherShards(share.map((x) => x * 10)),
+    gathered: dp.gatherShards(share.map((x) => Array.from({ length: x % 3 }, (_, j) => x * 10 + j))),
     gatheredJson: dp.gatherShardsJson(share.map((x) => ({ user: `u${x}` }))),
     sum: dp.sum([1, r]),
+    rankZeroValue: dp.rankZeroValue(r + 7),
   });
   dp.close();
 }

@@ -53,9 +53,11 @@ for (const world of [2, 3]) {
           worldSize: world,
           isRankZero: r === 0,
           share: [0, 1, 2, 3, 4, 5, 6].filter((x) => x % world === r),
-          gathered: [0, 10, 20, 30, 40, 50, 60],
+          gathered: [[], [10], [20, 21], [], [40], [50, 51], []],
           gatheredJson: [0, 1, 2, 3, 4, 5, 6].map((x) => ({ user: `u${x}` })),
           sum: [world, (world * (world - 1)) / 2],
+          rankZeroValue: 7,
+          disagreement: `ranks disagree on the answer (${Array.from({ length: world }, (_, q) => `rank ${q}: ${q === 0 ? 42 : 41}`).join(", ")}): a hint`,
         });
       }
     },

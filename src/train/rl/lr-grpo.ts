@@ -12,11 +12,17 @@
  * The prompt prefill is computed once per step and reused by the sampling and update passes: the
  * LLM is frozen, so it cannot change within a step. Noise is seeded by (seed, step), so a resumed
  * run draws the same noise as an uninterrupted one.
+ *
+ * Data-parallel (`opts.dp`): each rank samples and scores its share of the step's prompts with the
+ * noise rows one process would draw for them; the rewards are all-gathered, so the batch advantage
+ * (baseline and L2 normalisation) is the whole global batch's on every rank — not per rank, as in
+ * the reference code — and gradients are summed before the clip and the step.
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import {
   Generator,
   adamW,
+  int64,
   fullLike,
   clipGradNorm,
   cosineWithWarmup,
@@ -27,6 +33,7 @@ import {
   type Tensor,
 } from "../../engine/index.js";
 import { hashSeed } from "../../data/rng.js";
+import { DataParallel } from "../../distributed/index.js";
 import { lengthBucketedBatches } from "../../data/batching.js";
 import { LATENT_RATT_PREFIX } from "../../latent/latent-ratt.js";
 import type { LatentReasoner, Thought } from "../../latent/latent-reasoner.js";
@@ -230,6 +237,26 @@ export function gaussianLogDensity(samples: Tensor, mean: Tensor, sigma: number)
     .div(-2 * sigma * sigma);
 }
 
+/**
+ * The noise of this rank's prompts: the whole step's noise (`total` prompts × K samples, drawn from
+ * one generator seeded by `seed`) restricted to the prompts at `positions` (global indices), so a
+ * prompt gets the same noise whichever rank samples it and however many ranks there are.
+ */
+export function stepNoise(
+  total: number,
+  positions: readonly number[],
+  k: number,
+  dim: number,
+  o: { sigma: number; seed: number; device: string },
+): Tensor {
+  return tidy(() =>
+    latentNoise(total, k, dim, o.sigma, new Generator(o.seed), o.device)
+      .reshape([total, k, dim])
+      .indexSelect(0, int64(positions, [positions.length], o.device))
+      .reshape([positions.length * k, dim]),
+  );
+}
+
 /** Gaussian noise for m prompts × K samples, zero on each group's first sample. */
 export function latentNoise(
   m: number,
@@ -262,9 +289,11 @@ export async function trainLrGrpo(
     label?: string;
     /** The catalogue's title trie: required by the exact-match reward, which generates answers. */
     trie?: TitleTrie;
+    dp?: DataParallel;
   } = {},
 ): Promise<{ steps: number; history: LrGrpoStepStats[]; seconds: number }> {
   const label = opts.label ?? "rl";
+  const dp = opts.dp ?? DataParallel.single();
   const model = reasoner.model;
   const store = model.store;
   const trainable = reasoner.rattParameters();
@@ -285,13 +314,15 @@ export async function trainLrGrpo(
   const schedule = cosineWithWarmup({ warmupSteps: config.warmupSteps, totalSteps });
   const checkpoints = new CheckpointManager(run.dir);
   let state = { step: 0, history: [] as LrGrpoStepStats[] };
-  const start = { run, checkpoints, label, store, optimizer, resume: opts.resume ?? false };
+  const start = { run, checkpoints, label, store, optimizer, resume: opts.resume ?? false, dp };
   const resumed = startOrResume<typeof state>(start);
   if (resumed) {
     state = resumed.state;
-    console.error(`[${label}] resumed from ${resumed.checkpoint} (step ${state.step})`);
+    if (dp.isRankZero) console.error(`[${label}] resumed from ${resumed.checkpoint} (step ${state.step})`);
   }
-  const progress = new Progress(label, totalSteps, process.stderr, undefined, state.step);
+  dp.broadcastFromRankZero(trainable);
+  const startedAt = performance.now();
+  const progress = dp.isRankZero ? new Progress(label, totalSteps, process.stderr, undefined, state.step) : undefined;
   const k = config.samples;
   if (config.reward === "exact-match" && !opts.trie) throw new Error("the exact-match reward needs the title trie");
 
@@ -299,19 +330,24 @@ export async function trainLrGrpo(
     const epoch = Math.floor(state.step / perEpoch);
     const indices = batchesOf(epoch)[state.step % perEpoch]!;
     const prompts = indices.map((i) => train[i]!);
-    const generator = new Generator(hashSeed(config.seed, "lr-grpo-noise", state.step));
+    const local = dp.shard(prompts);
     const stepStart = performance.now();
+    const localNoise = stepNoise(prompts.length, dp.shard(prompts.map((_, g) => g)), k, model.config.hidden_size, {
+      sigma: config.sigma,
+      seed: hashSeed(config.seed, "lr-grpo-noise", state.step),
+      device: model.device,
+    });
 
     // 1. Sample: rewards and the sampling policy's log-probs, no gradients.
     const sampled: Sampled[] = [];
-    for (let i = 0; i < prompts.length; i += config.microPrompts) {
-      const micro = prompts.slice(i, i + config.microPrompts);
+    for (let i = 0; i < local.length; i += config.microPrompts) {
+      const micro = local.slice(i, i + config.microPrompts);
       sampled.push(
         noGrad(() =>
           tidy(() => {
             const batch = collatePromptTarget(micro, padId, model.device);
             const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
-            const noise = latentNoise(micro.length, k, model.config.hidden_size, config.sigma, generator, model.device);
+            const noise = localNoise.narrow(0, i * k, micro.length * k);
             const latentSamples = currentLatents(reasoner, prefilled, k).add(noise);
             let answers: Answers;
             let rewards: number[];
@@ -333,8 +369,10 @@ export async function trainLrGrpo(
         ),
       );
     }
-    const rewards = sampled.flatMap((s) => chunk(s.rewards, k));
-    const adv = advantages(config.advantage, rewards);
+    localNoise.dispose();
+    const rewards = dp.gatherShards(sampled.flatMap((s) => chunk(s.rewards, k)));
+    const globalAdv = advantages(config.advantage, rewards);
+    const adv = dp.shard(globalAdv); // this rank's prompts' rows
 
     // 2. Update: PPO clipped objective, gradients reach LatentRATT through the frozen LLM.
     let lossTotal = 0;
@@ -365,6 +403,7 @@ export async function trainLrGrpo(
         });
         row += m;
       }
+      dp.syncGradients(trainable);
       gradNorm = clipGradNorm(trainable, config.maxGradNorm);
       optimizer.setLr(lr);
       optimizer.step();
@@ -372,9 +411,10 @@ export async function trainLrGrpo(
     }
     for (const s of sampled) disposeSampled(s);
     state.step++;
+    [lossTotal, clipSum, clipCount] = dp.sum([lossTotal, clipSum, clipCount]) as [number, number, number];
 
     const all = rewards.flat();
-    const a = summary(adv.flat());
+    const a = summary(globalAdv.flat());
     const r = summary(all);
     const stats: LrGrpoStepStats = {
       step: state.step,
@@ -392,8 +432,8 @@ export async function trainLrGrpo(
       step_seconds: (performance.now() - stepStart) / 1000,
     };
     state.history.push(stats);
-    run.logMetrics({ ...stats });
-    progress.update(state.step, {
+    if (dp.isRankZero) run.logMetrics({ ...stats });
+    progress?.update(state.step, {
       reward: stats.reward_mean,
       unnoised: stats.reward_unnoised,
       "adv std": stats.advantage_std,
@@ -403,8 +443,8 @@ export async function trainLrGrpo(
     }
     await yieldToEventLoop();
   }
-  progress.finish();
-  return { steps: state.step, history: state.history, seconds: progress.elapsedSeconds() };
+  progress?.finish();
+  return { steps: state.step, history: state.history, seconds: (performance.now() - startedAt) / 1000 };
 }
 
 function chunk<T>(xs: readonly T[], size: number): T[][] {
