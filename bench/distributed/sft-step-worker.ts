@@ -35,7 +35,7 @@ const dp = DataParallel.fromEnv({ device: "cpu" });
 const source = await loadDataSource();
 const tokenizer = ModelTokenizer.compacted(await Tokenizer.qwenDefault(), corpusTexts(source, "reference"));
 const rec = Recommender.create(preset, tokenizer, { numLatents: latents, phrase: source.phrase }, { seed: 0 });
-for (const p of rec.parameters("all")) p.setRequiresGrad(true);
+rec.model.store.setTrainable("", true);
 const task = sftTask(rec, source.splits.train, []);
 const optimizer = adamW(task.trainable, { lr: 1e-4 });
 const batches = task.batches(0, batchSize, 42);

@@ -1,24 +1,18 @@
 /**
- * A tiny declarative CLI layer: each command declares its options once, and help text,
- * parsing, defaults and error messages are derived from that declaration.
+ * Commands are declared as data: a path, help texts, and the config tables whose settings become
+ * the command's options. `commander` parses the words; the tables (src/util/config-table.ts) give
+ * every option its type, default, bounds and help, and validate the values, so a setting is written
+ * once for the library, the CLI and `--help` alike.
  */
-
-export type OptionType = "string" | "number" | "int" | "boolean" | "list";
-
-export interface OptionSpec {
-  /** Long name without dashes, kebab-case: `--max-len`. */
-  name: string;
-  type: OptionType;
-  help: string;
-  default?: string | number | boolean | string[];
-  /** Allowed values for string options. */
-  choices?: readonly string[];
-  required?: boolean;
-  /** Bounds of number/int options, checked at parse time: min inclusive, above/below exclusive. */
-  min?: number;
-  above?: number;
-  below?: number;
-}
+import { Command, CommanderError, Option } from "commander";
+import {
+  ConfigError,
+  fieldProblem,
+  formatBounds,
+  parseFieldValue,
+  type Field,
+  type SettingsTable,
+} from "../util/config-table.js";
 
 export interface PositionalSpec {
   name: string;
@@ -28,11 +22,12 @@ export interface PositionalSpec {
   variadic?: boolean;
 }
 
-export type ParsedValue = string | number | boolean | string[] | undefined;
-
 export interface ParsedArgs {
-  options: Record<string, ParsedValue>;
+  /** Every option's value by setting key: given on the command line, else the table's default. */
+  values: Record<string, unknown>;
   positionals: Record<string, string | string[] | undefined>;
+  /** Keys of the settings given on the command line (the rest are defaults). */
+  given: ReadonlySet<string>;
 }
 
 export interface CommandSpec {
@@ -40,7 +35,8 @@ export interface CommandSpec {
   path: string[];
   summary: string;
   description?: string;
-  options?: OptionSpec[];
+  /** Option groups: every setting of every table is an option (flags are unique within a command). */
+  options?: SettingsTable[];
   positionals?: PositionalSpec[];
   examples?: string[];
   run(args: ParsedArgs): Promise<void> | void;
@@ -53,184 +49,149 @@ export class UsageError extends Error {
   }
 }
 
-const HELP_OPTION: OptionSpec = { name: "help", type: "boolean", help: "show this help and exit" };
-
-/** The bounds of an option in words ("> 0", "≥ 1", "≥ 0 and < 1"), or "" if it has none. */
-export function formatBounds(spec: OptionSpec): string {
-  const parts: string[] = [];
-  if (spec.min !== undefined) parts.push(`≥ ${spec.min}`);
-  if (spec.above !== undefined) parts.push(`> ${spec.above}`);
-  if (spec.below !== undefined) parts.push(`< ${spec.below}`);
-  return parts.join(" and ");
+interface OptionEntry {
+  key: string;
+  flag: string;
+  field: Field<unknown>;
+  table: SettingsTable;
 }
 
-function checkBounds(command: string, spec: OptionSpec, value: number): number {
-  const ok =
-    (spec.min === undefined || value >= spec.min) &&
-    (spec.above === undefined || value > spec.above) &&
-    (spec.below === undefined || value < spec.below);
-  if (!ok) throw new UsageError(`${command}: --${spec.name} must be ${formatBounds(spec)}, got ${value}`);
-  return value;
+/** Every option of a command, in declaration order; duplicate flags or keys are a programming error. */
+export function commandOptions(spec: CommandSpec): OptionEntry[] {
+  const entries: OptionEntry[] = [];
+  const flags = new Set<string>();
+  const keys = new Set<string>();
+  for (const table of spec.options ?? []) {
+    for (const key of table.keys()) {
+      const flag = table.flagOf(key);
+      if (flags.has(flag) || keys.has(key)) {
+        throw new Error(`latentr3 ${spec.path.join(" ")}: option --${flag} (${key}) is declared twice`);
+      }
+      flags.add(flag);
+      keys.add(key);
+      entries.push({ key, flag, field: table.field(key), table });
+    }
+  }
+  return entries;
 }
 
-function parseValue(command: string, spec: OptionSpec, raw: string): ParsedValue {
-  switch (spec.type) {
-    case "number": {
-      const value = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(value)) {
-        throw new UsageError(`${command}: --${spec.name} expects a number, got "${raw}"`);
-      }
-      return checkBounds(command, spec, value);
-    }
-    case "int": {
-      const value = Number(raw);
-      if (raw.trim() === "" || !Number.isInteger(value)) {
-        throw new UsageError(`${command}: --${spec.name} expects an integer, got "${raw}"`);
-      }
-      return checkBounds(command, spec, value);
-    }
-    case "boolean":
-      if (raw === "true" || raw === "1") return true;
-      if (raw === "false" || raw === "0") return false;
-      throw new UsageError(`${command}: --${spec.name} expects true or false, got "${raw}"`);
-    case "list":
-      return raw
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0);
-    case "string":
-      if (spec.choices && !spec.choices.includes(raw)) {
-        throw new UsageError(`${command}: --${spec.name} must be one of ${spec.choices.join(", ")}; got "${raw}"`);
-      }
-      return raw;
-  }
-}
-
-/** Parses argv (the words after the command path) against a command's declaration. */
-export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs & { help: boolean } {
-  const command = `latentr3 ${spec.path.join(" ")}`;
-  const options = new Map((spec.options ?? []).map((o) => [o.name, o]));
-  const parsed: Record<string, ParsedValue> = {};
-  const rest: string[] = [];
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i]!;
-    if (word === "--") {
-      rest.push(...argv.slice(i + 1));
-      break;
-    }
-    if (word === "--help" || word === "-h") {
-      help = true;
-      continue;
-    }
-    if (!word.startsWith("--")) {
-      rest.push(word);
-      continue;
-    }
-    const eq = word.indexOf("=");
-    let name = word.slice(2, eq === -1 ? undefined : eq);
-    let inline = eq === -1 ? undefined : word.slice(eq + 1);
-    let negated = false;
-    if (!options.has(name) && name.startsWith("no-") && options.get(name.slice(3))?.type === "boolean") {
-      name = name.slice(3);
-      negated = true;
-    }
-    const opt = options.get(name);
-    if (!opt) {
-      throw new UsageError(`${command}: unknown option --${name} (see ${command} --help)`);
-    }
-    if (opt.type === "boolean" && inline === undefined) {
-      parsed[name] = !negated;
-      continue;
-    }
-    if (inline === undefined) {
-      inline = argv[++i];
-      if (inline === undefined) throw new UsageError(`${command}: --${name} needs a value`);
-    }
-    parsed[name] = parseValue(command, opt, inline);
-  }
-  for (const opt of spec.options ?? []) {
-    if (parsed[opt.name] === undefined) {
-      if (opt.required && !help) throw new UsageError(`${command}: --${opt.name} is required (see --help)`);
-      parsed[opt.name] = opt.default;
-    }
-  }
-  const positionals: Record<string, string | string[] | undefined> = {};
-  const specs = spec.positionals ?? [];
-  let cursor = 0;
-  for (const p of specs) {
-    if (p.variadic) {
-      positionals[p.name] = rest.slice(cursor);
-      cursor = rest.length;
-      if (p.required && (positionals[p.name] as string[]).length === 0 && !help) {
-        throw new UsageError(`${command}: missing argument <${p.name}> (see --help)`);
-      }
-    } else {
-      positionals[p.name] = rest[cursor++];
-      if (p.required && positionals[p.name] === undefined && !help) {
-        throw new UsageError(`${command}: missing argument <${p.name}> (see --help)`);
-      }
-    }
-  }
-  if (cursor < rest.length && !help) {
-    throw new UsageError(`${command}: unexpected argument "${rest[cursor]}" (see --help)`);
-  }
-  return { options: parsed, positionals, help };
-}
-
-function formatDefault(value: OptionSpec["default"]): string {
-  if (value === undefined) return "";
+function formatDefault(value: unknown): string {
+  if (value === undefined || value === false || (Array.isArray(value) && value.length === 0)) return "";
   return `default: ${Array.isArray(value) ? value.join(",") : String(value)}`;
 }
 
-/** Renders `--help` for one command from its declaration. */
-export function formatHelp(spec: CommandSpec): string {
-  const positionals = (spec.positionals ?? [])
-    .map((p) => (p.required ? `<${p.name}${p.variadic ? "..." : ""}>` : `[${p.name}${p.variadic ? "..." : ""}]`))
-    .join(" ");
-  const lines = [`Usage: latentr3 ${spec.path.join(" ")} [options] ${positionals}`.trimEnd(), "", spec.summary];
-  if (spec.description) lines.push("", spec.description);
-  if ((spec.positionals ?? []).length > 0) {
-    lines.push("", "Arguments:");
-    for (const p of spec.positionals ?? []) lines.push(`  ${p.name.padEnd(24)} ${p.help}`);
-  }
-  lines.push("", "Options:");
-  for (const o of [...(spec.options ?? []), HELP_OPTION]) {
-    const flag = o.type === "boolean" ? `--${o.name}` : `--${o.name} <${o.choices ? o.choices.join("|") : o.type}>`;
-    const bounds = formatBounds(o);
-    const notes = [o.required ? "required" : formatDefault(o.default), bounds].filter((n) => n !== "");
-    lines.push(`  ${flag.padEnd(24)} ${o.help}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`);
-  }
-  if (spec.examples && spec.examples.length > 0) {
-    lines.push("", "Examples:");
-    for (const e of spec.examples) lines.push(`  ${e}`);
-  }
-  return lines.join("\n");
+function optionHelp(field: Field<unknown>): string {
+  const notes = [field.required ? "required" : formatDefault(field.default), formatBounds(field)].filter((n) => n);
+  return `${field.help}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
 }
 
-/** Typed accessors so command bodies do not repeat casts. */
-export function str(args: ParsedArgs, name: string): string {
-  const v = args.options[name];
-  if (typeof v !== "string") throw new UsageError(`--${name} is required`);
-  return v;
+function valueName(field: Field<unknown>): string {
+  return field.valueName ?? (field.choices ? field.choices.join("|") : field.type);
 }
-export function optStr(args: ParsedArgs, name: string): string | undefined {
-  const v = args.options[name];
-  return typeof v === "string" ? v : undefined;
+
+/** A commander command for one spec, with options and arguments but no defaults (the tables hold them). */
+function buildCommand(spec: CommandSpec): Command {
+  const name = `latentr3 ${spec.path.join(" ")}`;
+  const command = new Command(name)
+    .description([spec.summary, spec.description].filter(Boolean).join("\n\n"))
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: () => undefined })
+    .configureHelp({ helpWidth: 120 })
+    .helpOption("-h, --help", "show this help and exit")
+    .allowExcessArguments(false);
+  for (const { flag, field } of commandOptions(spec)) {
+    const flags = field.type === "boolean" ? `--${flag}` : `--${flag} <${valueName(field)}>`;
+    command.addOption(new Option(flags, optionHelp(field)));
+  }
+  for (const p of spec.positionals ?? []) {
+    const arg = `${p.name}${p.variadic ? "..." : ""}`;
+    command.argument(p.required ? `<${arg}>` : `[${arg}]`, p.help);
+  }
+  if (spec.examples && spec.examples.length > 0) {
+    command.addHelpText("after", ["", "Examples:", ...spec.examples.map((e) => `  ${e}`)].join("\n"));
+  }
+  return command;
 }
-export function num(args: ParsedArgs, name: string): number {
-  const v = args.options[name];
-  if (typeof v !== "number") throw new UsageError(`--${name} is required`);
-  return v;
+
+/** `--help` of one command. */
+export function formatHelp(spec: CommandSpec): string {
+  return buildCommand(spec).helpInformation() + (spec.examples?.length ? examplesText(spec) : "");
 }
-export function optNum(args: ParsedArgs, name: string): number | undefined {
-  const v = args.options[name];
-  return typeof v === "number" ? v : undefined;
+
+function examplesText(spec: CommandSpec): string {
+  return ["", "Examples:", ...(spec.examples ?? []).map((e) => `  ${e}`), ""].join("\n");
 }
-export function bool(args: ParsedArgs, name: string): boolean {
-  return args.options[name] === true;
+
+/** Turns commander's errors into ours: one line naming the option, and `--help` to read. */
+function usageErrorOf(err: CommanderError, command: string): UsageError {
+  const quoted = /'([^']+)'/.exec(err.message)?.[1] ?? "";
+  const suggestion = /\(Did you mean ([^)]+)\)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case "commander.unknownOption":
+      return new UsageError(
+        `${command}: unknown option ${quoted} (see ${command} --help)${suggestion ? `; did you mean ${suggestion}?` : ""}`,
+      );
+    case "commander.optionMissingArgument":
+      return new UsageError(`${command}: ${quoted.split(" ")[0]} needs a value`);
+    case "commander.missingArgument":
+      return new UsageError(`${command}: missing argument <${quoted}> (see --help)`);
+    case "commander.excessArguments":
+      return new UsageError(`${command}: unexpected argument (see --help): ${err.message.replace(/^error: /, "")}`);
+    default:
+      return new UsageError(`${command}: ${err.message.replace(/^error: /, "")}`);
+  }
 }
-export function list(args: ParsedArgs, name: string): string[] {
-  const v = args.options[name];
-  return Array.isArray(v) ? v : [];
+
+/**
+ * Parses argv (the words after the command path). Returns undefined when --help was shown.
+ * Throws UsageError for anything a user typed wrong.
+ */
+export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs | undefined {
+  const name = `latentr3 ${spec.path.join(" ")}`;
+  const command = buildCommand(spec);
+  let positionals: string[] = [];
+  command.action((...args: unknown[]) => {
+    positionals = args.slice(0, (spec.positionals ?? []).length) as string[];
+  });
+  try {
+    command.parse(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.help") return undefined;
+      throw usageErrorOf(err, name);
+    }
+    throw err;
+  }
+  const raw = command.opts() as Record<string, string | boolean | undefined>;
+  const values: Record<string, unknown> = {};
+  const given = new Set<string>();
+  for (const { key, flag, field } of commandOptions(spec)) {
+    const camel = command.options.find((o) => o.long === `--${flag}`)!.attributeName();
+    const text = raw[camel];
+    if (text === undefined) {
+      if (field.required) throw new UsageError(`${name}: --${flag} is required (see --help)`);
+      values[key] = Array.isArray(field.default) ? [...field.default] : field.default;
+      continue;
+    }
+    given.add(key);
+    if (typeof text === "boolean") {
+      values[key] = text;
+      continue;
+    }
+    const parsed = parseFieldValue(field, text);
+    const problem = parsed.problem ?? fieldProblem(field, parsed.value);
+    if (problem) throw new UsageError(`${name}: --${flag} ${problem}`);
+    values[key] = parsed.value;
+  }
+  for (const table of spec.options ?? []) {
+    try {
+      table.validateValues(values, (key) => `--${table.flagOf(key)}`);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(`${name}: ${err.message}`);
+      throw err;
+    }
+  }
+  const named: ParsedArgs["positionals"] = {};
+  (spec.positionals ?? []).forEach((p, i) => (named[p.name] = positionals[i]));
+  return { values, positionals: named, given };
 }

@@ -1,19 +1,25 @@
 /** `latentr3 eval`: full-ranking evaluation of a model folder with constrained beam search. */
-import { basename } from "node:path";
-import { optStr, str, type CommandSpec } from "./command.js";
-import {
-  DATA_OPTIONS,
-  DECODE_OPTIONS,
-  DEVICE_OPTION,
-  dataSourceFrom,
-  decodeFrom,
-  deviceFrom,
-  modelFolderFrom,
-} from "./options.js";
-import { evaluateStage, popularityStage } from "../pipeline/stages.js";
-import { Recommender } from "../latent/recommender.js";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import type { CommandSpec } from "./command.js";
+import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
+import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
+import { DECODING_CONFIG } from "../decode/decoding-config.js";
+import { DEVICE_CONFIG } from "../engine/index.js";
+import { DISTRIBUTED_CONFIG } from "../distributed/index.js";
 import { formatMetricsLine } from "../eval/format.js";
+import { Recommender } from "../latent/recommender.js";
+import type { Report } from "../eval/report-schema.js";
+import {
+  EVAL_ARTIFACTS,
+  EVAL_STAGE,
+  STAGE_COMMANDS,
+  evaluateStage,
+  joinJob,
+  popularityStage,
+} from "../pipeline/stages.js";
+import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
+
+const EVAL_RUN = RUN_CONFIG.pick("overwrite");
 
 export const evalCommand: CommandSpec = {
   path: ["eval"],
@@ -21,60 +27,57 @@ export const evalCommand: CommandSpec = {
   description:
     "Decodes every test user's next item by constrained beam search over all catalogue titles and scores the\n" +
     "ranked titles (hits counted by title). --model popularity evaluates the most-popular baseline instead.",
-  options: [
-    {
-      name: "model",
-      type: "string",
-      required: true,
-      help: 'model folder, or "popularity" for the most-popular baseline',
-    },
-    { name: "out", type: "string", help: "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)" },
-    { name: "run", type: "string", help: "run name in the report (default: the output folder name)" },
-    { name: "method", type: "string", help: "method description in the report" },
-    {
-      name: "latent",
-      type: "int",
-      min: 0,
-      help: "override the model's number of latent thoughts (0 = evaluate without reasoning)",
-    },
-    ...DECODE_OPTIONS,
-    ...DATA_OPTIONS,
-    DEVICE_OPTION,
-  ],
+  options: [EVAL_STAGE, DECODING_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, EVAL_RUN],
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
+    "latentr3 launch --nproc 2 -- eval --model runs/bigrec/model --out runs/bigrec/eval   # test users split over 2 processes",
   ],
   async run(args) {
-    const decode = decodeFrom(args);
-    const model = str(args, "model") === "popularity" ? "popularity" : modelFolderFrom(args);
+    const stage = EVAL_STAGE.from(args.values);
+    const decode = DECODING_CONFIG.from(args.values);
+    const { overwrite } = EVAL_RUN.from(args.values);
+    const model = stage.model === "popularity" ? "popularity" : modelFolderFrom(args);
+    const dir =
+      stage.out ?? (model === "popularity" ? "runs/popularity" : join(model, "..", `eval-lp${decode.lengthPenalty}`));
+    checkRunFolder(dir, {
+      command: STAGE_COMMANDS.eval,
+      inputs: { model: model === "popularity" ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
+      resume: false,
+      overwrite,
+      artifacts: EVAL_ARTIFACTS,
+    });
+    // Under a launcher this worker joins the job and evaluates its share of the test users.
+    const dp = joinJob({ device: deviceFrom(args), ...DISTRIBUTED_CONFIG.from(args.values) });
     const source = await dataSourceFrom(args);
-    if (model === "popularity") {
-      const dir = optStr(args, "out") ?? "runs/popularity";
-      const report = popularityStage({ source, dir, limit: decode.limit });
+    const print = (report: Report) => {
+      if (!dp.isRankZero) return;
       console.log(formatMetricsLine(report));
       console.log(`report: ${join(dir, "report.html")}`);
+    };
+    if (model === "popularity") {
+      print(popularityStage({ source, dir, limit: stage.limit, overwrite }));
       return;
     }
-    const latent = args.options.latent;
-    const rec = await Recommender.load(model, typeof latent === "number" ? { numLatents: latent } : {}, {
-      device: deviceFrom(args),
+    const rec = await Recommender.load(model, stage.latent !== undefined ? { numLatents: stage.latent } : {}, {
+      device: dp.device,
     });
-    const dir = optStr(args, "out") ?? join(model, "..", `eval-lp${decode.lengthPenalty}`);
     const method =
-      optStr(args, "method") ??
+      stage.method ??
       `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`}`;
     const report = evaluateStage({
       source,
       dir,
       rec,
-      run: optStr(args, "run") ?? basename(dir),
+      run: stage.run ?? basename(dir),
       method,
       ...decode,
+      limit: stage.limit,
       trainingLog: join(model, "..", "metrics.jsonl"),
+      modelDir: model,
+      overwrite,
     });
-    console.log(formatMetricsLine(report));
-    console.log(`report: ${join(dir, "report.html")}`);
+    print(report);
   },
 };

@@ -1,13 +1,18 @@
 /** `latentr3 info`: which libtorch, threads and device; with --smoke, one tiny training step end to end. */
-import { bool, type CommandSpec } from "./command.js";
+import type { CommandSpec } from "./command.js";
+import { boolean, configTable } from "../util/config-table.js";
 import { adamW, crossEntropy, engineInfo, randint, tidy } from "../engine/index.js";
 import { presetConfig } from "../llm/config.js";
 import { Qwen2Model } from "../llm/qwen2.js";
 
+const INFO_OPTIONS = configTable("info", {
+  smoke: boolean("also run a forward+backward+AdamW step of a tiny Qwen2 model"),
+});
+
 export const infoCommand: CommandSpec = {
   path: ["info"],
   summary: "print the tensor engine's libtorch version, CUDA support, distributed backends and thread settings",
-  options: [{ name: "smoke", type: "boolean", help: "also run a forward+backward+AdamW step of a tiny Qwen2 model" }],
+  options: [INFO_OPTIONS],
   examples: ["latentr3 info", "latentr3 info --smoke"],
   run(args) {
     const info = engineInfo();
@@ -18,7 +23,7 @@ export const infoCommand: CommandSpec = {
       `threads: intra-op ${info.intraOpThreads}, OMP_NUM_THREADS=${info.ompThreads}, OPENBLAS_NUM_THREADS=${info.blasThreads}`,
     );
     console.log(`distributed backends: ${info.distributedBackends.join(", ") || "none (addon built without c10d)"}`);
-    if (!bool(args, "smoke")) return;
+    if (!INFO_OPTIONS.from(args.values).smoke) return;
     const model = Qwen2Model.create(presetConfig("tiny", 512), { seed: 0 });
     const optimizer = adamW(model.parameters(), { lr: 1e-3 });
     const losses: number[] = [];

@@ -4,6 +4,7 @@ import { dataCommands } from "./data.js";
 import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { infoCommand } from "./info.js";
+import { launchCommand } from "./launch.js";
 import { trainCommands } from "./train.js";
 
 /** Every CLI command, in the order `latentr3 --help` lists them. */
@@ -11,6 +12,7 @@ export const commands: CommandSpec[] = [
   demoCommand,
   ...trainCommands,
   evalCommand,
+  launchCommand,
   compareCommand,
   ...dataCommands,
   infoCommand,

@@ -1,43 +1,39 @@
 /**
- * `latentr3 train pretrain | sft | rl`: thin shells over the pipeline stages (src/eval/stages.ts).
+ * `latentr3 train pretrain | sft | rl`: thin shells over the pipeline stages (src/pipeline/stages.ts).
  */
-import { bool, num, str, type CommandSpec, type OptionSpec } from "./command.js";
+import type { CommandSpec, ParsedArgs } from "./command.js";
+import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
+import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
+import { DEVICE_CONFIG } from "../engine/index.js";
+import { DISTRIBUTED_CONFIG, distributedEnv } from "../distributed/index.js";
 import {
-  DATA_OPTIONS,
-  DEVICE_OPTION,
-  RL_OPTIONS,
-  dataSourceFrom,
-  deviceFrom,
-  modelFolderFrom,
-  rlFrom,
-  supervisedFrom,
-  supervisedOptions,
-} from "./options.js";
-import { pretrainStage, rlStage, sftStage } from "../pipeline/stages.js";
-import { PRESETS } from "../llm/config.js";
-import { DEFAULT_SUPERVISED, type SupervisedConfig } from "../train/supervised.js";
-import type { PromptTemplateName } from "../data/prompt.js";
+  PRETRAIN_STAGE,
+  RL_STAGE,
+  SFT_STAGE,
+  STAGE_COMMANDS,
+  pretrainStage,
+  rlStage,
+  sftStage,
+  type RunFolderOptions,
+} from "../pipeline/stages.js";
+import { PRETRAIN_CONFIG } from "../train/pretrain.js";
+import { LR_GRPO_CONFIG } from "../train/rl/config.js";
+import { RUN_CONFIG, TRAINING_ARTIFACTS, checkRunFolder } from "../train/run-folder.js";
+import { SFT_CONFIG } from "../train/sft.js";
 
-const RESUME: OptionSpec = {
-  name: "resume",
-  type: "boolean",
-  help: "continue a killed run from its last checkpoint in --out (without it, a used --out starts over: its old checkpoints and metrics.jsonl are removed)",
-};
+/** The run-folder checks that need no data, made before any data is loaded or generated. */
+function checkOut(args: ParsedArgs, out: string, command: string, model?: string): RunFolderOptions {
+  const run = RUN_CONFIG.from(args.values);
+  const data = DATA_SOURCE_CONFIG.from(args.values).data;
+  checkRunFolder(out, { command, inputs: { model, data }, ...run, artifacts: TRAINING_ARTIFACTS });
+  return run;
+}
 
-/** Defaults for LM pretraining of a small model on the data's prompts and titles. */
-export const PRETRAIN_DEFAULTS: SupervisedConfig = {
-  ...DEFAULT_SUPERVISED,
-  epochs: 1,
-  batchSize: 16,
-  microBatchSize: 16,
-  lr: 1e-3,
-  warmupSteps: 20,
-  schedule: "cosine",
-  patience: 0,
-};
-
-/** SFT defaults: the reference recipe (lr 3e-4, linear, warm-up 20, patience 1) with CPU-sized batches. */
-export const SFT_DEFAULTS: SupervisedConfig = { ...DEFAULT_SUPERVISED, batchSize: 32, microBatchSize: 16 };
+/** Under a launcher, rank 0 alone saved the model and says so. */
+function printSaved(result: { modelDir: string; steps: number; seconds: number }): void {
+  if ((distributedEnv()?.rank ?? 0) !== 0) return;
+  console.log(`model saved to ${result.modelDir} (${result.steps} steps, ${result.seconds.toFixed(0)} s)`);
+}
 
 const pretrain: CommandSpec = {
   path: ["train", "pretrain"],
@@ -45,39 +41,30 @@ const pretrain: CommandSpec = {
   description:
     "The model reads the data's catalogue titles and training prompts (next-token loss on every token).\n" +
     "Writes <out>/config.json, metrics.jsonl, checkpoints/ and the model folder <out>/model.",
-  options: [
-    { name: "out", type: "string", default: "runs/pretrain", help: "run folder" },
-    { name: "preset", type: "string", choices: Object.keys(PRESETS), default: "tiny", help: "model size" },
-    {
-      name: "template",
-      type: "string",
-      choices: ["reference", "clean"],
-      default: "reference",
-      help: "prompt template (reference keeps the original typos)",
-    },
-    ...supervisedOptions(PRETRAIN_DEFAULTS),
-    ...DATA_OPTIONS,
-    DEVICE_OPTION,
-    RESUME,
-  ],
+  options: [PRETRAIN_STAGE, PRETRAIN_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train pretrain --out runs/pretrain",
     "latentr3 train pretrain --data ../shared/data/amazon-cds --preset small --out runs/cds-pretrain",
   ],
   async run(args) {
-    const config = supervisedFrom(args); // option checks first: fail before generating data
+    const stage = PRETRAIN_STAGE.from(args.values);
+    const config = PRETRAIN_CONFIG.from(args.values);
+    const run = checkOut(args, stage.out, STAGE_COMMANDS.pretrain);
+    const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    const result = await pretrainStage({
-      source,
-      dir: str(args, "out"),
-      preset: str(args, "preset"),
-      template: str(args, "template") as PromptTemplateName,
-      seed: num(args, "seed"),
-      config,
-      device: deviceFrom(args),
-      resume: bool(args, "resume"),
-    });
-    console.log(`model saved to ${result.modelDir} (${result.steps} steps, ${result.seconds.toFixed(0)} s)`);
+    printSaved(
+      await pretrainStage({
+        source,
+        dir: stage.out,
+        preset: stage.preset,
+        template: stage.template,
+        seed: config.seed,
+        config,
+        device,
+        ...DISTRIBUTED_CONFIG.from(args.values),
+        ...run,
+      }),
+    );
   },
 };
 
@@ -88,42 +75,32 @@ const sft: CommandSpec = {
     "Target-only cross-entropy on the quoted title, newline and EOS; all parameters train; AdamW with warm-up,\n" +
     "gradient accumulation, clipping, validation loss each epoch, early stopping and the best checkpoint restored.\n" +
     "--model is a folder from `train pretrain`, an earlier `train sft`, or a Hugging Face Qwen2 folder.",
-  options: [
-    { name: "model", type: "string", required: true, help: "model folder to start from" },
-    { name: "out", type: "string", default: "runs/sft", help: "run folder" },
-    { name: "latent", type: "int", min: 0, default: 0, help: "number of latent thoughts N (0 = BIGRec)" },
-    {
-      name: "readout",
-      type: "string",
-      choices: ["ratt", "last-hidden"],
-      default: "ratt",
-      help: "latent read-out: LatentRATT, or the last hidden state (w/o LatentRATT ablation)",
-    },
-    ...supervisedOptions(SFT_DEFAULTS),
-    ...DATA_OPTIONS,
-    DEVICE_OPTION,
-    RESUME,
-  ],
+  options: [SFT_STAGE, SFT_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train sft --model runs/pretrain/model --out runs/bigrec",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft --resume   # after a kill: same options + --resume",
+    "latentr3 launch --nproc 2 -- train sft --model runs/pretrain/model --out runs/bigrec   # data-parallel on 2 processes / GPUs",
   ],
   async run(args) {
-    const config = supervisedFrom(args);
+    const stage = SFT_STAGE.from(args.values);
     const model = modelFolderFrom(args);
+    const run = checkOut(args, stage.out, STAGE_COMMANDS.sft, model);
+    const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    const result = await sftStage({
-      source,
-      dir: str(args, "out"),
-      model,
-      numLatents: num(args, "latent"),
-      readout: str(args, "readout") as "ratt" | "last-hidden",
-      config,
-      device: deviceFrom(args),
-      resume: bool(args, "resume"),
-    });
-    console.log(`model saved to ${result.modelDir} (${result.steps} steps, ${result.seconds.toFixed(0)} s)`);
+    printSaved(
+      await sftStage({
+        source,
+        dir: stage.out,
+        model,
+        numLatents: stage.latent,
+        readout: stage.readout,
+        config: SFT_CONFIG.from(args.values),
+        device,
+        ...DISTRIBUTED_CONFIG.from(args.values),
+        ...run,
+      }),
+    );
   },
 };
 
@@ -134,31 +111,28 @@ const rl: CommandSpec = {
     "Per prompt K latent samples (sample 1 unnoised, the rest + N(0, σ²)); reward = −perplexity of the true title;\n" +
     "batch-level advantage; PPO clipped objective; cosine schedule with warm-up. Logs reward, advantage,\n" +
     "clip fraction and grad norm per step to <out>/metrics.jsonl.",
-  options: [
-    { name: "model", type: "string", required: true, help: "a latent-SFT model folder (with LatentRATT)" },
-    { name: "out", type: "string", default: "runs/rl", help: "run folder" },
-    ...RL_OPTIONS,
-    ...DATA_OPTIONS,
-    DEVICE_OPTION,
-    RESUME,
-  ],
+  options: [RL_STAGE, LR_GRPO_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train rl --model runs/latent-sft/model --out runs/rl",
     "latentr3 train rl --model runs/latent-sft/model --advantage group --out runs/rl-group",
   ],
   async run(args) {
-    const config = rlFrom(args);
+    const stage = RL_STAGE.from(args.values);
     const model = modelFolderFrom(args);
+    const run = checkOut(args, stage.out, STAGE_COMMANDS.rl, model);
+    const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    const result = await rlStage({
-      source,
-      dir: str(args, "out"),
-      model,
-      config,
-      device: deviceFrom(args),
-      resume: bool(args, "resume"),
-    });
-    console.log(`model saved to ${result.modelDir} (${result.steps} steps, ${result.seconds.toFixed(0)} s)`);
+    printSaved(
+      await rlStage({
+        source,
+        dir: stage.out,
+        model,
+        config: LR_GRPO_CONFIG.from(args.values),
+        device,
+        ...DISTRIBUTED_CONFIG.from(args.values),
+        ...run,
+      }),
+    );
   },
 };
 

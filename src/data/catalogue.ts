@@ -78,6 +78,14 @@ export function parseInfoLine(line: string, layout: InfoLayout, file: string, li
     );
   }
   const id = Number(idText);
+  if (line.includes("\uFFFD")) {
+    // The decoder turned bytes that are not UTF-8 into U+FFFD: report them, never keep them.
+    throw new DataFormatError(
+      { file, line: lineNo, field: "title" },
+      `bytes that are not valid UTF-8 (or a U+FFFD replacement character) in ${JSON.stringify(line.slice(0, 80))}`,
+      "UTF-8 text",
+    );
+  }
   if (layout === "d3") return { id, title: line.slice(0, lastTab) };
   const firstTab = line.indexOf("\t");
   if (firstTab === lastTab) throw new DataFormatError({ file, line: lineNo }, "only two columns", expected);

@@ -13,12 +13,20 @@ import {
   type PromptTemplateName,
 } from "./prompt.js";
 import { experimentSplits, type ExperimentSplits } from "./protocol.js";
-import { generateSyntheticDataset, SYNTHETIC_CATEGORY, type SyntheticOptions } from "./synthetic/generate.js";
+import {
+  generateSyntheticDataset,
+  SYNTHETIC_CATEGORY,
+  SYNTHETIC_CONFIG,
+  type SyntheticOptions,
+} from "./synthetic/generate.js";
+import { boolean, configTable, optional, type ConfigOf } from "../util/config-table.js";
 import type { Example, Item } from "./types.js";
 
 export interface DataSource {
   /** Short name for reports: the folder name or "synthetic(seed=…)". */
   name: string;
+  /** The dataset folder (undefined for the synthetic data, generated in memory). */
+  dir?: string;
   category: string;
   /** The prompt's `{C}` phrase. */
   phrase: string;
@@ -26,6 +34,18 @@ export interface DataSource {
   /** The full catalogue (decoding ranks over all of its titles). */
   items: Item[];
 }
+
+/** Where the examples come from, declared once (the CLI's data options derive from it). */
+export const DATA_SOURCE_CONFIG = configTable("data source", {
+  data: optional("string", "dataset folder (D3 or MiniOneRec layout); default: the embedded synthetic dataset"),
+  stem: optional("string", "which dataset when the folder holds several info/<stem>.txt"),
+  phrase: optional("string", 'prompt category phrase, e.g. "musics" (default: from the dataset name)'),
+  skipBadRows: boolean("skip malformed rows (counted per reason) instead of failing"),
+  synthSeed: { ...SYNTHETIC_CONFIG.fields.seed, help: "seed of the synthetic dataset" },
+  synthUsers: { ...SYNTHETIC_CONFIG.fields.users, help: "users of the synthetic dataset" },
+  synthItems: { ...SYNTHETIC_CONFIG.fields.items, help: "items of the synthetic dataset" },
+});
+export type DataSourceConfig = ConfigOf<typeof DATA_SOURCE_CONFIG>;
 
 export interface DataSourceOptions {
   /** Dataset folder; omitted = the synthetic dataset. */
@@ -36,6 +56,17 @@ export interface DataSourceOptions {
   skipBadRows?: boolean;
   /** Prompt phrase override (needed for categories without a known phrase). */
   phrase?: string;
+}
+
+/** The loader's options from the declared settings. */
+export function dataSourceOptions(c: DataSourceConfig): DataSourceOptions {
+  return {
+    data: c.data,
+    stem: c.stem,
+    phrase: c.phrase,
+    skipBadRows: c.skipBadRows,
+    synthetic: { seed: c.synthSeed, users: c.synthUsers, items: c.synthItems },
+  };
 }
 
 export async function loadDataSource(opts: DataSourceOptions = {}): Promise<DataSource> {
@@ -49,6 +80,7 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
       items: ds.items,
     };
   }
+  const started = performance.now();
   const loaded = await loadDataset(opts.data, { stem: opts.stem, skipBadRows: opts.skipBadRows });
   for (const [split, counts] of Object.entries(loaded.skipped)) {
     if (counts && counts.total > 0)
@@ -61,11 +93,17 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
       `${opts.data}: no prompt phrase for dataset "${loaded.files.stem}"; pass --phrase (e.g. --phrase "office products")`,
     );
   }
+  const splits = experimentSplits(loaded);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.error(
+    `data: ${loaded.catalogue.items.length} items; train ${splits.train.length}, select ${splits.valid.length}, test ${splits.test.length} rows (${seconds} s)`,
+  );
   return {
     name: basename(opts.data.replace(/\/+$/, "")),
+    dir: opts.data,
     category: category ?? loaded.files.stem,
     phrase,
-    splits: experimentSplits(loaded),
+    splits,
     items: [...loaded.catalogue.items],
   };
 }

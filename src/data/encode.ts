@@ -1,9 +1,10 @@
 /**
- * Prompt pieces → token ids, loss labels and padded batches (spec 2.3).
+ * Prompt pieces → token ids, loss labels and padded batches (spec 2.3, without the reference's
+ * `<|Thought|>` placeholder slots: latent thoughts are fed as embeddings after the cached prompt).
  *
- *   training row:   enc(P1) ‖ enc(P2) ‖ [THOUGHT]×N ‖ enc(T) ‖ [EOS]
- *   generation row: enc(P1) ‖ enc(P2) ‖ [THOUGHT]×N
- *   labels:         IGNORE_INDEX on every prompt and placeholder token; the token id on T and EOS.
+ *   training row:   enc(P1) ‖ enc(P2) ‖ enc(T) ‖ [EOS]
+ *   generation row: enc(P1) ‖ enc(P2)
+ *   labels:         IGNORE_INDEX on every prompt token; the token id on T and EOS.
  *
  * Pieces are encoded separately (as the reference does) through `TokenEncoder`, so this layer does
  * not depend on a particular tokenizer implementation.
@@ -19,10 +20,6 @@ export interface TokenEncoder {
 export const IGNORE_INDEX = -100;
 
 export interface EncodeOptions {
-  /** Number of latent placeholder tokens after the prompt (0 = BIGRec/D3 prompt). */
-  latentTokens: number;
-  /** Id of the placeholder token (`<|Thought|>`); required when `latentTokens > 0`. */
-  placeholderId?: number;
   /** Appended after the target text. */
   eosId: number;
   /** Keep only the last `maxLength` tokens (reference: 512 for training, 2560 for evaluation). */
@@ -39,22 +36,13 @@ export interface EncodedExample {
   inputIds: number[];
   /** Same length as `inputIds`. */
   labels: number[];
-  /** Tokens before the target: prompt plus placeholders (after truncation). */
+  /** Tokens before the target (after truncation). */
   promptLength: number;
 }
 
-function placeholders(options: EncodeOptions): number[] {
-  if (!Number.isInteger(options.latentTokens) || options.latentTokens < 0) {
-    throw new Error(`latentTokens must be a non-negative integer, got ${options.latentTokens}`);
-  }
-  if (options.latentTokens === 0) return [];
-  if (options.placeholderId === undefined) throw new Error("placeholderId is required when latentTokens > 0");
-  return new Array<number>(options.latentTokens).fill(options.placeholderId);
-}
-
-/** The generation-time prompt: P1 ‖ P2 ‖ placeholders, left-truncated to `maxLength`. */
+/** The generation-time prompt: P1 ‖ P2, left-truncated to `maxLength`. */
 export function encodePrompt(pieces: PromptPieces, encoder: TokenEncoder, options: EncodeOptions): number[] {
-  const ids = [...encoder.encode(pieces.instruction), ...encoder.encode(pieces.input), ...placeholders(options)];
+  const ids = [...encoder.encode(pieces.instruction), ...encoder.encode(pieces.input)];
   return options.maxLength !== undefined && ids.length > options.maxLength
     ? ids.slice(ids.length - options.maxLength)
     : ids;
@@ -67,7 +55,7 @@ export function encodeTrainingExample(
   options: EncodeOptions,
 ): EncodedExample {
   if (pieces.target === undefined) throw new Error("encodeTrainingExample needs prompt pieces with a target");
-  const prompt = [...encoder.encode(pieces.instruction), ...encoder.encode(pieces.input), ...placeholders(options)];
+  const prompt = [...encoder.encode(pieces.instruction), ...encoder.encode(pieces.input)];
   const target = [...encoder.encode(pieces.target), options.eosId];
   let inputIds = [...prompt, ...target];
   let labels = [...new Array<number>(prompt.length).fill(IGNORE_INDEX), ...target];

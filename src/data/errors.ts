@@ -6,6 +6,7 @@
 /** Why a row was rejected; also the key of the skip counts when rows are skipped. */
 export type BadRowReason =
   | "csv-syntax"
+  | "encoding"
   | "column-count"
   | "bad-literal"
   | "bad-number"
@@ -16,6 +17,7 @@ export type BadRowReason =
 
 export const BAD_ROW_REASONS: readonly BadRowReason[] = [
   "csv-syntax",
+  "encoding",
   "column-count",
   "bad-literal",
   "bad-number",

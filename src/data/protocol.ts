@@ -1,7 +1,7 @@
 /**
  * Which examples train, select and test a model. With a train split: train / valid / test as given.
  * Without one (the shared real data keeps only valid and test): train on valid minus its last 10%
- * by target timestamp, select on that 10%, test on test — the protocol in `shared/data/README.md`.
+ * by target timestamp, select on that 10%, test on test — the protocol in docs/data.md.
  */
 import type { LoadedDataset } from "./dataset.js";
 import type { Example } from "./types.js";

@@ -8,6 +8,8 @@ import { BadRowError, DataFormatError, SkipCounts } from "./errors.js";
 import { detectLayout, rowToExample, type CsvLayout } from "./layouts.js";
 import type { Catalogue, Example } from "./types.js";
 
+const REPLACEMENT_CHARACTER = "\uFFFD";
+
 export interface ReadOptions {
   /** Resolve every id against this catalogue (an unknown id is a bad row). */
   catalogue?: Catalogue;
@@ -35,8 +37,18 @@ export class ExampleStream implements AsyncIterable<Example> {
     if (this.started) throw new Error(`${this.path}: an ExampleStream can be iterated only once`);
     this.started = true;
     let offset = 0;
+    let header: string[] = [];
     for await (const record of readCsvRecords(this.path)) {
+      // The decoder turns bytes that are not UTF-8 into U+FFFD: report them, never keep them.
+      const badField = record.fields.findIndex((f) => f.includes(REPLACEMENT_CHARACTER));
       if (this.layout === undefined) {
+        if (badField >= 0) {
+          throw new DataFormatError(
+            { file: this.path, line: record.line },
+            `the header's column ${badField + 1} holds bytes that are not valid UTF-8`,
+            "a UTF-8 file",
+          );
+        }
         if (record.error) {
           throw new DataFormatError(
             { file: this.path, line: record.line },
@@ -45,6 +57,7 @@ export class ExampleStream implements AsyncIterable<Example> {
           );
         }
         this.layout = detectLayout(record.fields, this.path);
+        header = record.fields;
         offset = record.fields[0] === "" || record.fields[0] === "Unnamed: 0" ? 1 : 0;
         continue;
       }
@@ -56,6 +69,15 @@ export class ExampleStream implements AsyncIterable<Example> {
             { file: this.path, line: record.line },
             `malformed CSV: ${record.error.problem}`,
             record.error.expected,
+          );
+        }
+        if (badField >= 0) {
+          throw new BadRowError(
+            "encoding",
+            { file: this.path, line: record.line, field: header[badField] ?? `column ${badField + 1}` },
+            "bytes that are not valid UTF-8 (or a U+FFFD replacement character)",
+            "UTF-8 text",
+            record.fields[badField],
           );
         }
         yield rowToExample(record.fields, {

@@ -8,7 +8,7 @@ import { extendMask } from "../llm/attention-mask.js";
 import type { KVCache } from "../llm/kv-cache.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import type { LatentReasoner } from "../latent/latent-reasoner.js";
-import type { PrimedDecoder } from "./beam-search.js";
+import type { PrimedDecoder } from "./search-decoder.js";
 
 /** BIGRec / D3: the prompt's last position predicts the first answer token. */
 export function primePlain(model: Qwen2Model, promptIds: Tensor, promptMask: Tensor): PrimedDecoder {

@@ -11,7 +11,13 @@ import {
   type CollectiveBackend,
   type Tensor,
 } from "../engine/index.js";
+import { configTable, optional } from "../util/config-table.js";
 import type { DistributedEnv } from "./env.js";
+
+/** The option a command that can run data-parallel takes (under `latentr3 launch` or torchrun). */
+export const DISTRIBUTED_CONFIG = configTable("distributed run", {
+  backend: optional("string", "c10d backend when run by a launcher: gloo or nccl (default: nccl on CUDA, gloo on CPU)"),
+});
 
 /**
  * Default collective timeout: long enough for rank 0 to write a checkpoint or run a validation pass

@@ -10,6 +10,12 @@ import { Linear, RotaryEmbedding, type ParamPath } from "../nn/index.js";
 export const LATENT_RATT_PREFIX = "latent_ratt";
 export const LATENT_RATT_ROPE_BASE = 1000;
 
+/** LatentRATT's Q/K/V projections under `path` (created, or found when they already exist). */
+function projections(path: ParamPath, dim: number, std: number): [Linear, Linear, Linear] {
+  const linear = (name: string) => new Linear(path.sub(name), dim, dim, { bias: true, std });
+  return [linear("q_proj"), linear("k_proj"), linear("v_proj")];
+}
+
 export class LatentRATT {
   readonly q: Linear;
   readonly k: Linear;
@@ -21,9 +27,7 @@ export class LatentRATT {
     readonly dim: number,
     std: number,
   ) {
-    this.q = new Linear(path.sub("q_proj"), dim, dim, { bias: true, std });
-    this.k = new Linear(path.sub("k_proj"), dim, dim, { bias: true, std });
-    this.v = new Linear(path.sub("v_proj"), dim, dim, { bias: true, std });
+    [this.q, this.k, this.v] = projections(path, dim, std);
     this.rotary = new RotaryEmbedding(dim, LATENT_RATT_ROPE_BASE, path.store.device);
   }
 
@@ -43,6 +47,11 @@ export class LatentRATT {
     const v = this.v.forward(hidden).unsqueeze(1);
     const keyMask = mask.ne(0).view([b, 1, 1, l]);
     return scaledDotProductAttention(q, k, v, { mask: keyMask }).view([b, this.dim]);
+  }
+
+  /** Adds LatentRATT's parameters to a store without building the module (so a checkpoint loads them by name). */
+  static declareParameters(path: ParamPath, dim: number, std: number): void {
+    projections(path, dim, std);
   }
 
   dispose(): void {

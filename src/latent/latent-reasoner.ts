@@ -4,7 +4,7 @@
  *
  * The cached formulation (used everywhere): prefill the prompt once with a KV cache, read out r_1,
  * feed it as one extra input embedding reusing the cache, and so on; the answer then follows with
- * the cache. It costs one extra token per latent. `twoPass.ts` keeps the reference formulation
+ * the cache. It costs one extra token per latent. `two-pass.ts` keeps the reference formulation
  * for a parity test.
  */
 import { cat, type Tensor } from "../engine/index.js";
@@ -72,16 +72,14 @@ export class LatentReasoner {
   /**
    * Generates the N latents autoregressively after a prefill (whose cache this call extends); the last
    * latent is returned unfed so a caller can perturb it (LR-GRPO) or expand rows (beam search) first.
-   * `perturb(i, r)` may replace an earlier latent i < N−1 before it is fed back.
    */
-  continueThinking(prefilled: Thought, perturb?: (i: number, r: Tensor) => Tensor): Thought {
+  continueThinking(prefilled: Thought): Thought {
     if (this.numLatents < 1) throw new Error("latent reasoning needs at least one latent (numLatents ≥ 1)");
     const { cache } = prefilled;
     let { mask, hidden } = prefilled;
     const latents: Tensor[] = [];
     for (let i = 0; i < this.numLatents; i++) {
-      let r = this.readout(hidden, mask);
-      if (perturb && i < this.numLatents - 1) r = perturb(i, r);
+      const r = this.readout(hidden, mask);
       latents.push(r);
       if (i === this.numLatents - 1) break;
       mask = extendMask(mask);
@@ -92,8 +90,8 @@ export class LatentReasoner {
   }
 
   /** Prefill + all latents. */
-  think(promptIds: Tensor, promptMask: Tensor, perturb?: (i: number, r: Tensor) => Tensor): Thought {
-    return this.continueThinking(this.prefill(promptIds, promptMask), perturb);
+  think(promptIds: Tensor, promptMask: Tensor): Thought {
+    return this.continueThinking(this.prefill(promptIds, promptMask));
   }
 
   /** Repeats every row `times` times (one prompt → K samples or B beams), cache included. */

@@ -3,11 +3,11 @@
  * reasoner (N latent thoughts, or none for BIGRec/D3) and the prompt settings. Saved as a Hugging
  * Face folder plus `latentr3.json`, so the LLM part still loads in Hugging Face tools.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { DType, Device, Tensor } from "../engine/index.js";
+import type { DType, Device } from "../engine/index.js";
 import { openCheckpoint } from "../engine/checkpoint-folder.js";
-import { buildPrompt, targetText, type PromptTemplateName } from "../data/prompt.js";
+import { buildPrompt, PROMPT_TEMPLATES, targetText, type PromptTemplateName } from "../data/prompt.js";
 import { encodePrompt, encodeTrainingExample, type PromptTarget } from "../data/encode.js";
 import type { Example, Item } from "../data/types.js";
 import { loadModel, modelFolderProblem, readConfig, saveModel } from "../llm/checkpoint.js";
@@ -18,27 +18,21 @@ import { resizeTokenEmbeddings } from "../llm/resize.js";
 import { Tokenizer } from "../llm/tokenizer.js";
 import { VocabCompaction } from "../llm/vocab-compaction.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
-import { LATENT_RATT_PREFIX } from "./latent-ratt.js";
+import { choice, configTable, int, string, type ConfigOf } from "../util/config-table.js";
+import { readJsonFile } from "../util/json-file.js";
+import { LATENT_RATT_PREFIX, LatentRATT } from "./latent-ratt.js";
 import { LatentReasoner, type LatentReadout } from "./latent-reasoner.js";
 
-export interface RecommenderMeta {
-  /** Latent thoughts per prompt: 0 = BIGRec/D3 (no reasoning). */
-  numLatents: number;
-  readout: LatentReadout;
-  template: PromptTemplateName;
-  /** The `{C}` category phrase of the prompt. */
-  phrase: string;
-  /** Left truncation of training rows (reference 512). */
-  maxLength: number;
-}
-
-export const DEFAULT_META: RecommenderMeta = {
-  numLatents: 0,
-  readout: "ratt",
-  template: "reference",
-  phrase: "musics",
-  maxLength: 512,
-};
+/** A recommender's settings, saved as latentr3.json next to the weights. */
+export const RECOMMENDER_META = configTable("recommender", {
+  numLatents: int(0, "latent thoughts per prompt: 0 = BIGRec/D3 (no reasoning)", { min: 0 }),
+  readout: choice(["ratt", "last-hidden"] as LatentReadout[], "ratt", "how a latent is read out"),
+  template: choice(Object.keys(PROMPT_TEMPLATES) as PromptTemplateName[], "reference", "prompt template"),
+  phrase: string("musics", "the prompt's {C} category phrase"),
+  maxLength: int(512, "left truncation of training rows (reference 512)", { min: 1 }),
+});
+export type RecommenderMeta = ConfigOf<typeof RECOMMENDER_META>;
+export const DEFAULT_META: RecommenderMeta = RECOMMENDER_META.defaults();
 
 const META_FILE = "latentr3.json";
 const COMPACTION_FILE = "vocab_compaction.json";
@@ -96,15 +90,19 @@ export class Recommender {
     // Before the tokenizer and weights are opened, so a wrong folder is reported as such.
     const problem = modelFolderProblem(dir);
     if (problem) throw new Error(`${dir}: ${problem}`);
-    const saved = existsSync(join(dir, META_FILE))
-      ? (JSON.parse(readFileSync(join(dir, META_FILE), "utf8")) as Partial<RecommenderMeta>)
-      : {};
+    const metaPath = join(dir, META_FILE);
+    const saved = existsSync(metaPath) ? readJsonFile<Partial<RecommenderMeta>>(metaPath, "recommender settings") : {};
     const meta: RecommenderMeta = { ...DEFAULT_META, ...saved, ...overrides };
+    try {
+      RECOMMENDER_META.validate(meta, (key) => `field "${key}"`);
+    } catch (e) {
+      throw new Error(`${existsSync(metaPath) ? metaPath : dir}: ${(e as Error).message}`);
+    }
     const tokenizer = existsSync(join(dir, "tokenizer.json"))
       ? await Tokenizer.fromFolder(dir)
       : await Tokenizer.qwenDefault();
     const compaction = existsSync(join(dir, COMPACTION_FILE))
-      ? VocabCompaction.fromJSON(JSON.parse(readFileSync(join(dir, COMPACTION_FILE), "utf8")))
+      ? VocabCompaction.fromJSON(readJsonFile(join(dir, COMPACTION_FILE), "vocabulary compaction"))
       : null;
     const rows = readConfig(dir).vocab_size;
     if (compaction && compaction.size !== rows) {
@@ -116,6 +114,11 @@ export class Recommender {
     const checkpoint = openCheckpoint(dir);
     const hasRatt = [...checkpoint.entries.keys()].some((n) => n.startsWith(LATENT_RATT_PREFIX + "."));
     checkpoint.close();
+    if (hasRatt && !existsSync(metaPath) && overrides.numLatents === undefined) {
+      throw new Error(
+        `${dir}: the weights hold LatentRATT (latent_ratt.*) but ${META_FILE} is missing, so the number of latent thoughts is unknown; restore ${META_FILE}, or pass --latent N`,
+      );
+    }
     const wantsRatt = meta.numLatents > 0 && meta.readout === "ratt";
     let model = loadModel(dir, {
       ...opts,
@@ -123,7 +126,11 @@ export class Recommender {
       extend: (m) => {
         // LatentRATT's parameters join the store before loading so they load by name.
         if (wantsRatt && hasRatt) {
-          new LatentReasoner(m, { numLatents: meta.numLatents, readout: "ratt" }).dispose();
+          LatentRATT.declareParameters(
+            m.store.root().sub(LATENT_RATT_PREFIX),
+            m.config.hidden_size,
+            m.config.initializer_range,
+          );
         }
       },
     });
@@ -149,7 +156,6 @@ export class Recommender {
   promptIds(example: { history: readonly Pick<Item, "title">[] }): number[] {
     const pieces = buildPrompt(example, { phrase: this.meta.phrase, template: this.meta.template });
     return encodePrompt(pieces, this.tokenizer, {
-      latentTokens: 0,
       eosId: this.tokenizer.eosId,
       maxLength: this.meta.maxLength,
     });
@@ -159,7 +165,6 @@ export class Recommender {
   trainingRow(example: Example): PromptTarget {
     const pieces = buildPrompt(example, { phrase: this.meta.phrase, template: this.meta.template });
     const enc = encodeTrainingExample(pieces, this.tokenizer, {
-      latentTokens: 0,
       eosId: this.tokenizer.eosId,
       maxLength: this.meta.maxLength,
     });
@@ -169,11 +174,6 @@ export class Recommender {
   /** Token ids of a title as an answer: `"title"⏎` + EOS (the title trie's sequences). */
   answerIds(title: string): number[] {
     return [...this.tokenizer.encode(targetText(title)), this.tokenizer.eosId];
-  }
-
-  /** Trainable parameters of a stage: everything (SFT) or LatentRATT only (LR-GRPO). */
-  parameters(which: "all" | "latent"): Tensor[] {
-    return which === "all" ? this.model.parameters() : (this.reasoner?.rattParameters() ?? []);
   }
 
   dispose(): void {

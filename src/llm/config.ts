@@ -100,7 +100,14 @@ export function validateConfig(raw: unknown, where: string): Qwen2Config {
     );
   }
   for (const k of ["vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"]) {
-    need(r, k, where);
+    const v = need(r, k, where);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${where}: field "${k}" must be a positive integer, got ${v}`);
+  }
+  if (r.num_key_value_heads !== undefined) {
+    const v = need(r, "num_key_value_heads", where);
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`${where}: field "num_key_value_heads" must be a positive integer, got ${v}`);
+    }
   }
   const heads = need(r, "num_attention_heads", where);
   const kvHeads = typeof r.num_key_value_heads === "number" ? r.num_key_value_heads : heads;

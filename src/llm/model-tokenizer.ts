@@ -5,6 +5,7 @@
  */
 import type { Tokenizer } from "./tokenizer.js";
 import { VocabCompaction } from "./vocab-compaction.js";
+import { mapWithProgress } from "../util/progress.js";
 
 export const THOUGHT_TOKEN = "<|Thought|>";
 
@@ -23,9 +24,7 @@ export class ModelTokenizer {
   /** Builds a compaction over `texts` (and the special ids), so the model needs few embedding rows. */
   static compacted(tokenizer: Tokenizer, texts: Iterable<string>): ModelTokenizer {
     const [thought] = tokenizer.addSpecialTokens([THOUGHT_TOKEN]);
-    const sequences = (function* () {
-      for (const t of texts) yield tokenizer.encode(t);
-    })();
+    const sequences = mapWithProgress("vocabulary: tokenizing the corpus", [...texts], (t) => tokenizer.encode(t));
     const compaction = VocabCompaction.fromCorpus(sequences, [tokenizer.eosId, tokenizer.padId, thought!]);
     return new ModelTokenizer(tokenizer, compaction);
   }
@@ -36,7 +35,17 @@ export class ModelTokenizer {
 
   /** Model ids of `text` (no BOS/EOS added). */
   encode(text: string): number[] {
-    return this.toModel(this.tokenizer.encode(text));
+    const ids = this.tokenizer.encode(text);
+    const missing = this.compaction ? ids.find((id) => !this.compaction!.has(id)) : undefined;
+    if (missing !== undefined) {
+      const piece = this.tokenizer.decode([missing], { skipSpecialTokens: false });
+      throw new Error(
+        `the text ${JSON.stringify(text.length > 60 ? text.slice(0, 57) + "..." : text)} has the token ${JSON.stringify(piece)}, ` +
+          `which this model's vocabulary lacks: the model was built for another dataset (its ${this.compaction!.size}-token vocabulary ` +
+          "was compacted to that data's titles and prompts); use a model pretrained on this data (`latentr3 train pretrain --data …`) or a full-vocabulary Qwen2 folder",
+      );
+    }
+    return this.toModel(ids);
   }
 
   decode(ids: readonly number[], skipSpecialTokens = true): string {

@@ -6,12 +6,18 @@
  * Each stage lives in its own sub-folder; with --resume finished stages are skipped and a killed one
  * continues from its checkpoint.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Device } from "../engine/index.js";
-import type { PromptTemplateName } from "../data/prompt.js";
+import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
+import { DECODING_CONFIG } from "../decode/decoding-config.js";
+import { PRESETS } from "../llm/config.js";
+import { LR_GRPO_CONFIG } from "../train/rl/config.js";
+import { PRETRAIN_CONFIG } from "../train/pretrain.js";
+import { SFT_CONFIG } from "../train/sft.js";
+import { boolean, choice, configTable, int, number, optional, string, type ConfigOf } from "../util/config-table.js";
 import { Recommender } from "../latent/recommender.js";
-import type { LrGrpoConfig } from "../train/rl/lr-grpo.js";
+import type { LrGrpoConfig } from "../train/rl/config.js";
 import type { SupervisedConfig } from "../train/supervised.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
 import type { DataSource } from "../data/data-source.js";
@@ -21,6 +27,7 @@ import { readReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import {
   MODEL_SUBDIR,
+  describeSource,
   evaluateStage,
   popularityStage,
   pretrainStage,
@@ -29,6 +36,63 @@ import {
   trainingLogOf,
 } from "./stages.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
+import { readJsonFile } from "../util/json-file.js";
+import { RunFolder } from "../train/run-folder.js";
+
+/** The demo's settings, declared once; `demoOptions` turns them into every stage's configuration. */
+export const DEMO_CONFIG = configTable("demo", {
+  out: string("runs/demo", "run folder (report.html lands here)"),
+  model: optional("string", "Hugging Face Qwen2 folder to start from (skips pretraining)"),
+  preset: choice(Object.keys(PRESETS), "tiny", "size of the from-scratch model"),
+  template: choice(Object.keys(PROMPT_TEMPLATES) as PromptTemplateName[], "reference", "prompt template"),
+  pretrainEpochs: int(PRETRAIN_CONFIG.fields.epochs.default, "LM pretraining epochs", { min: 1 }),
+  sftEpochs: int(SFT_CONFIG.fields.epochs.default, "maximum SFT epochs (early stopping, patience 1)", { min: 1 }),
+  sftLr: number(1e-3, "SFT learning rate (small models from scratch like more than the reference's 3e-4)", {
+    above: 0,
+  }),
+  rlSteps: int(60, "LR-GRPO optimizer steps", { min: 1 }),
+  ablationRlSteps: int(30, "RL steps of the two RL ablations", { min: 1 }),
+  rlLr: number(2e-5, "LR-GRPO learning rate (larger ones lower the reward here; see docs/latentr3.md)", {
+    above: 0,
+  }),
+  sigma: number(0.1, "latent noise std (the reference's 1.5 is for Qwen2.5-1.5B's scale)", { min: 0 }),
+  promptsPerStep: int(16, "RL prompts per step", { min: 1 }),
+  limit: int(0, "evaluate only the first N test users (0 = all)", { min: 0 }),
+  quick: boolean("a few steps per stage and 30 test users: checks the installation in about a minute"),
+  seed: int(42, "seed of initialisation, data order and noise"),
+});
+export type DemoConfig = ConfigOf<typeof DEMO_CONFIG>;
+
+/** Every stage's configuration from the demo's settings (`quick`: a handful of steps per stage). */
+export function demoOptions(
+  c: DemoConfig,
+  run: { source: DataSource; device?: Device; resume: boolean; overwrite: boolean },
+): DemoOptions {
+  const steps = c.quick ? { maxSteps: 4 } : {};
+  const { seed } = c;
+  return {
+    out: c.out,
+    ...run,
+    baseModel: c.model,
+    preset: c.preset,
+    template: c.template,
+    seed,
+    pretrain: PRETRAIN_CONFIG.make({ epochs: c.pretrainEpochs, seed, checkpointEvery: 100, ...steps }),
+    sft: SFT_CONFIG.make({ epochs: c.sftEpochs, lr: c.sftLr, seed, checkpointEvery: 100, ...steps }),
+    rl: LR_GRPO_CONFIG.make({
+      lr: c.rlLr,
+      sigma: c.sigma,
+      maxSteps: c.quick ? 2 : c.rlSteps,
+      warmupSteps: 5,
+      promptsPerStep: c.promptsPerStep,
+      microPrompts: c.promptsPerStep,
+      seed,
+    }),
+    ablationRlSteps: c.quick ? 2 : c.ablationRlSteps,
+    // Each evaluation sets its own length penalty (BIGRec 1, D3 0).
+    decode: { ...DECODING_CONFIG.pick("beams", "maxNewTokens", "batchSize").defaults(), limit: c.quick ? 30 : c.limit },
+  };
+}
 
 export interface DemoOptions {
   out: string;
@@ -40,6 +104,8 @@ export interface DemoOptions {
   seed: number;
   device?: Device;
   resume: boolean;
+  /** Start over in a used demo folder (removes only the demo's own stage folders and reports). */
+  overwrite: boolean;
   pretrain: SupervisedConfig;
   sft: SupervisedConfig;
   rl: LrGrpoConfig;
@@ -53,8 +119,44 @@ interface Trained {
   cost: StageCost;
 }
 
+/** What a demo writes in its folder: all that --overwrite removes. */
+export const DEMO_ARTIFACTS = [
+  "config.json",
+  "report.json",
+  "report.html",
+  "pretrain",
+  "bigrec",
+  "latent-sft",
+  "no-ratt",
+  "rl",
+  "rl-group",
+  "rl-original",
+  "eval",
+] as const;
+
+/** The demo's claim on its folder without the settings, for the checks made before the data loads. */
+export function demoFolderClaim(run: { resume: boolean; overwrite: boolean; model?: string; data?: string }) {
+  return {
+    command: "demo",
+    inputs: { model: run.model, data: run.data },
+    resume: run.resume,
+    overwrite: run.overwrite,
+    artifacts: DEMO_ARTIFACTS,
+  };
+}
+
+/** What defines a demo run (compared on --resume): every option but where and how it runs. */
+export function demoSettings(opts: DemoOptions): Record<string, unknown> {
+  const { source, device: _device, resume: _resume, overwrite: _overwrite, out: _out, ...settings } = opts;
+  return { ...settings, data: describeSource(source) };
+}
+
 export async function runDemo(opts: DemoOptions): Promise<{ report: string; summary: DemoSummary }> {
   const started = performance.now();
+  RunFolder.claim(opts.out, {
+    ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir }),
+    settings: demoSettings(opts),
+  });
   const dir = (name: string) => join(opts.out, name);
   const costs: StageCost[] = [];
   let resumed = false;
@@ -74,7 +176,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     if (done(name)) {
       resumed = true;
       log(`${label}: already done (${dir(name)})`);
-      const saved = existsSync(costFile) ? (JSON.parse(readFileSync(costFile, "utf8")) as StageCost) : undefined;
+      const saved = existsSync(costFile) ? readJsonFile<StageCost>(costFile, "stage cost") : undefined;
       const cost = { stage: label, steps: saved?.steps ?? NaN, seconds: saved?.seconds ?? NaN };
       costs.push(cost);
       return { modelDir: join(dir(name), MODEL_SUBDIR), cost };
@@ -178,7 +280,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     }
     let report: Report;
     if (!e.model) {
-      report = popularityStage({ source: opts.source, dir: evalDir, limit: opts.decode.limit });
+      // A killed demo may leave an unfinished evaluation folder: it is redone.
+      report = popularityStage({ source: opts.source, dir: evalDir, limit: opts.decode.limit, overwrite: true });
     } else {
       const rec = await Recommender.load(e.model.modelDir, {}, { device: opts.device });
       report = evaluateStage({
@@ -190,6 +293,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
         lengthPenalty: e.lp,
         ...opts.decode,
         trainingLog: trainingLogOf(dir(e.trainDir ?? e.name)),
+        modelDir: e.model.modelDir,
+        overwrite: true,
       });
       rec.dispose();
     }

@@ -11,8 +11,37 @@
  * stopped itself are never the cause.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { createInterface } from "node:readline";
 import { DEFAULT_MASTER_ADDR, DEFAULT_MASTER_PORT, workerEnv } from "../distributed/env.js";
+import { userThreadEnv } from "../engine/index.js";
+import { configTable, int, string } from "../util/config-table.js";
+
+/** `latentr3 launch`'s settings (torchrun's names). */
+export const LAUNCH_CONFIG = configTable("launch", {
+  nproc: int(1, "workers to start on this node (one per GPU, or CPU processes)", { min: 1 }),
+  nnodes: int(1, "nodes in the job", { min: 1 }),
+  nodeRank: int(0, "this node's index in [0, nnodes)", { min: 0 }),
+  masterAddr: string(DEFAULT_MASTER_ADDR, "address of node 0, where rank 0 hosts the rendezvous store"),
+  masterPort: int(DEFAULT_MASTER_PORT, "port of the rendezvous store on node 0", { min: 1, max: 65535 }),
+});
+
+/**
+ * Thread counts for `nproc` workers sharing this machine's cores, unless the user set them (as
+ * torchrun sets OMP_NUM_THREADS=1), so N workers do not each start a thread per core. One worker
+ * keeps the engine's own defaults. `set` holds the variables the user (or `LaunchOptions.env`) gave.
+ */
+export function workerThreadEnv(
+  nproc: number,
+  set: { OMP_NUM_THREADS?: string; OPENBLAS_NUM_THREADS?: string },
+): Record<string, string> {
+  if (nproc === 1) return {};
+  const each = String(Math.max(1, Math.floor(availableParallelism() / nproc)));
+  return {
+    ...(set.OMP_NUM_THREADS === undefined ? { OMP_NUM_THREADS: each } : {}),
+    ...(set.OPENBLAS_NUM_THREADS === undefined ? { OPENBLAS_NUM_THREADS: each } : {}),
+  };
+}
 
 export interface LaunchOptions {
   /** Workers on this node. */
@@ -142,15 +171,15 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
       }
       const { rank, code, signal } = workers[cause]!;
       const failure = { rank, message: describeExit(rank, code, signal, tails[cause]!) };
-      err.write(`launch: the job failed: ${failure.message}\n`);
       resolve({ exitCode: typeof code === "number" && code > 0 ? code : 1, workers, failure });
     };
 
     for (let localRank = 0; localRank < n; localRank++) {
       const vars = workerEnv({ nodeRank, localRank, nprocPerNode: n, nnodes, masterAddr, masterPort });
       const rank = Number(vars.RANK);
+      const threads = workerThreadEnv(n, { ...userThreadEnv(), ...options.env });
       const child = spawn(program, args, {
-        env: { ...process.env, ...options.env, ...vars },
+        env: { ...process.env, ...options.env, ...threads, ...vars },
         stdio: ["ignore", "pipe", "pipe"],
       });
       children.push(child);

@@ -4,36 +4,72 @@
  * reproducible and resumable on its own.
  *
  * Under a launcher (torchrun's RANK/WORLD_SIZE/... set) every stage runs data-parallel: the worker
- * joins the job once (`DataParallel.join`), trains or evaluates its share, and rank 0 alone writes
- * config.json, the model folder and reports.
+ * joins the job once (`joinJob`), trains or evaluates its share, and rank 0 alone claims and writes
+ * the run folder (config.json, model, reports); the others wait for it at the next collective.
  */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { engineInfo, type Device } from "../engine/index.js";
 import { DataParallel } from "../distributed/index.js";
-import type { PromptTemplateName } from "../data/prompt.js";
+import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
+import { PRESETS } from "../llm/config.js";
+import { choice, configTable, int, optional, required, string } from "../util/config-table.js";
 import { ItemMapping } from "../decode/item-mapping.js";
 import { buildTitleTrie } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
 import { Tokenizer } from "../llm/tokenizer.js";
 import { pretrainingCorpus, runPretrain } from "../train/pretrain.js";
-import { Progress } from "../util/progress.js";
-import { trainLrGrpo, type LrGrpoConfig } from "../train/rl/lr-grpo.js";
-import { RunFolder } from "../train/run-folder.js";
+import { mapWithProgress, Progress } from "../util/progress.js";
+import { trainLrGrpo } from "../train/rl/lr-grpo.js";
+import type { LrGrpoConfig } from "../train/rl/config.js";
+import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { runSft } from "../train/sft.js";
 import type { SupervisedConfig } from "../train/supervised.js";
 import { corpusTexts, type DataSource } from "../data/data-source.js";
 import { evaluationReport } from "../eval/evaluate.js";
 import { readMetricsJsonl } from "../eval/jsonl.js";
 import { evaluatePopularityBaseline } from "../eval/popularity-baseline.js";
-import { latencyFigures, writeReport } from "../eval/report.js";
+import { latencyFigures, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import { recommendSharded } from "./sharded-recommend.js";
 
 export const MODEL_SUBDIR = "model";
 
-/** The stage's place in a distributed job (a single process without a launcher). */
+const TEMPLATES = Object.keys(PROMPT_TEMPLATES) as PromptTemplateName[];
+
+/** The settings of each stage's run (beyond the training and data tables), declared once. */
+export const PRETRAIN_STAGE = configTable("pretraining run", {
+  out: string("runs/pretrain", "run folder"),
+  preset: choice(Object.keys(PRESETS), "tiny", "model size"),
+  template: choice(TEMPLATES, "reference", "prompt template (reference keeps the original typos)"),
+});
+export const SFT_STAGE = configTable("SFT run", {
+  model: required("model folder to start from"),
+  out: string("runs/sft", "run folder"),
+  latent: int(0, "number of latent thoughts N (0 = BIGRec)", { min: 0 }),
+  readout: choice(
+    ["ratt", "last-hidden"] as const,
+    "ratt",
+    "latent read-out: LatentRATT, or the last hidden state (w/o LatentRATT ablation)",
+  ),
+});
+export const RL_STAGE = configTable("LR-GRPO run", {
+  model: required("a latent-SFT model folder (with LatentRATT)"),
+  out: string("runs/rl", "run folder"),
+});
+export const EVAL_STAGE = configTable("evaluation run", {
+  model: required('model folder, or "popularity" for the most-popular baseline'),
+  out: optional("string", "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)"),
+  run: optional("string", "run name in the report (default: the output folder name)"),
+  method: optional("string", "method description in the report"),
+  latent: optional("int", "override the model's number of latent thoughts (0 = evaluate without reasoning)", {
+    min: 0,
+  }),
+  limit: int(0, "evaluate only the first N test users (0 = all)", { min: 0 }),
+});
+
+/** A stage's place in a distributed job (a single process without a launcher). */
 export interface ParallelOptions {
   device?: Device;
   /** c10d backend override (gloo or nccl); by default gloo on CPU, nccl on CUDA. */
@@ -45,6 +81,27 @@ export function joinJob(opts: ParallelOptions): DataParallel {
   return DataParallel.join({ device: opts.device ?? "cpu", backend: opts.backend });
 }
 
+/**
+ * Rank 0 claims the run folder (its checks, --overwrite's removals, config.json) while the others
+ * wait; they then use the folder without writing to it. A refusal on rank 0 ends the job.
+ */
+function claimOnRankZero(dp: DataParallel, dir: string, claim: () => RunFolder): RunFolder {
+  const run = dp.isRankZero ? claim() : undefined;
+  dp.barrier();
+  return run ?? new RunFolder(dir);
+}
+
+/** config.json's record of a distributed run (nothing for a single process). */
+function distributedConfig(dp: DataParallel): { distributed?: { worldSize: number; device: string } } {
+  return dp.isDistributed ? { distributed: { worldSize: dp.worldSize, device: dp.device } } : {};
+}
+
+/** Rank 0 writes the model; the others wait, so every rank returns with the folder complete. */
+async function saveOnRankZero(dp: DataParallel, rec: Recommender, modelDir: string): Promise<void> {
+  if (dp.isRankZero) await rec.save(modelDir);
+  dp.barrier();
+}
+
 export interface TrainedModel {
   rec: Recommender;
   modelDir: string;
@@ -52,7 +109,43 @@ export interface TrainedModel {
   steps: number;
 }
 
-function describeSource(source: DataSource) {
+/** How a stage treats a used run folder (see RunFolder.claim). */
+export interface RunFolderOptions {
+  resume?: boolean;
+  overwrite?: boolean;
+}
+
+/** The command names stages claim their folders under (also what `latentr3` calls them). */
+export const STAGE_COMMANDS = {
+  pretrain: "train pretrain",
+  sft: "train sft",
+  rl: "train rl",
+  eval: "eval",
+} as const;
+
+export const EVAL_ARTIFACTS = ["config.json", REPORT_JSON, REPORT_HTML] as const;
+
+function claimTrainingRun(
+  dp: DataParallel,
+  dir: string,
+  command: string,
+  opts: RunFolderOptions,
+  settings: Record<string, unknown>,
+  inputs: Record<string, string | undefined>,
+): RunFolder {
+  return claimOnRankZero(dp, dir, () =>
+    RunFolder.claim(dir, {
+      command,
+      settings,
+      inputs,
+      resume: opts.resume ?? false,
+      overwrite: opts.overwrite ?? false,
+      artifacts: TRAINING_ARTIFACTS,
+    }),
+  );
+}
+
+export function describeSource(source: DataSource) {
   return {
     name: source.name,
     category: source.category,
@@ -64,19 +157,32 @@ function describeSource(source: DataSource) {
 }
 
 /** A new small model over a vocabulary compacted to the data's tokens, pretrained as a language model. */
-export async function pretrainStage(opts: {
-  source: DataSource;
-  dir: string;
-  preset: string;
-  template: PromptTemplateName;
-  seed: number;
-  config: SupervisedConfig;
-  device?: Device;
-  backend?: string;
-  resume?: boolean;
-}): Promise<TrainedModel> {
+export async function pretrainStage(
+  opts: {
+    source: DataSource;
+    dir: string;
+    preset: string;
+    template: PromptTemplateName;
+    seed: number;
+    config: SupervisedConfig;
+  } & RunFolderOptions &
+    ParallelOptions,
+): Promise<TrainedModel> {
   const dp = joinJob(opts);
-  const run = new RunFolder(opts.dir);
+  const run = claimTrainingRun(
+    dp,
+    opts.dir,
+    STAGE_COMMANDS.pretrain,
+    opts,
+    {
+      preset: opts.preset,
+      template: opts.template,
+      seed: opts.seed,
+      data: describeSource(opts.source),
+      training: opts.config,
+    },
+    { data: opts.source.dir },
+  );
   const tokenizer = ModelTokenizer.compacted(await Tokenizer.qwenDefault(), corpusTexts(opts.source, opts.template));
   const rec = Recommender.create(
     opts.preset,
@@ -85,7 +191,7 @@ export async function pretrainStage(opts: {
     { seed: opts.seed, device: dp.device },
   );
   dp.onRankZero(() =>
-    run.writeConfig({
+    run.extendConfig({
       stage: "pretrain",
       preset: opts.preset,
       model: rec.model.config,
@@ -109,27 +215,39 @@ export async function pretrainStage(opts: {
 }
 
 /** SFT (BIGRec when numLatents = 0, LatentR3's warm-up otherwise) of a saved model. */
-export async function sftStage(opts: {
-  source: DataSource;
-  dir: string;
-  model: string;
-  numLatents: number;
-  readout: "ratt" | "last-hidden";
-  config: SupervisedConfig;
-  device?: Device;
-  backend?: string;
-  resume?: boolean;
-  label?: string;
-}): Promise<TrainedModel> {
+export async function sftStage(
+  opts: {
+    source: DataSource;
+    dir: string;
+    model: string;
+    numLatents: number;
+    readout: "ratt" | "last-hidden";
+    config: SupervisedConfig;
+    label?: string;
+  } & RunFolderOptions &
+    ParallelOptions,
+): Promise<TrainedModel> {
   const dp = joinJob(opts);
-  const run = new RunFolder(opts.dir);
   const rec = await Recommender.load(
     opts.model,
     { numLatents: opts.numLatents, readout: opts.readout, phrase: opts.source.phrase },
     { device: dp.device },
   );
+  const run = claimTrainingRun(
+    dp,
+    opts.dir,
+    STAGE_COMMANDS.sft,
+    opts,
+    {
+      model: resolve(opts.model),
+      latent: { numLatents: opts.numLatents, readout: opts.readout },
+      data: describeSource(opts.source),
+      training: opts.config,
+    },
+    { model: opts.model, data: opts.source.dir },
+  );
   dp.onRankZero(() =>
-    run.writeConfig({
+    run.extendConfig({
       stage: "sft",
       from: opts.model,
       latent: { numLatents: opts.numLatents, readout: opts.readout },
@@ -151,26 +269,34 @@ export async function sftStage(opts: {
 }
 
 /** LR-GRPO of a latent-SFT model: only LatentRATT trains. */
-export async function rlStage(opts: {
-  source: DataSource;
-  dir: string;
-  model: string;
-  config: LrGrpoConfig;
-  device?: Device;
-  backend?: string;
-  resume?: boolean;
-  label?: string;
-}): Promise<TrainedModel> {
+export async function rlStage(
+  opts: {
+    source: DataSource;
+    dir: string;
+    model: string;
+    config: LrGrpoConfig;
+    label?: string;
+  } & RunFolderOptions &
+    ParallelOptions,
+): Promise<TrainedModel> {
   const dp = joinJob(opts);
-  const run = new RunFolder(opts.dir);
   const rec = await Recommender.load(opts.model, {}, { device: dp.device });
   if (!rec.reasoner || rec.reasoner.rattParameters().length === 0 || rec.freshLatentReadout) {
     throw new Error(
       `${opts.model}: LR-GRPO needs a model with LatentRATT (train it first with \`latentr3 train sft --latent 1\`)`,
     );
   }
+  // Claimed once the inputs are known to be good, so a refused model leaves no trace in --out.
+  const run = claimTrainingRun(
+    dp,
+    opts.dir,
+    STAGE_COMMANDS.rl,
+    opts,
+    { model: resolve(opts.model), data: describeSource(opts.source), training: opts.config },
+    { model: opts.model, data: opts.source.dir },
+  );
   dp.onRankZero(() =>
-    run.writeConfig({
+    run.extendConfig({
       stage: "rl",
       from: opts.model,
       meta: rec.meta,
@@ -180,7 +306,7 @@ export async function rlStage(opts: {
       ...distributedConfig(dp),
     }),
   );
-  const rows = opts.source.splits.train.map((e) => rec.trainingRow(e));
+  const rows = mapWithProgress("rl: encoding training prompts", opts.source.splits.train, (e) => rec.trainingRow(e));
   // The exact-match reward (original-GRPO ablation) generates answers, so it needs the title trie.
   const trie =
     opts.config.reward === "exact-match"
@@ -200,21 +326,34 @@ export async function rlStage(opts: {
   return { rec, modelDir, seconds: result.seconds, steps: result.steps };
 }
 
-/** config.json's record of a distributed run (nothing for a single process). */
-function distributedConfig(dp: DataParallel): { distributed?: { worldSize: number; device: string } } {
-  return dp.isDistributed ? { distributed: { worldSize: dp.worldSize, device: dp.device } } : {};
-}
-
-/** Rank 0 writes the model; the others wait, so every rank returns with the folder complete. */
-async function saveOnRankZero(dp: DataParallel, rec: Recommender, modelDir: string): Promise<void> {
-  if (dp.isRankZero) await rec.save(modelDir);
-  dp.barrier();
+/** Claims an evaluation's folder: a used one is re-evaluated only with --overwrite. */
+function claimEvaluation(
+  dp: DataParallel,
+  dir: string,
+  settings: Record<string, unknown>,
+  inputs: Record<string, string | undefined>,
+  overwrite: boolean,
+): RunFolder {
+  return claimOnRankZero(dp, dir, () =>
+    RunFolder.claim(dir, {
+      command: STAGE_COMMANDS.eval,
+      settings,
+      inputs,
+      resume: false,
+      overwrite,
+      artifacts: EVAL_ARTIFACTS,
+    }),
+  );
 }
 
 export interface EvaluateOptions {
   source: DataSource;
   dir: string;
   rec: Recommender;
+  /** The model's folder, when it was loaded from one (recorded, and never written into). */
+  modelDir?: string;
+  /** Replace an earlier evaluation in `dir`. */
+  overwrite?: boolean;
   run: string;
   method: string;
   lengthPenalty: number;
@@ -236,8 +375,30 @@ export interface EvaluateOptions {
  * users' order and rank 0 writes the one report.
  */
 export function evaluateStage(opts: EvaluateOptions): Report {
+  if (opts.rec.freshLatentReadout) {
+    throw new Error(
+      `${opts.modelDir ?? opts.run}: evaluating ${opts.rec.meta.numLatents} latent thought(s) needs trained LatentRATT weights, and this model has none (a random read-out is not LatentR3): train them with \`latentr3 train sft --latent ${opts.rec.meta.numLatents}\``,
+    );
+  }
+  const test = testUsers(opts.source, opts.limit);
+  const titles = new Set(opts.source.items.map((i) => i.title.trim())).size;
+  if (opts.beams > titles) {
+    throw new Error(`--beams ${opts.beams} exceeds the ${titles} distinct catalogue titles of ${opts.source.name}`);
+  }
   const dp = joinJob({ device: opts.rec.model.device, backend: opts.backend });
-  const test = opts.limit > 0 ? opts.source.splits.test.slice(0, opts.limit) : opts.source.splits.test;
+  claimEvaluation(
+    dp,
+    opts.dir,
+    {
+      model: opts.modelDir ? resolve(opts.modelDir) : opts.run,
+      method: opts.method,
+      decoding: { beams: opts.beams, lengthPenalty: opts.lengthPenalty, maxNewTokens: opts.maxNewTokens },
+      data: describeSource(opts.source),
+      limit: opts.limit,
+    },
+    { model: opts.modelDir, data: opts.source.dir },
+    opts.overwrite ?? false,
+  );
   const trieStart = performance.now();
   const trie = buildTitleTrie(
     opts.rec,
@@ -292,9 +453,27 @@ export function evaluateStage(opts: EvaluateOptions): Report {
   return report;
 }
 
+/** The test users an evaluation covers; none is an error (a header-only split, every row skipped). */
+function testUsers(source: DataSource, limit: number) {
+  const test = limit > 0 ? source.splits.test.slice(0, limit) : source.splits.test;
+  if (test.length === 0) {
+    throw new Error(`${source.name}: no test users to evaluate (the test split is empty, or every row was skipped)`);
+  }
+  return test;
+}
+
 /** The most-popular baseline through the same evaluator. */
-export function popularityStage(opts: { source: DataSource; dir: string; limit: number }): Report {
-  const test = opts.limit > 0 ? opts.source.splits.test.slice(0, opts.limit) : opts.source.splits.test;
+export function popularityStage(opts: { source: DataSource; dir: string; limit: number; overwrite?: boolean }): Report {
+  const test = testUsers(opts.source, opts.limit);
+  // Cheap enough that every rank of a job computes it; rank 0 writes it.
+  const dp = joinJob({});
+  claimEvaluation(
+    dp,
+    opts.dir,
+    { model: "popularity", data: describeSource(opts.source), limit: opts.limit },
+    { data: opts.source.dir },
+    opts.overwrite ?? false,
+  );
   const { titles } = evaluatePopularityBaseline(opts.source.splits.train, test, new ItemMapping(opts.source.items));
   const report = evaluationReport({
     run: "popularity",
@@ -307,7 +486,8 @@ export function popularityStage(opts: { source: DataSource; dir: string; limit: 
     catalogue: opts.source.items,
     notes: [`${test.length} of ${opts.source.splits.test.length} test users`],
   });
-  writeReport(opts.dir, report);
+  if (dp.isRankZero) writeReport(opts.dir, report);
+  dp.barrier();
   return report;
 }
 

@@ -13,19 +13,37 @@ import type { Recommender } from "../latent/recommender.js";
 import { languageModelLossSum } from "./objectives.js";
 import type { DataParallel } from "../distributed/index.js";
 import type { RunFolder } from "./run-folder.js";
-import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
+import { mapWithProgress } from "../util/progress.js";
+import {
+  SUPERVISED_CONFIG,
+  trainSupervised,
+  type SupervisedConfig,
+  type SupervisedResult,
+  type SupervisedTask,
+} from "./supervised.js";
+
+/** Pretraining's defaults: one epoch over titles and prompts, larger lr, cosine, no early stopping. */
+export const PRETRAIN_CONFIG = SUPERVISED_CONFIG.withDefaults({
+  epochs: 1,
+  batchSize: 16,
+  microBatchSize: 16,
+  lr: 1e-3,
+  warmupSteps: 20,
+  schedule: "cosine",
+  patience: 0,
+});
 
 export function pretrainingCorpus(
   rec: Recommender,
   titles: readonly string[],
   examples: readonly Example[],
 ): number[][] {
-  const rows = titles.map((t) => rec.answerIds(t));
-  for (const e of examples) {
+  const rows = mapWithProgress("pretrain: encoding titles", titles, (t) => rec.answerIds(t));
+  const prompts = mapWithProgress("pretrain: encoding prompts", examples, (e) => {
     const row = rec.trainingRow(e);
-    rows.push([...row.prompt, ...row.target]);
-  }
-  return rows;
+    return [...row.prompt, ...row.target];
+  });
+  return [...rows, ...prompts];
 }
 
 export function pretrainTask(

@@ -9,7 +9,17 @@ import { collatePromptTarget, type PromptTarget } from "../data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
 import type { DataParallel } from "../distributed/index.js";
 import type { RunFolder } from "./run-folder.js";
-import { trainSupervised, type SupervisedConfig, type SupervisedResult, type SupervisedTask } from "./supervised.js";
+import { mapWithProgress } from "../util/progress.js";
+import {
+  SUPERVISED_CONFIG,
+  trainSupervised,
+  type SupervisedConfig,
+  type SupervisedResult,
+  type SupervisedTask,
+} from "./supervised.js";
+
+/** SFT's defaults: the reference recipe (lr 3e-4, linear, warm-up 20, patience 1) with CPU-sized batches. */
+export const SFT_CONFIG = SUPERVISED_CONFIG.withDefaults({ batchSize: 32, microBatchSize: 16 });
 
 export function sftTask(
   rec: Recommender,
@@ -17,15 +27,15 @@ export function sftTask(
   valid: readonly Example[],
   label = "sft",
 ): SupervisedTask<PromptTarget> {
-  const trainRows = train.map((e) => rec.trainingRow(e));
-  const validRows = valid.map((e) => rec.trainingRow(e));
+  const trainRows = mapWithProgress(`${label}: encoding training rows`, train, (e) => rec.trainingRow(e));
+  const validRows = mapWithProgress(`${label}: encoding validation rows`, valid, (e) => rec.trainingRow(e));
   const lengths = trainRows.map((r) => r.prompt.length + r.target.length);
   const pad = rec.tokenizer.padId;
   const device = rec.model.device;
   return {
     label,
     store: rec.model.store,
-    trainable: rec.parameters("all"),
+    trainable: rec.model.parameters(),
     train: trainRows,
     valid: validRows,
     batches: (epoch, batchSize, seed) =>
@@ -46,6 +56,6 @@ export async function runSft(
   run: RunFolder,
   opts: { resume?: boolean; label?: string; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
-  for (const p of rec.parameters("all")) p.setRequiresGrad(true);
+  rec.model.store.setTrainable("", true);
   return trainSupervised(sftTask(rec, train, valid, opts.label), config, run, opts);
 }

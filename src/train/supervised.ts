@@ -6,64 +6,41 @@
  * same result as an uninterrupted one (data order depends only on seed and epoch).
  *
  * Data-parallel (`opts.dp`): every rank walks the same global batches, computes its share, divides
- * its token-loss sum by the global batch's token count and sums gradients with the others, so each
- * rank takes the optimizer step one process would take on the whole batch. Rank 0 alone logs,
- * prints progress and writes checkpoints.
+ * its token-loss sum by the global batch's token count and sums gradients with the others (in the
+ * trainer), so each rank takes the optimizer step one process would take on the whole batch.
+ * Validation is sharded too; rank 0 alone logs and writes checkpoints.
  */
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import {
-  adamW,
-  clipGradNorm,
-  constant,
-  cosineWithWarmup,
-  linearWithWarmup,
-  noGrad,
-  tidy,
-  type Optimizer,
-  type Schedule,
-  type Tensor,
-} from "../engine/index.js";
+import { noGrad, tidy, type Tensor } from "../engine/index.js";
 import { DataParallel } from "../distributed/index.js";
 import type { ParamStore } from "../nn/index.js";
-import { CheckpointManager, stepName } from "./checkpoint.js";
-import { Progress } from "../util/progress.js";
-import { saveCheckpoint, startOrResume } from "./resume.js";
+import { Trainer } from "./trainer.js";
 import type { RunFolder } from "./run-folder.js";
+import { choice, configTable, int, number, type ConfigOf } from "../util/config-table.js";
 
-export interface SupervisedConfig {
-  epochs: number;
-  /** Examples per optimizer step (the global batch). */
-  batchSize: number;
-  /** Examples per forward/backward (gradient accumulation = batchSize / microBatchSize). */
-  microBatchSize: number;
-  lr: number;
-  warmupSteps: number;
-  schedule: "linear" | "cosine" | "constant";
-  weightDecay: number;
-  maxGradNorm: number;
-  /** Epochs without validation improvement before stopping (0 = never stop early). */
-  patience: number;
-  seed: number;
-  /** Save a resumable checkpoint every this many optimizer steps (and at every epoch end). */
-  checkpointEvery: number;
-  /** Stop after this many optimizer steps in total (for smoke runs); 0 = no limit. */
-  maxSteps: number;
-}
-
-export const DEFAULT_SUPERVISED: SupervisedConfig = {
-  epochs: 3,
-  batchSize: 32,
-  microBatchSize: 8,
-  lr: 3e-4,
-  warmupSteps: 20,
-  schedule: "linear",
-  weightDecay: 0,
-  maxGradNorm: 1,
-  patience: 1,
-  seed: 42,
-  checkpointEvery: 50,
-  maxSteps: 0,
-};
+/** Every setting of the supervised loop, declared once (defaults, bounds, help, CLI options). */
+export const SUPERVISED_CONFIG = configTable(
+  "supervised training",
+  {
+    epochs: int(3, "maximum epochs", { min: 1 }),
+    batchSize: int(32, "examples per optimizer step (global batch)", { min: 1 }),
+    microBatchSize: int(8, "examples per forward/backward (gradient accumulation = batch / micro-batch)", { min: 1 }),
+    lr: number(3e-4, "peak learning rate (AdamW)", { above: 0 }),
+    warmupSteps: int(20, "linear warm-up steps", { min: 0 }),
+    schedule: choice(["linear", "cosine", "constant"] as const, "linear", "learning-rate schedule after warm-up"),
+    weightDecay: number(0, "AdamW decoupled weight decay", { min: 0 }),
+    maxGradNorm: number(1, "gradient-norm clipping", { above: 0 }),
+    patience: int(1, "epochs without validation improvement before stopping (0 = off)", { min: 0 }),
+    seed: int(42, "seed of data order and initialisation"),
+    checkpointEvery: int(50, "optimizer steps between resumable checkpoints (and at every epoch end)", { min: 1 }),
+    maxSteps: int(0, "stop after this many optimizer steps (0 = no limit)", { min: 0 }),
+  },
+  (c, name) =>
+    c.batchSize % c.microBatchSize === 0
+      ? undefined
+      : `${name("batchSize")} (${c.batchSize}) must be a multiple of ${name("microBatchSize")} (${c.microBatchSize}): a batch is split into equal micro-batches`,
+);
+export type SupervisedConfig = ConfigOf<typeof SUPERVISED_CONFIG>;
+export const DEFAULT_SUPERVISED: SupervisedConfig = SUPERVISED_CONFIG.defaults();
 
 /** What a supervised objective provides; the loop knows nothing about prompts or latents. */
 export interface SupervisedTask<E> {
@@ -81,14 +58,14 @@ export interface SupervisedTask<E> {
   lossSum(micro: readonly E[]): Tensor;
 }
 
-interface TrainerState {
+interface SupervisedState {
   step: number;
   epoch: number;
+  /** Batches of the current epoch already trained on (the next one to train is this index). */
   batchInEpoch: number;
   bestValLoss: number;
   bestStep: number;
   badEpochs: number;
-  stopped: boolean;
   /** Loss sum and token count of the current epoch so far (for the epoch's train loss). */
   epochLossSum: number;
   epochTokens: number;
@@ -100,14 +77,8 @@ export interface SupervisedResult {
   steps: number;
   bestValLoss: number;
   bestStep: number;
-  history: TrainerState["history"];
+  history: SupervisedState["history"];
   seconds: number;
-}
-
-export function makeSchedule(kind: SupervisedConfig["schedule"], warmupSteps: number, totalSteps: number): Schedule {
-  if (kind === "linear") return linearWithWarmup({ warmupSteps, totalSteps });
-  if (kind === "cosine") return cosineWithWarmup({ warmupSteps, totalSteps });
-  return constant();
 }
 
 function split<E>(xs: readonly E[], size: number): E[][] {
@@ -133,6 +104,38 @@ export function validationLoss<E>(
   return sum / Math.max(tokens, 1);
 }
 
+/** Loss sum of one batch with gradients accumulated over its micro-batches (each scaled by the batch's tokens). */
+function accumulateGradients<E>(task: SupervisedTask<E>, batch: readonly E[], microBatchSize: number, tokens: number) {
+  let lossSum = 0;
+  for (const micro of split(batch, microBatchSize)) {
+    lossSum += tidy(() => {
+      const loss = task.lossSum(micro);
+      loss.div(tokens).backward();
+      return loss.item();
+    });
+  }
+  return lossSum;
+}
+
+/** Tokens/s over a sliding window of about 30 s, for the progress line. */
+class Throughput {
+  private loss = 0;
+  private tokens = 0;
+  private start = performance.now();
+  add(lossSum: number, tokens: number): { loss: number; tokensPerSecond: number } {
+    this.loss += lossSum;
+    this.tokens += tokens;
+    const seconds = (performance.now() - this.start) / 1000;
+    const out = { loss: this.loss / this.tokens, tokensPerSecond: this.tokens / Math.max(seconds, 1e-9) };
+    if (seconds > 30) {
+      this.loss = 0;
+      this.tokens = 0;
+      this.start = performance.now();
+    }
+    return out;
+  }
+}
+
 export async function trainSupervised<E>(
   task: SupervisedTask<E>,
   config: SupervisedConfig,
@@ -140,139 +143,95 @@ export async function trainSupervised<E>(
   opts: { resume?: boolean; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
   const dp = opts.dp ?? DataParallel.single();
-  const lead = dp.isRankZero;
-  const optimizer: Optimizer = adamW(task.trainable, { lr: config.lr, weightDecay: config.weightDecay });
   const stepsPerEpoch = task.batches(0, config.batchSize, config.seed).length;
   const plannedSteps = stepsPerEpoch * config.epochs;
   const totalSteps = config.maxSteps > 0 ? Math.min(plannedSteps, config.maxSteps) : plannedSteps;
-  const schedule = makeSchedule(config.schedule, config.warmupSteps, totalSteps);
-  const checkpoints = new CheckpointManager(run.dir);
-
-  let state: TrainerState = {
-    step: 0,
-    epoch: 0,
-    batchInEpoch: 0,
-    bestValLoss: Infinity,
-    bestStep: -1,
-    badEpochs: 0,
-    stopped: false,
-    epochLossSum: 0,
-    epochTokens: 0,
-    history: [],
-  };
-  const start = { run, checkpoints, label: task.label, store: task.store, optimizer, resume: opts.resume ?? false, dp };
-  const resumed = startOrResume<TrainerState>(start);
-  if (resumed) {
-    state = resumed.state;
+  if (totalSteps === 0) {
+    throw new Error(
+      `[${task.label}] nothing to train on: ${task.train.length} training examples give no optimizer step (an empty split, or every row skipped?)`,
+    );
+  }
+  const trainer = Trainer.start<SupervisedState>({
+    label: task.label,
+    run,
+    store: task.store,
+    trainable: task.trainable,
+    ...config,
+    totalSteps,
+    resume: opts.resume ?? false,
+    dp,
+    initialState: {
+      step: 0,
+      epoch: 0,
+      batchInEpoch: 0,
+      bestValLoss: Infinity,
+      bestStep: -1,
+      badEpochs: 0,
+      epochLossSum: 0,
+      epochTokens: 0,
+      history: [],
+    },
     // JSON has no Infinity: a checkpoint taken before the first validation stores bestValLoss as
     // null, and `valLoss >= null` is true, which would count the first validation as "no
     // improvement" (and stop a patience-1 run after one epoch). Restore the "none yet" value.
-    if (typeof state.bestValLoss !== "number") state.bestValLoss = Infinity;
-    if (lead)
-      console.error(
-        `[${task.label}] resumed from ${resumed.checkpoint} (step ${state.step}, epoch ${state.epoch + 1})`,
-      );
-  }
+    restored: (s) => ({ ...s, bestValLoss: typeof s.bestValLoss === "number" ? s.bestValLoss : Infinity }),
+  });
+  const state = () => trainer.state;
+  const lead = dp.isRankZero;
+  const throughput = new Throughput();
 
-  dp.broadcastFromRankZero(task.trainable);
-  const startedAt = performance.now();
-  const progress = lead ? new Progress(task.label, totalSteps, process.stderr, undefined, state.step) : undefined;
-  const save = () => saveCheckpoint(start, stepName(state.step), task.store, optimizer, state);
-  let windowLoss = 0;
-  let windowTokens = 0;
-  let windowStart = performance.now();
-
-  while (!state.stopped && state.epoch < config.epochs && state.step < totalSteps) {
-    const batches = task.batches(state.epoch, config.batchSize, config.seed);
-    for (; state.batchInEpoch < batches.length && state.step < totalSteps; state.batchInEpoch++) {
-      const batch = batches[state.batchInEpoch]!;
-      const batchTokens = batch.reduce((n, e) => n + task.tokens(e), 0);
-      let lossSum = 0;
-      for (const micro of split(dp.shard(batch), config.microBatchSize)) {
-        lossSum += tidy(() => {
-          const loss = task.lossSum(micro);
-          loss.div(batchTokens).backward();
-          return loss.item();
-        });
-      }
-      dp.syncGradients(task.trainable);
-      [lossSum] = dp.sum([lossSum]) as [number];
-      const gradNorm = clipGradNorm(task.trainable, config.maxGradNorm);
-      optimizer.scaleLr(schedule(state.step));
-      const lr = optimizer.lr();
-      optimizer.step();
-      optimizer.zeroGrad();
-      state.step++;
-      windowLoss += lossSum;
-      windowTokens += batchTokens;
-      state.epochLossSum += lossSum;
-      state.epochTokens += batchTokens;
-      const loss = lossSum / batchTokens;
-      const seconds = (performance.now() - windowStart) / 1000;
-      if (lead)
-        run.logMetrics({
-          step: state.step,
-          epoch: state.epoch + 1,
-          loss,
-          lr,
-          grad_norm: gradNorm,
-          tokens: batchTokens,
-        });
-      progress?.update(state.step, {
-        epoch: `${state.epoch + 1}/${config.epochs}`,
-        loss: windowLoss / windowTokens,
-        "tok/s": windowTokens / Math.max(seconds, 1e-9),
-      });
-      if (seconds > 30) {
-        windowLoss = 0;
-        windowTokens = 0;
-        windowStart = performance.now();
-      }
-      if (state.step % config.checkpointEvery === 0) {
-        state.batchInEpoch++;
-        save();
-        state.batchInEpoch--;
-      }
-      // Let Node run finalizers and I/O between steps.
-      await yieldToEventLoop();
-    }
-    if (state.batchInEpoch < batches.length) break; // maxSteps reached mid-epoch
+  /** Validation, early stopping and the best checkpoint at the end of an epoch. */
+  const endEpoch = () => {
+    const s = state();
     const valLoss = task.valid.length > 0 ? validationLoss(task, task.valid, config.microBatchSize, dp) : NaN;
-    const trainLoss = state.epochLossSum / Math.max(state.epochTokens, 1);
-    state.history.push({ epoch: state.epoch + 1, step: state.step, trainLoss, valLoss });
+    const trainLoss = s.epochLossSum / Math.max(s.epochTokens, 1);
+    s.history.push({ epoch: s.epoch + 1, step: s.step, trainLoss, valLoss });
     if (lead) {
-      run.logMetrics({ step: state.step, epoch: state.epoch + 1, val_loss: valLoss });
-      console.error(`[${task.label}] epoch ${state.epoch + 1}: validation loss ${valLoss.toFixed(4)}`);
+      run.logMetrics({ step: s.step, epoch: s.epoch + 1, val_loss: valLoss });
+      console.error(`[${task.label}] epoch ${s.epoch + 1}: validation loss ${valLoss.toFixed(4)}`);
     }
-    if (!(valLoss >= state.bestValLoss)) {
-      state.bestValLoss = valLoss;
-      state.bestStep = state.step;
-      state.badEpochs = 0;
-      if (lead) checkpoints.save("best", task.store, null, { step: state.step });
-    } else {
-      state.badEpochs++;
-      if (config.patience > 0 && state.badEpochs >= config.patience) {
-        if (lead) console.error(`[${task.label}] no improvement for ${state.badEpochs} epoch(s): stopping early`);
-        state.stopped = true;
-      }
+    if (!(valLoss >= s.bestValLoss)) {
+      s.bestValLoss = valLoss;
+      s.bestStep = s.step;
+      s.badEpochs = 0;
+      if (lead) trainer.checkpoints.save("best", task.store, null, { step: s.step });
+    } else if (config.patience > 0 && ++s.badEpochs >= config.patience) {
+      if (lead) console.error(`[${task.label}] no improvement for ${s.badEpochs} epoch(s): stopping early`);
+      trainer.stopped = true;
     }
-    state.epoch++;
-    state.batchInEpoch = 0;
-    state.epochLossSum = 0;
-    state.epochTokens = 0;
-    save();
+    Object.assign(s, { epoch: s.epoch + 1, batchInEpoch: 0, epochLossSum: 0, epochTokens: 0 });
+    trainer.save();
+  };
+
+  while (!trainer.stopped && state().epoch < config.epochs) {
+    const s = state();
+    const batches = task.batches(s.epoch, config.batchSize, config.seed);
+    if (s.batchInEpoch === batches.length) {
+      endEpoch();
+      continue;
+    }
+    if (trainer.done) break; // maxSteps reached mid-epoch
+    const batch = batches[s.batchInEpoch++]!;
+    const batchTokens = batch.reduce((n, e) => n + task.tokens(e), 0);
+    const [lossSum] = dp.sum([accumulateGradients(task, dp.shard(batch), config.microBatchSize, batchTokens)]) as [
+      number,
+    ];
+    const loss = lossSum / batchTokens;
+    const { gradNorm, lr } = trainer.optimizerStep(loss);
+    s.epochLossSum += lossSum;
+    s.epochTokens += batchTokens;
+    const window = throughput.add(lossSum, batchTokens);
+    await trainer.endStep(
+      { epoch: s.epoch + 1, loss, lr, grad_norm: gradNorm, tokens: batchTokens },
+      { epoch: `${s.epoch + 1}/${config.epochs}`, loss: window.loss, "tok/s": window.tokensPerSecond },
+    );
   }
   // Rank 0 restores the best checkpoint and hands its parameters to the others (no shared disk needed).
-  if (dp.rankZeroValue(lead && checkpoints.has("best") ? 1 : 0) === 1) {
-    if (lead) checkpoints.loadParams("best", task.store);
+  if (dp.rankZeroValue(lead && trainer.checkpoints.has("best") ? 1 : 0) === 1) {
+    if (lead) trainer.checkpoints.loadParams("best", task.store);
     dp.broadcastFromRankZero(task.store.parameters());
   }
-  progress?.finish(Number.isFinite(state.bestValLoss) ? { "best val loss": state.bestValLoss } : {});
-  return {
-    steps: state.step,
-    bestValLoss: state.bestValLoss,
-    bestStep: state.bestStep,
-    history: state.history,
-    seconds: (performance.now() - startedAt) / 1000,
-  };
+  const s = state();
+  const seconds = trainer.finish(Number.isFinite(s.bestValLoss) ? { "best val loss": s.bestValLoss } : {});
+  return { steps: s.step, bestValLoss: s.bestValLoss, bestStep: s.bestStep, history: s.history, seconds };
 }

@@ -71,3 +71,15 @@ function formatNumber(v: number): string {
   if (a >= 1) return v.toFixed(3);
   return v.toPrecision(3);
 }
+
+/** Maps `items` with a progress line: preparation work (tokenizing thousands of rows) is never silent. */
+export function mapWithProgress<T, U>(label: string, items: readonly T[], fn: (item: T, index: number) => U): U[] {
+  const progress = new Progress(label, items.length);
+  const out = items.map((item, i) => {
+    const result = fn(item, i);
+    progress.update(i + 1);
+    return result;
+  });
+  progress.finish();
+  return out;
+}

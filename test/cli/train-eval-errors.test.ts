@@ -8,8 +8,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { commandOptions } from "../../src/cli/command.js";
 import { commands } from "../../src/cli/registry.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { runCli } from "../support/cli-process.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 
@@ -117,8 +118,8 @@ test("--help of every train command and eval lists every option", async () => {
     const r = await runCli([...spec.path, "--help"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^Usage: latentr3 ${spec.path.join(" ")}`));
-    for (const o of spec.options ?? []) {
-      assert.match(r.stdout, new RegExp(`^  --${o.name}\\b`, "m"), `${spec.path.join(" ")} --help: --${o.name}`);
+    for (const o of commandOptions(spec)) {
+      assert.match(r.stdout, new RegExp(`^  --${o.flag}\\b`, "m"), `${spec.path.join(" ")} --help: --${o.flag}`);
     }
   }
 });

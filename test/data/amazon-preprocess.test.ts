@@ -9,8 +9,8 @@ import { monthStart, widen } from "../../src/data/amazon/kcore.js";
 import type { RawMetaRecord, RawReviews } from "../../src/data/amazon/raw.js";
 import { readRawMeta, readRawReviews } from "../../src/data/amazon/raw.js";
 import { buildExamples, splitPoints } from "../../src/data/sequences.js";
-import { JUNK, REVIEWS, writeRaw } from "../helpers/raw-fixture.js";
-import { tempDir } from "../helpers.js";
+import { JUNK, REVIEWS, writeRaw } from "../support/raw-fixture.js";
+import { tempDir } from "../support/helpers.js";
 
 test("CPython random: seed(42) getrandbits and shuffle match CPython 3", () => {
   const r = new PythonRandom(42);

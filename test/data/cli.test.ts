@@ -6,9 +6,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { AddressInfo } from "node:net";
-import { repoRoot } from "../helpers/shared-data.js";
-import { writeRaw } from "../helpers/raw-fixture.js";
-import { tempDir } from "../helpers.js";
+import { repoRoot } from "../support/shared-data.js";
+import { writeRaw } from "../support/raw-fixture.js";
+import { tempDir } from "../support/helpers.js";
 
 const MAIN = join(repoRoot(), "dist", "src", "cli", "main.js");
 const run = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {

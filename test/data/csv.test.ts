@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CsvParser, formatCsvField, formatCsvRow, parseCsv, readCsvRecords } from "../../src/data/csv.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const fields = (text: string): string[][] => parseCsv(text).map((r) => r.fields);
 

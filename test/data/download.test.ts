@@ -12,7 +12,7 @@ import {
   formatProgress,
   parseContentRange,
 } from "../../src/data/amazon/download.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const BODY = randomBytes(300_000);
 const SHA = createHash("sha256").update(BODY).digest("hex");

@@ -56,34 +56,24 @@ test("category phrases (spec 2.1) and stems", () => {
 /** A stub tokenizer: one id per character (code point), so expected ids are easy to compute. */
 const charEncoder: TokenEncoder = { encode: (text) => [...text].map((c) => c.codePointAt(0)!) };
 
-test("training row: prompt ‖ placeholders ‖ target ‖ EOS with labels only on target and EOS", () => {
+test("training row: prompt ‖ target ‖ EOS with labels only on target and EOS", () => {
   const pieces = { instruction: "ab", input: "c", target: '"T"\n' };
-  const row = encodeTrainingExample(pieces, charEncoder, { latentTokens: 2, placeholderId: 900, eosId: 999 });
-  assert.deepEqual(row.inputIds, [97, 98, 99, 900, 900, 34, 84, 34, 10, 999]);
-  assert.deepEqual(row.labels, [-100, -100, -100, -100, -100, 34, 84, 34, 10, 999]);
-  assert.equal(row.promptLength, 5);
-  const noLatent = encodeTrainingExample(pieces, charEncoder, { latentTokens: 0, eosId: 999 });
-  assert.deepEqual(noLatent.inputIds, [97, 98, 99, 34, 84, 34, 10, 999]);
-  assert.equal(noLatent.labels.filter((l) => l === IGNORE_INDEX).length, 3);
-  assert.deepEqual(
-    encodePrompt(pieces, charEncoder, { latentTokens: 1, placeholderId: 900, eosId: 999 }),
-    [97, 98, 99, 900],
-  );
-  assert.throws(() => encodePrompt(pieces, charEncoder, { latentTokens: 1, eosId: 999 }), /placeholderId is required/);
-  assert.throws(() => encodePrompt(pieces, charEncoder, { latentTokens: -1, eosId: 1 }), /non-negative integer/);
+  const row = encodeTrainingExample(pieces, charEncoder, { eosId: 999 });
+  assert.deepEqual(row.inputIds, [97, 98, 99, 34, 84, 34, 10, 999]);
+  assert.deepEqual(row.labels, [-100, -100, -100, 34, 84, 34, 10, 999]);
+  assert.equal(row.labels.filter((l) => l === IGNORE_INDEX).length, 3);
+  assert.equal(row.promptLength, 3);
+  assert.deepEqual(encodePrompt(pieces, charEncoder, { eosId: 999 }), [97, 98, 99]);
 });
 
 test("truncation keeps the last maxLength tokens (and their labels)", () => {
   const pieces = { instruction: "abcdef", input: "g", target: "XY" };
-  const row = encodeTrainingExample(pieces, charEncoder, { latentTokens: 1, placeholderId: 5, eosId: 6, maxLength: 6 });
-  // full: a b c d e f g 5 X Y 6 (11 tokens) → last 6: f g 5 X Y 6
-  assert.deepEqual(row.inputIds, [102, 103, 5, 88, 89, 6]);
+  const row = encodeTrainingExample(pieces, charEncoder, { eosId: 6, maxLength: 6 });
+  // full: a b c d e f g X Y 6 (10 tokens) → last 6: e f g X Y 6
+  assert.deepEqual(row.inputIds, [101, 102, 103, 88, 89, 6]);
   assert.deepEqual(row.labels, [-100, -100, -100, 88, 89, 6]);
   assert.equal(row.promptLength, 3);
-  assert.deepEqual(
-    encodePrompt(pieces, charEncoder, { latentTokens: 1, placeholderId: 5, eosId: 6, maxLength: 3 }),
-    [102, 103, 5],
-  );
+  assert.deepEqual(encodePrompt(pieces, charEncoder, { eosId: 6, maxLength: 3 }), [101, 102, 103]);
 });
 
 test("padding: left for generation, right with IGNORE_INDEX labels and multiple-of rounding for SFT", () => {

@@ -8,7 +8,7 @@ import { D3_HEADER } from "../../src/data/layouts.js";
 import { readAllExamples, readExamples } from "../../src/data/reader.js";
 import { formatExamplesCsv, writeExamplesCsv } from "../../src/data/writer.js";
 import type { Example } from "../../src/data/types.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const tmp = (): string => tempDir("reader");
 

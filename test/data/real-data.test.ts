@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { formatCatalogue } from "../../src/data/catalogue.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { formatExamplesCsv } from "../../src/data/writer.js";
-import { sharedDataDir, SHARED_DATA_MISSING } from "../helpers/shared-data.js";
+import { sharedDataDir, SHARED_DATA_MISSING } from "../support/shared-data.js";
 import { join } from "node:path";
 
 const shared = sharedDataDir();

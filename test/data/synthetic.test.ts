@@ -6,7 +6,7 @@ import { generateSyntheticDataset, writeSyntheticDataset } from "../../src/data/
 import { describeSynthetic } from "../../src/data/synthetic/story.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { Rng } from "../../src/data/rng.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const tmp = (): string => tempDir("synth");
 

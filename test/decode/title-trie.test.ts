@@ -10,7 +10,7 @@ import {
   titleTrieToBinary,
   writeTitleTrie,
 } from "../../src/decode/title-trie-file.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 // A hand-made catalogue. Token 1 plays `"`, 2 plays `"⏎`, 99 is EOS.
 //   "Abbey Road"        → 1 10 11 2 99

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { collectiveBackends, tidy, type Tensor } from "../../src/engine/index.js";
 import { openSafetensors } from "../../src/engine/safetensors.js";
 import { loadEntry } from "../../src/engine/tensor-io.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { launchWorkers } from "../support/launch-workers.js";
 
 const child = new URL("./train-child.js", import.meta.url);

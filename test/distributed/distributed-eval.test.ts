@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { collectiveBackends } from "../../src/engine/index.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { launchWorkers } from "../support/launch-workers.js";
 
 const child = new URL("./eval-child.js", import.meta.url);

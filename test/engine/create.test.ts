@@ -22,8 +22,8 @@ import {
   zerosLike,
   type Tensor,
 } from "../../src/engine/index.js";
-import { assertClose, assertTensor } from "./helpers.js";
-import { tempDir } from "../helpers.js";
+import { assertClose, assertTensor } from "../support/assert-close.js";
+import { tempDir } from "../support/helpers.js";
 
 test("tensor() from nested arrays infers shape and dtype", () => {
   const t = tensor([

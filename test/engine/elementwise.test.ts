@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { einsum, tensor, where, type Tensor } from "../../src/engine/index.js";
-import { assertClose, assertTensor } from "./helpers.js";
+import { assertClose, assertTensor } from "../support/assert-close.js";
 
 const a = (): Tensor =>
   tensor([

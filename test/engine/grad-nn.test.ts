@@ -10,8 +10,8 @@ import {
   tensor,
   type Tensor,
 } from "../../src/engine/index.js";
-import { checkGradient } from "./gradcheck.js";
-import { pseudoRandom } from "./helpers.js";
+import { checkGradient } from "../support/gradcheck.js";
+import { pseudoRandom } from "../support/assert-close.js";
 
 function rnd(shape: number[], seed: number, scale = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

@@ -14,8 +14,8 @@ import {
   where,
   type Tensor,
 } from "../../src/engine/index.js";
-import { checkGradient } from "./gradcheck.js";
-import { pseudoRandom } from "./helpers.js";
+import { checkGradient } from "../support/gradcheck.js";
+import { pseudoRandom } from "../support/assert-close.js";
 
 /** An f64 tensor of pseudo-random values in [lo, hi). */
 function rnd(shape: number[], seed: number, lo = -1, hi = 1): Tensor {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { embedding, int64, tensor, type Tensor } from "../../src/engine/index.js";
-import { assertTensor } from "./helpers.js";
+import { assertTensor } from "../support/assert-close.js";
 
 const m = (): Tensor =>
   tensor([

@@ -11,7 +11,7 @@ import {
   tensor,
   type Tensor,
 } from "../../src/engine/index.js";
-import { assertClose, assertTensor, pseudoRandom } from "./helpers.js";
+import { assertClose, assertTensor, pseudoRandom } from "../support/assert-close.js";
 
 test("applyRotary is x·cos + rotateHalf(x)·sin with rotateHalf([x1, x2]) = [-x2, x1]", () => {
   // One head, two positions, head dim 4: halves (x0,x1 | x2,x3) pair up as (x0,x2) and (x1,x3).

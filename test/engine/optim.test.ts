@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { adamW, clipGradNorm, sgd, tensor, type Optimizer, type Tensor } from "../../src/engine/index.js";
-import { assertClose } from "./helpers.js";
-import { tempDir } from "../helpers.js";
+import { assertClose } from "../support/assert-close.js";
+import { tempDir } from "../support/helpers.js";
 
 const param = (xs: number[]): Tensor => tensor(xs, { dtype: "f64" }).setRequiresGrad();
 

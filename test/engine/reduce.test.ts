@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crossEntropy, mseLoss, nllLoss, tensor, type Tensor } from "../../src/engine/index.js";
-import { assertClose, assertTensor } from "./helpers.js";
+import { assertClose, assertTensor } from "../support/assert-close.js";
 
 // x = [[1, 2, 3], [4, 5, 9]]
 const x = (): Tensor =>

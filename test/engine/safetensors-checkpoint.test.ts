@@ -10,7 +10,7 @@ import {
   writeCheckpoint,
 } from "../../src/engine/checkpoint-folder.js";
 import { writeSafetensors, type TensorData } from "../../src/engine/safetensors.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 
 /** A small Qwen2-named state dict: 4 tensors of 64, 32, 64 and 16 bytes. */
 function stateDict(): TensorData[] {

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { openCheckpoint } from "../../src/engine/checkpoint-folder.js";
 import { openSafetensors, typedArrayOf, type TensorReader } from "../../src/engine/safetensors.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 import { naiveQwen2Logits, readFloat, type Qwen2TinyConfig } from "../support/qwen2-naive.js";
 
 function expectedShapes(c: Qwen2TinyConfig): Map<string, number[]> {

@@ -15,7 +15,7 @@ import {
   type SafetensorsDtype,
   type TensorData,
 } from "../../src/engine/safetensors.js";
-import { repoRoot, tempFolder } from "../helpers.js";
+import { repoRoot, tempFolder } from "../support/helpers.js";
 import { findPythonTorch, runPython } from "../support/python.js";
 
 const crosscheck = join(repoRoot, "scripts", "reference", "safetensors_crosscheck.py");

@@ -11,7 +11,7 @@ import {
   type SafetensorsDtype,
   type TensorData,
 } from "../../src/engine/safetensors.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 
 /** One tensor of every dtype, plus a scalar and an empty tensor, with recognisable contents. */
 function everyDtype(): TensorData[] {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { constant, cosineWithWarmup, linearWithWarmup, sgd, tensor } from "../../src/engine/index.js";
-import { assertClose } from "./helpers.js";
+import { assertClose } from "../support/assert-close.js";
 
 test("linear warm-up then linear decay to 0", () => {
   const f = linearWithWarmup({ warmupSteps: 10, totalSteps: 110 });

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { arange, cat, stack, tensor, type Tensor } from "../../src/engine/index.js";
-import { assertTensor } from "./helpers.js";
+import { assertTensor } from "../support/assert-close.js";
 
 /** [[0,1,2,3],[4,5,6,7],[8,9,10,11]] as f32. */
 const grid = (): Tensor => arange(12, undefined, 1, { dtype: "f32" }).reshape([3, 4]);

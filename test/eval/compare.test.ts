@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { comparisonTable, loadRunReports } from "../../src/eval/compare.js";
 import { writeReport } from "../../src/eval/report.js";
 import { makeReport } from "./report-fixture.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const cli = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 

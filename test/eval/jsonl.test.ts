@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseMetricsJsonl, readMetricsJsonl, seriesNames } from "../../src/eval/jsonl.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 test("rows keep step and numeric series; strings are left out", () => {
   const log = parseMetricsJsonl('{"step":1,"loss":2.5,"phase":"sft"}\r\n\n{"step":2,"loss":2.0,"reward":-3}\n');

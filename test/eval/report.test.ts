@@ -6,7 +6,7 @@ import { latencyFigures, parseReport, readReport, writeReport } from "../../src/
 import { renderComparison, renderReport } from "../../src/eval/report-html.js";
 import { escapeHtml, niceTicks } from "../../src/eval/svg-charts.js";
 import { makeReport } from "./report-fixture.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 const JUNK = '<span class="x">';
 

@@ -5,7 +5,7 @@ import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { presetConfig } from "../../src/llm/config.js";
 import { LatentReasoner, type LatentReadout } from "../../src/latent/latent-reasoner.js";
 import { twoPassLatentForward } from "../../src/latent/two-pass.js";
-import { maxAbsDiff } from "../helpers.js";
+import { maxAbsDiff } from "../support/helpers.js";
 
 const PLACEHOLDER = 47;
 

@@ -9,7 +9,7 @@ import { Tokenizer } from "../../src/llm/tokenizer.js";
 import { saveModel } from "../../src/llm/checkpoint.js";
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { presetConfig } from "../../src/llm/config.js";
-import { maxAbsDiff, withTempDir } from "../helpers.js";
+import { maxAbsDiff, withTempDir } from "../support/helpers.js";
 import { buildPrompt, promptText } from "../../src/data/prompt.js";
 
 const EXAMPLE = { history: [{ title: "Blue Train" }, { title: "Kind of Blue" }] };

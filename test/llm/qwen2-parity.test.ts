@@ -14,7 +14,7 @@ import { noGrad, tidy, type Tensor } from "../../src/engine/index.js";
 import { openSafetensors } from "../../src/engine/safetensors.js";
 import { loadEntry } from "../../src/engine/tensor-io.js";
 import { loadModel } from "../../src/llm/checkpoint.js";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "../support/helpers.js";
 
 function readIo(dir: string): Map<string, Tensor> {
   const file = openSafetensors(join(dir, "io.safetensors"));

@@ -6,7 +6,7 @@ import { cat, int64, liveTensorCount, noGrad, tidy, tensor, full } from "../../s
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { presetConfig, type Qwen2Config } from "../../src/llm/config.js";
 import { loadModel, saveModel } from "../../src/llm/checkpoint.js";
-import { maxAbsDiff, withTempDir } from "../helpers.js";
+import { maxAbsDiff, withTempDir } from "../support/helpers.js";
 
 function tinyConfig(overrides: Partial<Qwen2Config> = {}): Qwen2Config {
   return presetConfig("tiny", 50, {

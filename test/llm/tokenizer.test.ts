@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Tokenizer } from "../../src/llm/tokenizer.js";
 import { buildPrompt, promptText } from "../../src/data/prompt.js";
 import { encodePrompt, encodeTrainingExample, IGNORE_INDEX } from "../../src/data/encode.js";
-import { tempDir } from "../helpers.js";
+import { tempDir } from "../support/helpers.js";
 
 // One load shared by the tests of this file (parsing the 11 MB JSON takes about half a second).
 const tokenizer = await Tokenizer.qwenDefault();
@@ -35,7 +35,7 @@ test("default Qwen tokenizer: EOS, pad, vocabulary size and the added placeholde
 
 test("spec 2.3 on the sample row: piecewise = whole encoding, prompt ends with ###, ' Response', ':', ' \\n'", () => {
   const pieces = buildPrompt(SAMPLE, { phrase: "musics" });
-  const prompt = encodePrompt(pieces, tokenizer, { latentTokens: 0, eosId: tokenizer.eosId });
+  const prompt = encodePrompt(pieces, tokenizer, { eosId: tokenizer.eosId });
   assert.deepEqual(prompt, tokenizer.encode(promptText(pieces)));
   const last4 = prompt.slice(-4);
   assert.deepEqual(last4, [14374, 5949, 25, 715]);
@@ -47,13 +47,9 @@ test("spec 2.3 on the sample row: piecewise = whole encoding, prompt ends with #
   assert.equal(tokenizer.decode(prompt), promptText(pieces));
 });
 
-test("training row for the sample: target '\"Turn It On Again: The Hits\"\\n' + EOS, label mask on prompt and placeholder", () => {
+test("training row for the sample: target '\"Turn It On Again: The Hits\"\\n' + EOS, label mask on the prompt", () => {
   const pieces = buildPrompt(SAMPLE, { phrase: "musics" });
-  const row = encodeTrainingExample(pieces, tokenizer, {
-    latentTokens: 1,
-    placeholderId: THOUGHT!,
-    eosId: tokenizer.eosId,
-  });
+  const row = encodeTrainingExample(pieces, tokenizer, { eosId: tokenizer.eosId });
   const promptIds = tokenizer.encode(promptText(pieces));
   const targetIds = tokenizer.encode('"Turn It On Again: The Hits"\n');
   assert.deepEqual(tokenizer.tokenize('"Turn It On Again: The Hits"\n'), [
@@ -67,12 +63,13 @@ test("training row for the sample: target '\"Turn It On Again: The Hits\"\\n' + 
     "ĠHits",
     '"Ċ',
   ]);
-  assert.deepEqual(row.inputIds, [...promptIds, THOUGHT, ...targetIds, 151645]);
-  assert.equal(row.promptLength, promptIds.length + 1);
-  assert.deepEqual(row.labels, [...new Array(promptIds.length + 1).fill(IGNORE_INDEX), ...targetIds, 151645]);
-  assert.equal(row.inputIds[row.promptLength - 1], THOUGHT);
+  assert.deepEqual(row.inputIds, [...promptIds, ...targetIds, 151645]);
+  assert.equal(row.promptLength, promptIds.length);
+  assert.deepEqual(row.labels, [...new Array(promptIds.length).fill(IGNORE_INDEX), ...targetIds, 151645]);
   assert.equal(
-    tokenizer.decode(row.inputIds, { skipSpecialTokens: true }),
+    tokenizer.decode([...row.inputIds.slice(0, row.promptLength), THOUGHT!, ...row.inputIds.slice(row.promptLength)], {
+      skipSpecialTokens: true,
+    }),
     promptText(pieces) + '"Turn It On Again: The Hits"\n',
     "special tokens (placeholder, EOS) are dropped when decoding",
   );

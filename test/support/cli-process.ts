@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../helpers.js";
+import { repoRoot } from "./helpers.js";
 
 export const CLI_MAIN = join(repoRoot, "dist", "src", "cli", "main.js");
 

@@ -16,17 +16,12 @@ import type { DataSource } from "../../src/data/data-source.js";
 import { LATENT_RATT_PREFIX } from "../../src/latent/latent-ratt.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../../src/data/collate.js";
-import {
-  DEFAULT_LR_GRPO,
-  latentNoise,
-  sampleLogProbs,
-  trainLrGrpo,
-  type LrGrpoConfig,
-} from "../../src/train/rl/lr-grpo.js";
+import { latentNoise, sampleLogProbs, trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
+import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../../src/train/rl/config.js";
 import { RunFolder } from "../../src/train/run-folder.js";
 import { runSft } from "../../src/train/sft.js";
 import { DEFAULT_SUPERVISED } from "../../src/train/supervised.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 
 process.env.LATENTR3_QUIET = "1";

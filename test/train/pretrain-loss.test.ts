@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { RunFolder } from "../../src/train/run-folder.js";
 import { pretrainingCorpus, pretrainTask, runPretrain } from "../../src/train/pretrain.js";
 import { DEFAULT_SUPERVISED, validationLoss } from "../../src/train/supervised.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 
 process.env.LATENTR3_QUIET = "1";

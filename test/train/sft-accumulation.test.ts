@@ -12,8 +12,8 @@ import { RunFolder } from "../../src/train/run-folder.js";
 import { runSft } from "../../src/train/sft.js";
 import { DEFAULT_SUPERVISED } from "../../src/train/supervised.js";
 import { tidy } from "../../src/engine/index.js";
-import { maxAbsDiff } from "../helpers.js";
-import { tempFolder } from "../helpers.js";
+import { maxAbsDiff } from "../support/helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 
 process.env.LATENTR3_QUIET = "1";

@@ -15,7 +15,7 @@ import {
   validationLoss,
   type SupervisedConfig,
 } from "../../src/train/supervised.js";
-import { tempFolder } from "../helpers.js";
+import { tempFolder } from "../support/helpers.js";
 import { line, toyTask, type Pair, type ToyTask } from "../support/toy-task.js";
 
 process.env.LATENTR3_QUIET = "1";

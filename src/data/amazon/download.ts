@@ -4,6 +4,7 @@
  * HTTP Range request, the final size is checked against the server's length, and an optional
  * sha256 is verified before the file is renamed into place.
  */
+import { boolean, configTable, int, list, required, string } from "../../util/config-table.js";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
@@ -38,6 +39,16 @@ export interface DownloadProgress {
   resumedFrom: number;
   elapsedMs: number;
 }
+
+/** The download command's settings, declared once. */
+export const DOWNLOAD_CONFIG = configTable("Amazon download", {
+  category: required("Amazon 2018 category, e.g. CDs_and_Vinyl"),
+  out: string("raw", "folder to write the files into"),
+  baseUrl: string(AMAZON_2018_BASE_URL, "server root holding categoryFilesSmall/ and metaFiles2/"),
+  full: boolean("download the complete reviews instead of the official 5-core file"),
+  sha256: { ...list([], "expected digests as NAME=HEX, comma-separated"), valueName: "NAME=HEX,..." },
+  retries: int(3, "attempts after a dropped connection before giving up", { min: 0 }),
+});
 
 export interface DownloadOptions {
   /** Attempts after the first one when the connection drops (default 3). */
@@ -97,7 +108,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Downloads `url` to `dest`, resuming from `dest.part`; see the file comment. */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const part = `${dest}.part`;
-  const retries = options.retries ?? 3;
+  const retries = options.retries ?? DOWNLOAD_CONFIG.fields.retries.default;
   const verify = async (
     path: string,
     attempts: number,

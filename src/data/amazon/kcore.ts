@@ -18,6 +18,13 @@ export interface YearMonth {
   month: number;
 }
 
+/** "2017-10" → { year: 2017, month: 10 }; undefined when it is not YEAR-MONTH with a month 1–12. */
+export function parseYearMonth(raw: string): YearMonth | undefined {
+  const m = /^(\d{4})-(\d{1,2})$/.exec(raw);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return undefined;
+  return { year: Number(m[1]), month: Number(m[2]) };
+}
+
 export type Dedupe = "none" | "exact" | "user-item";
 
 export interface SelectionOptions {

@@ -14,9 +14,11 @@ import { writeCatalogue } from "../catalogue.js";
 import { buildExamples, chronologicalSplit, HISTORY_LENGTH, type Interaction } from "../sequences.js";
 import type { Item } from "../types.js";
 import { writeExamplesCsv } from "../writer.js";
+import { boolean, choice, configTable, int, optional, required, string } from "../../util/config-table.js";
 import {
   formatYearMonth,
   monthStart,
+  parseYearMonth,
   selectInteractions,
   type PassLog,
   type SelectionOptions,
@@ -32,6 +34,41 @@ export const PRESETS: Record<Preset, Pick<SelectionOptions, "itemThreshold" | "w
   latentr3: { itemThreshold: 5000, widenMonths: 3 },
   d3: { itemThreshold: 10000, widenMonths: 12 },
 };
+
+/** The preprocessing settings, declared once; their defaults are the LatentR3 reference's. */
+export const PREPROCESS_CONFIG = configTable("Amazon preprocessing", {
+  category: required("category name, e.g. CDs_and_Vinyl (also the file-name prefix)"),
+  raw: string(".", "folder with {CATEGORY}_5.json[.gz] (or {CATEGORY}.json[.gz]) and meta_{CATEGORY}.json[.gz]"),
+  reviews: optional("string", "reviews file (overrides --raw)"),
+  meta: optional("string", "metadata file (overrides --raw)"),
+  out: string("data", "output dataset folder"),
+  preset: choice(
+    ["latentr3", "d3"] as const,
+    "latentr3",
+    "reference thresholds: latentr3 = 5000 items / 3-month steps, d3 = 10000 / 12",
+  ),
+  k: int(5, "minimum interactions per user and per item", { min: 1 }),
+  start: {
+    ...string("2017-10", "first month of the window (YEAR-MONTH), widened backwards as needed"),
+    valueName: "YEAR-MONTH",
+  },
+  end: { ...string("2018-11", "month whose first second ends the window (inclusive)"), valueName: "YEAR-MONTH" },
+  itemThreshold: optional("int", "widen until the core has at least this many items (default from --preset)", {
+    min: 1,
+  }),
+  widenMonths: optional("int", "months per widening step (default from --preset)", { min: 1 }),
+  stopYear: int(1996, "no widening once the start year is at or before this"),
+  timezone: choice(["utc", "local"] as const, "utc", "month bounds in UTC, or local time as the reference did"),
+  dropHtmlTitles: boolean('drop items titled "<span class=..." (the reference keeps them)'),
+  dedupe: choice(
+    ["none", "exact", "user-item"] as const,
+    "none",
+    "drop repeated interactions (same user, item[, time]) before counting",
+  ),
+  history: int(HISTORY_LENGTH, "history window length", { min: 1 }),
+  idSeed: int(42, "seed of the CPython shuffle assigning item ids"),
+});
+const DEFAULTS = PREPROCESS_CONFIG.defaults();
 
 export interface PreprocessOptions extends Partial<SelectionOptions> {
   category: string;
@@ -61,22 +98,22 @@ export interface PreprocessResult {
 
 /** Full options with the reference defaults filled in. */
 export function resolveSelectionOptions(options: Partial<SelectionOptions> & { preset?: Preset }): SelectionOptions {
-  const preset = PRESETS[options.preset ?? "latentr3"];
+  const preset = PRESETS[options.preset ?? DEFAULTS.preset];
   return {
-    k: options.k ?? 5,
-    start: options.start ?? { year: 2017, month: 10 },
-    end: options.end ?? { year: 2018, month: 11 },
+    k: options.k ?? DEFAULTS.k,
+    start: options.start ?? parseYearMonth(DEFAULTS.start)!,
+    end: options.end ?? parseYearMonth(DEFAULTS.end)!,
     itemThreshold: options.itemThreshold ?? preset.itemThreshold,
     widenMonths: options.widenMonths ?? preset.widenMonths,
-    stopYear: options.stopYear ?? 1996,
-    timezone: options.timezone ?? "utc",
-    dropHtmlTitles: options.dropHtmlTitles ?? false,
-    dedupe: options.dedupe ?? "none",
+    stopYear: options.stopYear ?? DEFAULTS.stopYear,
+    timezone: options.timezone ?? DEFAULTS.timezone,
+    dropHtmlTitles: options.dropHtmlTitles ?? DEFAULTS.dropHtmlTitles,
+    dedupe: options.dedupe ?? DEFAULTS.dedupe,
   };
 }
 
 /** Item ids 0..n−1 in CPython-shuffled order of the items' first appearance. */
-export function assignItemIds(itemOrder: readonly number[], seed = 42): Map<number, number> {
+export function assignItemIds(itemOrder: readonly number[], seed = DEFAULTS.idSeed): Map<number, number> {
   const shuffled = new PythonRandom(seed).shuffle([...itemOrder]);
   return new Map(shuffled.map((item, id) => [item, id]));
 }
@@ -86,8 +123,8 @@ export function buildAmazonDataset(
   reviews: RawReviews,
   meta: RawMetaRecord[],
   options: SelectionOptions,
-  historyLength = HISTORY_LENGTH,
-  idSeed = 42,
+  historyLength = DEFAULTS.history,
+  idSeed = DEFAULTS.idSeed,
 ) {
   const selection = selectInteractions(reviews, meta, options);
   const ids = assignItemIds(selection.items, idSeed);
@@ -138,7 +175,7 @@ export async function preprocessAmazon(options: PreprocessOptions): Promise<Prep
   log(`reading metadata ${metaPath}`);
   const meta = await readRawMeta(metaPath, reviews.asins);
   log(`  ${meta.length} metadata records of reviewed items`);
-  const built = buildAmazonDataset(reviews, meta, sel, options.historyLength ?? HISTORY_LENGTH, options.idSeed ?? 42);
+  const built = buildAmazonDataset(reviews, meta, sel, options.historyLength, options.idSeed);
   for (const p of built.selection.log) {
     log(
       `  window ${formatYearMonth(p.start)}..${formatYearMonth(sel.end)} pass ${p.pass}: ${p.users} users, ${p.items} items, ${p.reviews} reviews`,

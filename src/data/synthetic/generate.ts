@@ -4,6 +4,7 @@
  * examples exactly like the reference turns reviews into examples (histories of ≤10, global
  * chronological 8:1:1 split by target time) and written in the D3 layout.
  */
+import { configTable, int } from "../../util/config-table.js";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeCatalogue } from "../catalogue.js";
@@ -39,7 +40,13 @@ export interface SyntheticOptions {
   behaviour?: Partial<BehaviourOptions>;
 }
 
-export const SYNTHETIC_DEFAULTS = { seed: 42, users: 500, items: 400 } as const;
+/** The synthetic dataset's size and seed, declared once. */
+export const SYNTHETIC_CONFIG = configTable("synthetic dataset", {
+  seed: int(42, "random seed"),
+  users: int(500, "number of users", { min: 1 }),
+  items: int(400, "number of catalogue items (at least 20)", { min: 20 }),
+});
+export const SYNTHETIC_DEFAULTS = SYNTHETIC_CONFIG.defaults();
 
 export interface SyntheticDataset {
   category: string;

@@ -52,10 +52,6 @@ function titleIndex(ds: SyntheticDataset): Map<string, number> {
 }
 
 /** The continuation rule's title for one history, or undefined when it abstains. */
-export function continuationPrediction(ds: SyntheticDataset, example: Example): string | undefined {
-  return predict(ds, example, titleIndex(ds));
-}
-
 function predict(
   ds: SyntheticDataset,
   example: Example,

@@ -16,96 +16,24 @@
  * Data-parallel (`opts.dp`): each rank samples and scores its share of the step's prompts with the
  * noise rows one process would draw for them; the rewards are all-gathered, so the batch advantage
  * (baseline and L2 normalisation) is the whole global batch's on every rank — not per rank, as in
- * the reference code — and gradients are summed before the clip and the step.
+ * the reference code — and the trainer sums gradients before the clip and the step.
  */
-import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import {
-  Generator,
-  adamW,
-  int64,
-  fullLike,
-  clipGradNorm,
-  cosineWithWarmup,
-  noGrad,
-  randn,
-  tensor,
-  tidy,
-  type Tensor,
-} from "../../engine/index.js";
+import { Generator, fullLike, int64, noGrad, randn, tensor, tidy, type Tensor } from "../../engine/index.js";
 import { hashSeed } from "../../data/rng.js";
 import { DataParallel } from "../../distributed/index.js";
 import { lengthBucketedBatches } from "../../data/batching.js";
 import { LATENT_RATT_PREFIX } from "../../latent/latent-ratt.js";
 import type { LatentReasoner, Thought } from "../../latent/latent-reasoner.js";
-import { CheckpointManager, stepName } from "../checkpoint.js";
 import { collatePromptTarget, type PromptTarget, type PromptTargetBatch } from "../../data/collate.js";
-import { Progress } from "../../util/progress.js";
-import { saveCheckpoint, startOrResume } from "../resume.js";
+import { Trainer } from "../trainer.js";
 import type { RunFolder } from "../run-folder.js";
-import { advantages, summary, type AdvantageKind } from "./advantage.js";
+import { advantages, summary } from "./advantage.js";
+import type { LrGrpoConfig } from "./config.js";
 import { clippedPolicyLoss } from "./policy-loss.js";
 import { negativePerplexityReward, tokenLogProbs } from "./reward.js";
 import { constrainedBeamSearch } from "../../decode/beam-search.js";
 import { feedLatent } from "../../decode/prime.js";
 import type { TitleTrie } from "../../decode/title-trie.js";
-
-export interface LrGrpoConfig {
-  /** Samples per prompt K (sample 1 is the unnoised latent). */
-  samples: number;
-  /** Standard deviation of the Gaussian noise added to the (last) latent. */
-  sigma: number;
-  /** Prompts per optimizer step (the "batch" of the batch advantage). */
-  promptsPerStep: number;
-  /** Prompts per forward/backward micro-step (gradient accumulation within a step). */
-  microPrompts: number;
-  lr: number;
-  warmupSteps: number;
-  epochs: number;
-  /** Stop after this many optimizer steps (0 = the epochs' worth). */
-  maxSteps: number;
-  clipLow: number;
-  clipHigh: number;
-  /** Passes over a step's samples; with 1 the ratio is 1 and the clip is inert (the reference). */
-  iterations: number;
-  maxGradNorm: number;
-  weightDecay: number;
-  advantage: AdvantageKind;
-  /**
-   * "perplexity": LR-GRPO's reward on the true target (no generation). "exact-match": the original-
-   * GRPO ablation, generating an answer per sample and rewarding 1 for the target title, else 0.
-   */
-  reward: "perplexity" | "exact-match";
-  /**
-   * What the PPO ratio is taken on. "target-likelihood" (the paper and reference): the likelihood of
-   * the answer tokens under the perturbed latent. "gaussian": the Gaussian policy density of the
-   * sampled latent itself, N(r_θ, σ²I) — the score-function gradient A·ε/σ²·∂r/∂θ of a true
-   * continuous-action policy (our addition; see docs/latentr3.md for why it matters).
-   */
-  policy: "target-likelihood" | "gaussian";
-  seed: number;
-  checkpointEvery: number;
-}
-
-export const DEFAULT_LR_GRPO: LrGrpoConfig = {
-  samples: 8,
-  sigma: 1.5,
-  promptsPerStep: 32,
-  microPrompts: 8,
-  lr: 5e-5,
-  warmupSteps: 200,
-  epochs: 1,
-  maxSteps: 0,
-  clipLow: 0.2,
-  clipHigh: 0.28,
-  iterations: 1,
-  maxGradNorm: 1,
-  weightDecay: 0,
-  advantage: "batch",
-  reward: "perplexity",
-  policy: "target-likelihood",
-  seed: 42,
-  checkpointEvery: 20,
-};
 
 export interface LrGrpoStepStats {
   step: number;
@@ -295,13 +223,13 @@ export async function trainLrGrpo(
   const label = opts.label ?? "rl";
   const dp = opts.dp ?? DataParallel.single();
   const model = reasoner.model;
-  const store = model.store;
   const trainable = reasoner.rattParameters();
   if (trainable.length === 0)
     throw new Error("LR-GRPO trains LatentRATT, but this reasoner has none (readout last-hidden?)");
+  if (config.reward === "exact-match" && !opts.trie) throw new Error("the exact-match reward needs the title trie");
   // Only LatentRATT trains: freeze everything else.
-  for (const p of store.parameters()) p.setRequiresGrad(trainable.includes(p));
-  const optimizer = adamW(trainable, { lr: config.lr, weightDecay: config.weightDecay });
+  model.store.setTrainable("", false);
+  model.store.setTrainable(LATENT_RATT_PREFIX + ".", true);
   const lengths = train.map((e) => e.prompt.length + e.target.length);
   const batchesOf = (epoch: number) =>
     lengthBucketedBatches(lengths, { batchSize: config.promptsPerStep, seed: config.seed, dropLast: true }, epoch);
@@ -311,30 +239,30 @@ export async function trainLrGrpo(
   if (totalSteps === 0) {
     throw new Error(`LR-GRPO: ${train.length} training prompts give no full step of ${config.promptsPerStep} prompts`);
   }
-  const schedule = cosineWithWarmup({ warmupSteps: config.warmupSteps, totalSteps });
-  const checkpoints = new CheckpointManager(run.dir);
-  let state = { step: 0, history: [] as LrGrpoStepStats[] };
-  const start = { run, checkpoints, label, store, optimizer, resume: opts.resume ?? false, dp };
-  const resumed = startOrResume<typeof state>(start);
-  if (resumed) {
-    state = resumed.state;
-    if (dp.isRankZero) console.error(`[${label}] resumed from ${resumed.checkpoint} (step ${state.step})`);
-  }
-  dp.broadcastFromRankZero(trainable);
-  const startedAt = performance.now();
-  const progress = dp.isRankZero ? new Progress(label, totalSteps, process.stderr, undefined, state.step) : undefined;
+  const trainer = Trainer.start({
+    label,
+    run,
+    store: model.store,
+    trainable,
+    ...config,
+    schedule: "cosine",
+    totalSteps,
+    checkpointPrefix: LATENT_RATT_PREFIX + ".",
+    resume: opts.resume ?? false,
+    dp,
+    initialState: { step: 0, history: [] as LrGrpoStepStats[] },
+  });
   const k = config.samples;
-  if (config.reward === "exact-match" && !opts.trie) throw new Error("the exact-match reward needs the title trie");
 
-  while (state.step < totalSteps) {
-    const epoch = Math.floor(state.step / perEpoch);
-    const indices = batchesOf(epoch)[state.step % perEpoch]!;
+  while (!trainer.done) {
+    const step = trainer.state.step;
+    const indices = batchesOf(Math.floor(step / perEpoch))[step % perEpoch]!;
     const prompts = indices.map((i) => train[i]!);
     const local = dp.shard(prompts);
     const stepStart = performance.now();
     const localNoise = stepNoise(prompts.length, dp.shard(prompts.map((_, g) => g)), k, model.config.hidden_size, {
       sigma: config.sigma,
-      seed: hashSeed(config.seed, "lr-grpo-noise", state.step),
+      seed: hashSeed(config.seed, "lr-grpo-noise", step),
       device: model.device,
     });
 
@@ -378,10 +306,10 @@ export async function trainLrGrpo(
     let lossTotal = 0;
     let clipSum = 0;
     let clipCount = 0;
-    let gradNorm = 0;
-    const lr = config.lr * schedule(state.step);
+    let update = { gradNorm: 0, lr: 0 };
     for (let it = 0; it < config.iterations; it++) {
       let row = 0;
+      let iterationLoss = 0;
       for (const s of sampled) {
         const m = s.rewards.length / k;
         tidy(() => {
@@ -397,27 +325,24 @@ export async function trainLrGrpo(
           });
           const loss = lossSum.div(prompts.length * k);
           loss.backward();
-          lossTotal += loss.item();
+          iterationLoss += loss.item();
           clipSum += clipFraction * m;
           clipCount += m;
         });
         row += m;
       }
-      dp.syncGradients(trainable);
-      gradNorm = clipGradNorm(trainable, config.maxGradNorm);
-      optimizer.setLr(lr);
-      optimizer.step();
-      optimizer.zeroGrad();
+      [iterationLoss] = dp.sum([iterationLoss]) as [number];
+      lossTotal += iterationLoss;
+      update = trainer.optimizerStep(iterationLoss);
     }
     for (const s of sampled) disposeSampled(s);
-    state.step++;
-    [lossTotal, clipSum, clipCount] = dp.sum([lossTotal, clipSum, clipCount]) as [number, number, number];
+    [clipSum, clipCount] = dp.sum([clipSum, clipCount]) as [number, number];
 
     const all = rewards.flat();
     const a = summary(globalAdv.flat());
     const r = summary(all);
     const stats: LrGrpoStepStats = {
-      step: state.step,
+      step: step + 1,
       reward_mean: r.mean,
       reward_std: r.std,
       reward_unnoised: summary(rewards.map((g) => g[0]!)).mean,
@@ -426,25 +351,21 @@ export async function trainLrGrpo(
       advantage_min: a.min,
       advantage_max: a.max,
       clip_fraction: clipSum / Math.max(1, clipCount),
-      grad_norm: gradNorm,
-      lr,
+      grad_norm: update.gradNorm,
+      lr: update.lr,
       loss: lossTotal / config.iterations,
       step_seconds: (performance.now() - stepStart) / 1000,
     };
-    state.history.push(stats);
-    if (dp.isRankZero) run.logMetrics({ ...stats });
-    progress?.update(state.step, {
+    trainer.state.history.push(stats);
+    const { step: _logged, ...metrics } = stats;
+    await trainer.endStep(metrics, {
       reward: stats.reward_mean,
       unnoised: stats.reward_unnoised,
       "adv std": stats.advantage_std,
     });
-    if (state.step % config.checkpointEvery === 0 || state.step === totalSteps) {
-      saveCheckpoint(start, stepName(state.step), store, optimizer, state, LATENT_RATT_PREFIX + ".");
-    }
-    await yieldToEventLoop();
   }
-  progress?.finish();
-  return { steps: state.step, history: state.history, seconds: (performance.now() - startedAt) / 1000 };
+  const seconds = trainer.finish();
+  return { steps: trainer.state.step, history: trainer.state.history, seconds };
 }
 
 function chunk<T>(xs: readonly T[], size: number): T[][] {

@@ -42,11 +42,3 @@ export function clippedPolicyLoss(
   });
   return { lossSum, clipFraction };
 }
-
-/**
- * k3 estimator of KL(π_θ ‖ π_ref) per token (as GRPO): exp(ref − θ) − (ref − θ) − 1, averaged like the loss.
- */
-export function klPenaltySum(logp: Tensor, refLogp: Tensor, mask: Tensor): Tensor {
-  const d = refLogp.sub(logp);
-  return d.exp().sub(d).sub(1).mul(mask).sum(1).div(mask.sum(1)).sum();
-}

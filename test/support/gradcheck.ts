@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { isFloat, noGrad, tensor, tidy, type Tensor } from "../../src/engine/index.js";
-import { pseudoRandom } from "./helpers.js";
+import { pseudoRandom } from "./assert-close.js";
 
 export interface GradcheckOptions {
   /** Finite-difference step (f64). */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tidy, type Tensor } from "../src/engine/index.js";
+import { tidy, type Tensor } from "../../src/engine/index.js";
 
 /** Largest absolute elementwise difference between two tensors of equal shape. */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
@@ -33,7 +33,7 @@ export async function withTempDir<T>(fn: (dir: string) => T | Promise<T>): Promi
 }
 
 /** The repository root (tests run from dist/test/...). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** A fresh temporary folder with an explicit `cleanup` (also removed at exit if cleanup is skipped). */
 export function tempFolder(prefix: string): { dir: string; cleanup: () => void } {
