@@ -3,6 +3,7 @@ import type { CommandSpec } from "./command.js";
 import { dataSourceFrom, deviceFrom } from "./options.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
+import { DISTRIBUTED_CONFIG, isRankZeroProcess } from "../distributed/index.js";
 import { DEMO_CONFIG, demoFolderClaim, demoOptions, runDemo } from "../pipeline/demo.js";
 import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
@@ -13,12 +14,13 @@ export const demoCommand: CommandSpec = {
     "Default: the embedded synthetic dataset and a small model pretrained from scratch (about 15 minutes on 2 cores).\n" +
     "--data DIR runs it on a real D3/MiniOneRec dataset, --model DIR starts from real Qwen2/Qwen2.5 weights.\n" +
     "Stages live in sub-folders of --out; --resume skips finished stages and continues a killed one.",
-  options: [DEMO_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, RUN_CONFIG],
+  options: [DEMO_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 demo",
     "latentr3 demo --out runs/demo --resume",
     "latentr3 demo --data ../shared/data/amazon-cds --preset small --out runs/cds-demo",
     "latentr3 demo --model /models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --device cuda",
+    "latentr3 launch --nproc 2 -- demo --quick --out runs/demo-2",
   ],
   async run(args) {
     const demo = DEMO_CONFIG.from(args.values);
@@ -27,7 +29,10 @@ export const demoCommand: CommandSpec = {
     checkRunFolder(demo.out, demoFolderClaim({ ...run, model: demo.model, data }));
     const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    const { report, summary } = await runDemo(demoOptions(demo, { source, device, ...run }));
+    const { report, summary } = await runDemo(
+      demoOptions(demo, { source, device, ...DISTRIBUTED_CONFIG.from(args.values), ...run }),
+    );
+    if (!isRankZeroProcess()) return;
     const took = `${(summary.seconds / 60).toFixed(1)} min${summary.resumed ? " (resumed: finished stages skipped)" : ""}`;
     console.log(`demo finished in ${took}; report: ${report}`);
   },

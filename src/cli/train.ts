@@ -5,7 +5,7 @@ import type { CommandSpec, ParsedArgs } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
-import { DISTRIBUTED_CONFIG, distributedEnv } from "../distributed/index.js";
+import { DISTRIBUTED_CONFIG, isRankZeroProcess } from "../distributed/index.js";
 import {
   PRETRAIN_STAGE,
   RL_STAGE,
@@ -31,7 +31,7 @@ function checkOut(args: ParsedArgs, out: string, command: string, model?: string
 
 /** Under a launcher, rank 0 alone saved the model and says so. */
 function printSaved(result: { modelDir: string; steps: number; seconds: number }): void {
-  if ((distributedEnv()?.rank ?? 0) !== 0) return;
+  if (!isRankZeroProcess()) return;
   console.log(`model saved to ${result.modelDir} (${result.steps} steps, ${result.seconds.toFixed(0)} s)`);
 }
 

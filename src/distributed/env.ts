@@ -52,6 +52,11 @@ export function distributedEnv(env: Env = process.env): DistributedEnv | undefin
   return { rank, localRank, worldSize, localWorldSize, masterAddr, masterPort };
 }
 
+/** Whether this process prints a command's closing line: rank 0 of a job, or a plain single process. */
+export function isRankZeroProcess(env: Env = process.env): boolean {
+  return (distributedEnv(env)?.rank ?? 0) === 0;
+}
+
 /** The variables that place worker `localRank` of node `nodeRank` in a job (what a launcher sets). */
 export function workerEnv(o: {
   nodeRank: number;

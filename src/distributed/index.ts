@@ -1,5 +1,12 @@
 /** Multi-process data parallelism on libtorch's c10d (Gloo on CPU, NCCL on CUDA), launched like torchrun. */
-export { distributedEnv, workerEnv, DEFAULT_MASTER_ADDR, DEFAULT_MASTER_PORT, type DistributedEnv } from "./env.js";
+export {
+  distributedEnv,
+  isRankZeroProcess,
+  workerEnv,
+  DEFAULT_MASTER_ADDR,
+  DEFAULT_MASTER_PORT,
+  type DistributedEnv,
+} from "./env.js";
 export { DistributedSampler, shardOf, unshard } from "./sampler.js";
 export {
   ProcessGroup,

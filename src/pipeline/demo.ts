@@ -27,8 +27,10 @@ import { readReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import {
   MODEL_SUBDIR,
+  claimOnRankZero,
   describeSource,
   evaluateStage,
+  joinJob,
   popularityStage,
   pretrainStage,
   rlStage,
@@ -66,7 +68,7 @@ export type DemoConfig = ConfigOf<typeof DEMO_CONFIG>;
 /** Every stage's configuration from the demo's settings (`quick`: a handful of steps per stage). */
 export function demoOptions(
   c: DemoConfig,
-  run: { source: DataSource; device?: Device; resume: boolean; overwrite: boolean },
+  run: { source: DataSource; device?: Device; backend?: string; resume: boolean; overwrite: boolean },
 ): DemoOptions {
   const steps = c.quick ? { maxSteps: 4 } : {};
   const { seed } = c;
@@ -103,6 +105,8 @@ export interface DemoOptions {
   template: PromptTemplateName;
   seed: number;
   device?: Device;
+  /** c10d backend override under a launcher (gloo or nccl). */
+  backend?: string;
   resume: boolean;
   /** Start over in a used demo folder (removes only the demo's own stage folders and reports). */
   overwrite: boolean;
@@ -147,21 +151,33 @@ export function demoFolderClaim(run: { resume: boolean; overwrite: boolean; mode
 
 /** What defines a demo run (compared on --resume): every option but where and how it runs. */
 export function demoSettings(opts: DemoOptions): Record<string, unknown> {
-  const { source, device: _device, resume: _resume, overwrite: _overwrite, out: _out, ...settings } = opts;
+  const {
+    source,
+    device: _device,
+    backend: _backend,
+    resume: _resume,
+    overwrite: _overwrite,
+    out: _out,
+    ...settings
+  } = opts;
   return { ...settings, data: describeSource(source) };
 }
 
 export async function runDemo(opts: DemoOptions): Promise<{ report: string; summary: DemoSummary }> {
   const started = performance.now();
-  RunFolder.claim(opts.out, {
-    ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir }),
-    settings: demoSettings(opts),
-  });
+  // Under a launcher every stage runs data-parallel; rank 0 alone writes the demo's own files.
+  const dp = joinJob({ device: opts.device, backend: opts.backend });
+  claimOnRankZero(dp, opts.out, () =>
+    RunFolder.claim(opts.out, {
+      ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir }),
+      settings: demoSettings(opts),
+    }),
+  );
   const dir = (name: string) => join(opts.out, name);
   const costs: StageCost[] = [];
   let resumed = false;
   const done = (name: string) => opts.resume && existsSync(join(dir(name), MODEL_SUBDIR, "config.json"));
-  const log = (msg: string) => console.error(`[demo] ${msg}`);
+  const log = (msg: string) => dp.isRankZero && console.error(`[demo] ${msg}`);
 
   /**
    * Runs a training stage unless a resumed demo already finished it; its cost (steps, seconds) is kept
@@ -184,12 +200,12 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     log(`${label} …`);
     const r = await train();
     const cost = { stage: label, steps: r.steps, seconds: r.seconds };
-    writeJsonAtomic(costFile, cost);
+    if (dp.isRankZero) writeJsonAtomic(costFile, cost);
     costs.push(cost);
     return { modelDir: r.modelDir, cost };
   }
 
-  const common = { source: opts.source, device: opts.device, resume: opts.resume };
+  const common = { source: opts.source, device: opts.device, backend: opts.backend, resume: opts.resume };
   const base = opts.baseModel
     ? { modelDir: opts.baseModel, cost: { stage: "base model (given)", steps: 0, seconds: 0 } }
     : await stage("pretrain", "LM pretraining", () =>
@@ -283,7 +299,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       // A killed demo may leave an unfinished evaluation folder: it is redone.
       report = popularityStage({ source: opts.source, dir: evalDir, limit: opts.decode.limit, overwrite: true });
     } else {
-      const rec = await Recommender.load(e.model.modelDir, {}, { device: opts.device });
+      const rec = await Recommender.load(e.model.modelDir, {}, { device: dp.device });
       report = evaluateStage({
         source: opts.source,
         dir: evalDir,
@@ -299,7 +315,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       rec.dispose();
     }
     report.run = e.label;
-    console.log(formatMetricsLine(report));
+    if (dp.isRankZero) console.log(formatMetricsLine(report));
     reports.push(report);
   }
 
@@ -320,10 +336,12 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     resumed,
   };
   const reportPath = join(opts.out, "report.html");
-  writeFileAtomic(reportPath, renderDemoReport(summary));
-  writeJsonAtomic(join(opts.out, "report.json"), {
-    ...summary,
-    data: { name: opts.source.name, protocol: opts.source.splits.protocol },
-  });
+  if (dp.isRankZero) {
+    writeFileAtomic(reportPath, renderDemoReport(summary));
+    writeJsonAtomic(join(opts.out, "report.json"), {
+      ...summary,
+      data: { name: opts.source.name, protocol: opts.source.splits.protocol },
+    });
+  }
   return { report: reportPath, summary };
 }

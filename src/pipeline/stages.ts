@@ -85,7 +85,7 @@ export function joinJob(opts: ParallelOptions): DataParallel {
  * Rank 0 claims the run folder (its checks, --overwrite's removals, config.json) while the others
  * wait; they then use the folder without writing to it. A refusal on rank 0 ends the job.
  */
-function claimOnRankZero(dp: DataParallel, dir: string, claim: () => RunFolder): RunFolder {
+export function claimOnRankZero(dp: DataParallel, dir: string, claim: () => RunFolder): RunFolder {
   const run = dp.isRankZero ? claim() : undefined;
   dp.barrier();
   return run ?? new RunFolder(dir);

@@ -90,3 +90,47 @@ test("launch: a worker's failure fails the job with its rank and message", { ski
     cleanup();
   }
 });
+
+test(
+  "launch --nproc 2 -- demo --quick: every stage data-parallel, one report written by rank 0",
+  { skip, timeout: 1_200_000 },
+  async () => {
+    const { dir, cleanup } = tempFolder("launch-demo");
+    try {
+      const out = join(dir, "demo");
+      const port = String(await freePort());
+      const r = await runCli([
+        "launch",
+        "--nproc",
+        "2",
+        "--master-port",
+        port,
+        "--",
+        "demo",
+        "--quick",
+        ...SMALL_DATA,
+        "--out",
+        out,
+      ]);
+      assertOk(r, "launch demo");
+      assert.equal(r.stdout.match(/demo finished in .*; report: /g)?.length, 1, "one closing line");
+      assert.match(r.stdout, /^\[rank 0\] demo finished in .*report: .*demo\/report\.html$/m);
+      assert.doesNotMatch(r.stdout, /^\[rank 1\] (BIGRec|Most popular):/m, "rank 1 prints no metrics");
+      assert.doesNotMatch(r.stderr, /^\[rank 1\] \[demo\]/m, "rank 1 prints no stage log");
+      const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as {
+        reports: { run: string }[];
+        costs: { stage: string; steps: number }[];
+      };
+      assert.equal(report.reports.length, 9, "every variant evaluated once");
+      assert.ok(readFileSync(join(out, "report.html"), "utf8").includes("BIGRec"));
+      for (const stage of ["pretrain", "bigrec", "rl"]) {
+        const config = JSON.parse(readFileSync(join(out, stage, "config.json"), "utf8")) as { distributed?: unknown };
+        assert.deepEqual(config.distributed, { worldSize: 2, device: "cpu" }, `${stage} ran data-parallel`);
+      }
+      const evaluations = readdirSync(join(out, "eval"));
+      assert.equal(evaluations.length, 9, "one folder per evaluation");
+    } finally {
+      cleanup();
+    }
+  },
+);
