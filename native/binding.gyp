@@ -5,6 +5,7 @@
       "target_name": "latentr3_native",
       "sources": [
         "src/handles.cc",
+        "src/allocator.cc",
         "src/ops.cc",
         "src/autograd.cc",
         "src/distributed.cc",

@@ -15,6 +15,7 @@ import {
   type Tensor,
 } from "../../src/engine/index.js";
 import type { Qwen2Model } from "../../src/llm/qwen2.js";
+import { minorFaults } from "./faults.js";
 
 export interface TrainStep {
   /** One optimisation step; returns the loss. */
@@ -46,23 +47,31 @@ export function makeTrainStep(model: Qwen2Model, batch: number, seq: number, see
   return { step, forward, ids, optimizer, dispose: () => ids.dispose() };
 }
 
+/** Times of the timed runs (ms) and the minor page faults each of them took. */
+export interface Timed {
+  ms: number[];
+  faults: number[];
+}
+
 /**
- * Runs `fn` `warmup` times untimed, then `repeats` times timed; returns milliseconds per run. Each run
- * includes a turn of the event loop (`setImmediate`), as a real training loop must take one so Node
- * can finalize native handles; it is counted, not hidden.
+ * Runs `fn` `warmup` times untimed, then `repeats` times timed. Each run includes a turn of the event
+ * loop (`setImmediate`), as a real training loop must take one so Node can finalize native handles; it
+ * is counted, not hidden.
  */
-export async function timeRuns(fn: () => unknown, warmup: number, repeats: number): Promise<number[]> {
+export async function timeRuns(fn: () => unknown, warmup: number, repeats: number): Promise<Timed> {
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   for (let i = 0; i < warmup; i++) {
     fn();
     await turn();
   }
-  const ms: number[] = [];
+  const out: Timed = { ms: [], faults: [] };
   for (let i = 0; i < repeats; i++) {
+    const f0 = minorFaults();
     const t0 = performance.now();
     fn();
     await turn();
-    ms.push(performance.now() - t0);
+    out.ms.push(performance.now() - t0);
+    out.faults.push(minorFaults() - f0);
   }
-  return ms;
+  return out;
 }

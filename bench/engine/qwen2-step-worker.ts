@@ -7,6 +7,7 @@ import { engineInfo } from "../../src/engine/index.js";
 import { presetConfig } from "../../src/llm/config.js";
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { argNumber } from "../common/args.js";
+import { peakRssMb } from "../common/faults.js";
 import { installNativeProfiler, nativeProfile, resetNativeProfile } from "../common/native-profile.js";
 import { makeTrainStep, timeRuns } from "../common/qwen2-train.js";
 
@@ -23,14 +24,14 @@ const config = presetConfig("small", vocab, { max_position_embeddings: 512 });
 const model = Qwen2Model.create(config, { seed: 0 });
 const train = makeTrainStep(model, batch, seq);
 const losses: number[] = [];
-const stepMs = await timeRuns(() => losses.push(train.step()), warmup, steps);
-const forwardMs = await timeRuns(() => train.forward(), 1, Math.max(3, Math.floor(steps / 2)));
+const stepRuns = await timeRuns(() => losses.push(train.step()), warmup, steps);
+const forwardRuns = await timeRuns(() => train.forward(), 1, Math.max(3, Math.floor(steps / 2)));
 
 let profile: Record<string, unknown> | undefined;
 if (profileSteps > 0) {
   installNativeProfiler();
   resetNativeProfile();
-  const ms = await timeRuns(() => train.step(), 0, profileSteps);
+  const { ms } = await timeRuns(() => train.step(), 0, profileSteps);
   const ops = nativeProfile();
   const per = (x: number) => x / profileSteps;
   const nativeMs = ops.reduce((s, o) => s + o.ms, 0);
@@ -48,8 +49,11 @@ console.log(
     bench: "qwen2_step_ts",
     engine: engineInfo(),
     model: { ...config, batch, seq, params: model.store.numParameters() },
-    step_ms: stepMs,
-    forward_ms: forwardMs,
+    step_ms: stepRuns.ms,
+    step_faults: stepRuns.faults,
+    forward_ms: forwardRuns.ms,
+    forward_faults: forwardRuns.faults,
+    max_rss_mb: peakRssMb(),
     initial_loss: losses[0],
     last_loss: losses[losses.length - 1],
     profile,

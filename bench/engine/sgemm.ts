@@ -5,41 +5,51 @@
  *
  * For each {intra-op/OMP threads, OpenBLAS threads} setting, one Node child and one Python child
  * (/usr/bin/python3, or $PYTHON) measure f32 matmul n×n×n on resident tensors (warm-up, then the
- * median of `reps` calls) and the per-op cost of adding two [8,256] tensors (ours: op + dispose, the
- * price of a tidy-managed op; PyTorch: the op, freed by refcount). Settings need separate processes
- * because OpenBLAS reads OPENBLAS_NUM_THREADS once, when it loads. Prints a table and a JSON line.
+ * median of `reps` calls) in two variants that both sides run alike:
+ *   - alloc: every call returns a fresh output (ours: `a.mm(b)` then dispose; PyTorch:
+ *     `torch.mm(a, b)`, freed by refcount);
+ *   - out: every call writes into one preallocated output (ours: `a.mm(b, c)`; PyTorch:
+ *     `torch.mm(a, b, out=c)`).
+ * Minor page faults per call are reported for both. Dispatch is the per-op cost of adding two [8,256]
+ * tensors (ours: op + dispose, the price of a tidy-managed op; PyTorch: the op, freed by refcount).
+ * Both children run on the same glibc malloc settings (bench/common/malloc.ts). Settings need separate
+ * processes because OpenBLAS reads OPENBLAS_NUM_THREADS once, when it loads. Prints a table and a JSON line.
  */
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { argValue } from "../common/args.js";
+import { assertSameAllocator, mallocEnv, parseMallocModes } from "../common/malloc.js";
+import { parseSettings, threadEnv, type ThreadSetting } from "../common/threads.js";
+
+interface Gemm {
+  /** From the median time. */
+  gflops: number;
+  /** From the fastest call: the least disturbed estimate on a busy machine. */
+  bestGflops: number;
+  /** Median minor page faults per call. */
+  faults: number;
+}
 
 interface Measurement {
   engine: string;
   version: string;
   intraOpThreads: number;
-  /** From the median time. */
-  gflops: number;
-  /** From the fastest call: the least disturbed estimate on a busy machine. */
-  bestGflops: number;
+  allocator: unknown;
+  alloc: Gemm;
+  out: Gemm;
   dispatchUs: number;
 }
 
-interface Setting {
-  omp: number;
-  blas: number;
-}
-
-const SETTINGS: Setting[] = [
-  { omp: 1, blas: 2 },
-  { omp: 2, blas: 1 },
-  { omp: 2, blas: 2 },
-  { omp: 1, blas: 1 },
-];
+type Setting = ThreadSetting;
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+
+const SETTINGS: Setting[] = parseSettings(argValue(process.argv, "settings") ?? "1/2,2/1,2/2,1/1");
+const [MALLOC] = parseMallocModes(argValue(process.argv, "malloc"));
 
 const N = arg("n", 1024);
 const WARMUP = arg("warmup", 3);
@@ -55,18 +65,27 @@ function median(xs: number[]): number {
 
 /** Runs inside a child whose thread variables are already set; imports the engine only here. */
 async function measureOurs(): Promise<Measurement> {
-  const { Generator, randn, engineInfo } = await import("../../src/engine/index.js");
+  const { Generator, randn, zeros, engineInfo } = await import("../../src/engine/index.js");
   const g = new Generator(0);
   const a = randn([N, N], { generator: g });
   const b = randn([N, N], { generator: g });
-  for (let i = 0; i < WARMUP; i++) a.matmul(b).dispose();
-  const times: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = process.hrtime.bigint();
-    const c = a.matmul(b);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    c.dispose();
-  }
+  const c = zeros([N, N]);
+  const gemm = (call: () => void): Gemm => {
+    for (let i = 0; i < WARMUP; i++) call();
+    const times: number[] = [];
+    const faults: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      const f0 = process.resourceUsage().minorPageFault;
+      const t0 = process.hrtime.bigint();
+      call();
+      times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      faults.push(process.resourceUsage().minorPageFault - f0);
+    }
+    const flop = 2 * N ** 3;
+    return { gflops: flop / median(times) / 1e9, bestGflops: flop / Math.min(...times) / 1e9, faults: median(faults) };
+  };
+  const alloc = gemm(() => a.mm(b).dispose());
+  const out = gemm(() => a.mm(b, c));
   const x = randn([8, 256], { generator: g });
   const y = randn([8, 256], { generator: g });
   for (let i = 0; i < ITERS; i++) x.add(y).dispose();
@@ -81,20 +100,15 @@ async function measureOurs(): Promise<Measurement> {
     engine: "latentr3",
     version: info.version,
     intraOpThreads: info.intraOpThreads,
-    gflops: (2 * N ** 3) / median(times) / 1e9,
-    bestGflops: (2 * N ** 3) / Math.min(...times) / 1e9,
+    allocator: info.allocator,
+    alloc,
+    out,
     dispatchUs: median(perOp),
   };
 }
 
 function childEnv(s: Setting): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    OMP_NUM_THREADS: String(s.omp),
-    OPENBLAS_NUM_THREADS: String(s.blas),
-  };
-  delete env.LATENTR3_THREADS; // the engine would prefer it over OMP_NUM_THREADS
-  return env;
+  return mallocEnv(threadEnv(s), MALLOC);
 }
 
 function lastJsonLine(out: string, what: string): Measurement {
@@ -140,39 +154,64 @@ async function main(): Promise<void> {
   console.log(`${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, load average ${load.toFixed(2)}`);
   if (load > 0.5) console.log("warning: the machine is busy; the numbers below are depressed and noisy");
   console.log("");
+  console.log(
+    `malloc: ${MALLOC} on both sides (bench/common/malloc.ts); GFLOP/s median (best); faults = minor page faults per call`,
+  );
   const header = [
-    "OMP/intra-op",
-    "OpenBLAS",
-    "ours GFLOP/s med (best)",
-    "PyTorch GFLOP/s med (best)",
+    "OMP/BLAS",
+    "alloc: ours",
+    "PyTorch",
     "ours/PT",
-    "ours µs/op",
-    "PyTorch µs/op",
+    "faults ours/PT",
+    "out=: ours",
+    "PyTorch",
+    "ours/PT",
+    "faults ours/PT",
+    "add µs/op ours",
+    "PyTorch",
     "ours/PT",
   ];
-  console.log(header.join(" | "));
-  console.log(header.map((h) => "-".repeat(h.length)).join(" | "));
-  const gflops = (m: Measurement | null): string => (m ? `${fmt(m.gflops)} (${fmt(m.bestGflops)})` : "–");
+  console.log(`| ${header.join(" | ")} |`);
+  console.log(`|${header.map(() => "---").join("|")}|`);
+  const gflops = (m: Gemm | undefined): string => (m ? `${fmt(m.gflops)} (${fmt(m.bestGflops)})` : "–");
+  const ratio = (a: number, b: number | undefined) => fmt(b === undefined ? undefined : a / b, 2);
   const results = [];
-  for (const s of SETTINGS) {
-    const ours = runOurs(s);
+  for (const [i, s] of SETTINGS.entries()) {
+    // Alternate who goes first, so neither side always gets the quieter half.
+    const early = i % 2 === 0 ? runOurs(s) : undefined;
     const py = runPython(s);
+    const ours = early ?? runOurs(s);
+    if (py) assertSameAllocator(ours.allocator, py.allocator, MALLOC);
     results.push({ ...s, ours, pytorch: py });
     const cells = [
-      String(s.omp),
-      String(s.blas),
-      gflops(ours),
-      gflops(py),
-      fmt(py ? ours.gflops / py.gflops : undefined, 2),
+      `${s.omp}/${s.blas}`,
+      gflops(ours.alloc),
+      gflops(py?.alloc),
+      ratio(py?.alloc.gflops ?? NaN, ours.alloc.gflops),
+      `${fmt(ours.alloc.faults, 0)} / ${fmt(py?.alloc.faults, 0)}`,
+      gflops(ours.out),
+      gflops(py?.out),
+      ratio(py?.out.gflops ?? NaN, ours.out.gflops),
+      `${fmt(ours.out.faults, 0)} / ${fmt(py?.out.faults, 0)}`,
       fmt(ours.dispatchUs, 2),
       fmt(py?.dispatchUs, 2),
-      fmt(py ? ours.dispatchUs / py.dispatchUs : undefined, 2),
+      ratio(ours.dispatchUs, py?.dispatchUs),
     ];
-    console.log(cells.map((c, i) => c.padStart(header[i]!.length)).join(" | "));
+    console.log(`| ${cells.join(" | ")} |`);
   }
+  console.log("ours/PT of GFLOP/s columns is our time / PyTorch's time (PyTorch GFLOP/s / ours): < 1 = we are faster");
   const loadAfter = loadavg()[0]!;
   console.log(
-    JSON.stringify({ bench: "engine/sgemm", n: N, reps: REPS, cpus: cpus().length, load, loadAfter, results }),
+    JSON.stringify({
+      bench: "engine/sgemm",
+      n: N,
+      reps: REPS,
+      malloc: MALLOC,
+      cpus: cpus().length,
+      load,
+      loadAfter,
+      results,
+    }),
   );
 }
 

@@ -8,6 +8,7 @@ import { engineInfo } from "../../src/engine/index.js";
 import { validateConfig } from "../../src/llm/config.js";
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { argNumber, argValue } from "../common/args.js";
+import { peakRssMb } from "../common/faults.js";
 import { makeTrainStep, timeRuns } from "../common/qwen2-train.js";
 import { makeBeamDecode, type DecodeRun } from "./beam-decode.js";
 
@@ -28,7 +29,7 @@ const model = Qwen2Model.create(config, { seed: 0 });
 
 const train = makeTrainStep(model, batch, seq);
 const losses: number[] = [];
-const stepMs = await timeRuns(() => losses.push(train.step()), warmup, trainSteps);
+const trainRuns = await timeRuns(() => losses.push(train.step()), warmup, trainSteps);
 train.dispose();
 
 const decode = makeBeamDecode(model, beams, prompt, newTokens);
@@ -45,7 +46,8 @@ console.log(
     bench: "llm_ts",
     engine: engineInfo(),
     model: { ...config, params: model.store.numParameters() },
-    training: { batch, seq, step_ms: stepMs, initial_loss: losses[0] },
+    training: { batch, seq, step_ms: trainRuns.ms, step_faults: trainRuns.faults, initial_loss: losses[0] },
+    max_rss_mb: peakRssMb(),
     decoding: {
       beams,
       prompt,

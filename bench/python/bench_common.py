@@ -5,8 +5,10 @@ Why: the TypeScript benchmarks compare the libtorch addon with Python PyTorch on
 the same run; both benchmark scripts must time things the same way and report the same environment.
 """
 
+import ctypes
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -18,6 +20,35 @@ sys.path.insert(0, os.path.join(REPO, "scripts", "reference"))
 import qwen2_reference as ref  # noqa: E402
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+
+# Allocator settings (LATENTR3_MALLOC, as for our addon). Our addon keeps large tensor blocks mapped
+# for reuse in its own caching allocator (native/src/allocator.cc), so a repeated step takes no page
+# faults; PyTorch cannot use it, so its side gets the glibc settings that do the same for it: mmap and
+# trim thresholds raised (freed blocks stay in the heap). Both sides switch off glibc's fastbins, as
+# the addon does. LATENTR3_MALLOC=system leaves glibc's defaults on both sides. The TypeScript
+# harnesses check that both sides report the same mode.
+MMAP_THRESHOLD = 256 << 20
+TRIM_THRESHOLD = 1 << 30
+MAX_FAST = 0
+_M_MXFAST, _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = 1, -1, -3  # <malloc.h>
+
+
+def _setup_malloc():
+    off = {"tuned": False, "mmapThreshold": 0, "trimThreshold": 0, "maxFast": -1}
+    if os.environ.get("LATENTR3_MALLOC") == "system":
+        return {**off, "reason": "LATENTR3_MALLOC=system"}
+    if platform.libc_ver()[0] != "glibc":
+        return {**off, "reason": "not glibc"}
+    libc = ctypes.CDLL(None)
+    settings = ((_M_MMAP_THRESHOLD, MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, TRIM_THRESHOLD), (_M_MXFAST, MAX_FAST))
+    if not all(libc.mallopt(option, value) == 1 for option, value in settings):
+        return {**off, "reason": "mallopt refused the settings"}
+    return {"tuned": True, "mmapThreshold": MMAP_THRESHOLD, "trimThreshold": TRIM_THRESHOLD, "maxFast": MAX_FAST,
+            "reason": ""}
+
+
+# Before any tensor exists, as the addon does at load.
+ALLOCATOR = _setup_malloc()
 
 
 def setup_threads(threads):
@@ -35,6 +66,7 @@ def env_info():
         "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "cpu": _cpu_name(),
         "env": {k: os.environ.get(k) for k in THREAD_VARS},
+        "allocator": ALLOCATOR,
     }
 
 
@@ -49,16 +81,26 @@ def _cpu_name():
     return platform.processor()
 
 
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
 def timed(fn, warmup, repeats):
-    """Runs fn warmup times untimed, then repeats times; returns the list of seconds per run."""
+    """Runs fn warmup times untimed, then repeats times; returns (seconds per run, minor page faults per run)."""
     for _ in range(warmup):
         fn()
-    times = []
+    times, faults = [], []
     for _ in range(repeats):
+        f0 = minor_faults()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return times
+        faults.append(minor_faults() - f0)
+    return times, faults
 
 
 def summary(times, scale=1000.0):

@@ -5,7 +5,8 @@ machine, so overhead from the N-API layer and the TS model code is visible. The 
 Qwen2 (scripts/reference/qwen2_reference.py), explicit matmul-softmax attention (no fused SDPA, which
 torch 1.13 lacks), float32, CPU.
 
-  (a) sgemm: C = A @ B, f32, 1024^3 (2*1024^3 flop per run); warm-up, then median (and best) of N runs.
+  (a) sgemm: C = A @ B, f32, 1024^3 (2*1024^3 flop per run); warm-up, then median (and best) of N runs,
+      with a fresh output per call and into a preallocated one (out=).
   (b) train step: vocab 8000, d=256, 4 layers, 4 query / 2 KV heads (head_dim 64), intermediate 1024,
       tied embeddings, seq 128, batch 8 (6.0 M parameters); one step = forward + causal-LM cross-entropy
       + backward + AdamW; median over --steps after --warmup; forward-only time as well.
@@ -23,7 +24,9 @@ import sys
 
 import torch
 
-from bench_common import count_params, env_info, make_model, make_train_step, ref, setup_threads, summary, timed
+from sgemm import sgemm
+from bench_common import (count_params, env_info, make_model, make_train_step, peak_rss_mb, ref, setup_threads, summary,
+                          timed)
 
 MODEL = dict(vocab_size=8000, hidden_size=256, intermediate_size=1024, num_hidden_layers=4, num_attention_heads=4,
              num_key_value_heads=2, tie_word_embeddings=True, rope_theta=10000.0, rms_norm_eps=1e-6,
@@ -31,29 +34,28 @@ MODEL = dict(vocab_size=8000, hidden_size=256, intermediate_size=1024, num_hidde
 
 
 def bench_sgemm(n, warmup, repeats):
+    """Both variants of bench/engine/sgemm.ts: a fresh output per call, and one preallocated output (out=)."""
     g = torch.Generator().manual_seed(0)
-    a, b = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g)
-    c = torch.empty(n, n)
-    times = timed(lambda: torch.mm(a, b, out=c), warmup, repeats)
-    flop = 2.0 * n**3
-    return {"n": n, "gflops_median": flop / summary(times, 1.0)["median"] / 1e9, "gflops_best": flop / min(times) / 1e9,
-            "ms": summary(times)}
+    a, b, c = torch.randn(n, n, generator=g), torch.randn(n, n, generator=g), torch.empty(n, n)
+    return {"n": n, "alloc": sgemm(n, warmup, repeats, lambda: torch.mm(a, b)),
+            "out": sgemm(n, warmup, repeats, lambda: torch.mm(a, b, out=c))}
 
 
 def bench_train(batch, seq, warmup, steps):
     cfg = ref.Qwen2Config(**MODEL)
     model = make_model(cfg)
     step, losses = make_train_step(model, batch, seq)
-    step_times = timed(step, warmup, steps)
+    step_times, step_faults = timed(step, warmup, steps)
     ids = torch.randint(0, cfg.vocab_size, (batch, seq), generator=torch.Generator().manual_seed(2))
 
     def forward():
         with torch.no_grad():
             model(input_ids=ids)
 
-    fwd_times = timed(forward, 1, max(3, steps // 2))
+    fwd_times, fwd_faults = timed(forward, 1, max(3, steps // 2))
     return {"model": {**MODEL, "batch": batch, "seq": seq, "params": count_params(model)},
-            "step_ms": summary(step_times), "forward_ms": summary(fwd_times),
+            "step_ms": summary(step_times), "forward_ms": summary(fwd_times), "step_faults": step_faults,
+            "forward_faults": fwd_faults, "max_rss_mb": peak_rss_mb(),
             "tokens_per_s": batch * seq / summary(step_times, 1.0)["median"],
             "initial_loss": losses[0], "last_loss": losses[-1]}
 
@@ -80,7 +82,10 @@ def main(argv):
         s, t = result["sgemm"], result["train"]
         print(f"torch {result['torch']}, {result['torch_threads']} torch threads, env {result['env']}")
         if s is not None:
-            print(f"sgemm {s['n']}^3 f32: {s['gflops_median']:.1f} GFLOP/s median, {s['gflops_best']:.1f} best")
+            for variant in ("alloc", "out"):
+                v = s[variant]
+                print(f"sgemm {s['n']}^3 f32 ({variant}): {v['gflops']:.1f} GFLOP/s median, {v['bestGflops']:.1f} best, "
+                      f"{v['faults']:.0f} minor faults per call")
         print(f"train step (fwd+bwd+AdamW, {t['model']['params'] / 1e6:.2f} M params, batch {args.batch} x seq {args.seq}): "
               f"median {t['step_ms']['median']:.0f} ms, min {t['step_ms']['min']:.0f} ms, {t['tokens_per_s']:.0f} tokens/s; "
               f"forward only {t['forward_ms']['median']:.0f} ms; loss {t['initial_loss']:.4f} -> {t['last_loss']:.4f}")

@@ -30,7 +30,8 @@ import time
 
 import torch
 
-from bench_common import count_params, env_info, make_model, make_train_step, ref, setup_threads, summary, timed
+from bench_common import (count_params, env_info, make_model, make_train_step, peak_rss_mb, ref, setup_threads, summary,
+                          timed)
 
 
 def load_config(path):
@@ -41,8 +42,8 @@ def load_config(path):
 
 def bench_training(model, batch, seq, warmup, steps):
     step, losses = make_train_step(model, batch, seq)
-    times = timed(step, warmup, steps)
-    return {"batch": batch, "seq": seq, "step_ms": summary(times),
+    times, faults = timed(step, warmup, steps)
+    return {"batch": batch, "seq": seq, "step_ms": summary(times), "step_faults": faults,
             "tokens_per_s": batch * seq / summary(times, 1.0)["median"], "initial_loss": losses[0]}
 
 
@@ -111,6 +112,7 @@ def main(argv):
         result["training"] = bench_training(model, args.batch, args.seq, args.warmup, args.train_steps)
     model.eval()
     result["decoding"] = bench_decoding(model, args.beams, args.prompt, args.new_tokens, args.decode_repeats)
+    result["max_rss_mb"] = peak_rss_mb()
     if args.json:
         print(json.dumps(result))
         return 0

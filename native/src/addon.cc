@@ -1,5 +1,6 @@
 // Module entry: exports every op of the op table as a JS function of the same name, each wrapped
 // in a guard that turns a libtorch error into a JS Error naming the op and its arguments.
+#include "allocator.h"
 #include "common.h"
 
 namespace lr3 {
@@ -23,7 +24,17 @@ Napi::Value call(const Napi::CallbackInfo& info) {
   }
 }
 
+Napi::Object allocatorInfo(Napi::Env env, const AllocatorSettings& s) {
+  auto o = Napi::Object::New(env);
+  o.Set("caching", s.caching);
+  o.Set("minCached", s.minCached);
+  o.Set("maxFast", s.maxFast);
+  o.Set("reason", s.reason);
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  const AllocatorSettings allocator = tuneAllocator();
   for (const auto& def : opTable()) {
     exports.Set(def.name, Napi::Function::New(env, call, def.name, const_cast<OpDef*>(&def)));
   }
@@ -39,6 +50,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   info.Set("fusedAttention", false);
 #endif
   info.Set("cxx11Abi", _GLIBCXX_USE_CXX11_ABI);
+  info.Set("allocator", allocatorInfo(env, allocator));
   exports.Set("info", info);
   return exports;
 }

@@ -20,16 +20,27 @@ void releaseTensor(at::Tensor* box) {
   }
 }
 
+// Called by the GC for a handle that was collected (disposed or not).
+void finalizeTensor(napi_env, void* data, void*) {
+  auto* box = static_cast<at::Tensor*>(data);
+  releaseTensor(box);
+  delete box;
+}
+
+// Every op result crosses here, so this uses the C API directly: node-addon-api's External::New
+// allocates a finalizer record per handle on top of what N-API itself keeps.
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return env.Null();
   auto* box = new at::Tensor(std::move(t));
   gLive++;
-  auto ext = Napi::External<at::Tensor>::New(env, box, [](Napi::Env, at::Tensor* p) {
-    releaseTensor(p);
-    delete p;
-  });
-  ext.TypeTag(&kTensorTag);
-  return ext;
+  napi_value ext;
+  napi_status status = napi_create_external(env, box, finalizeTensor, nullptr, &ext);
+  if (status == napi_ok) status = napi_type_tag_object(env, ext, &kTensorTag);
+  if (status != napi_ok) {
+    finalizeTensor(env, box, nullptr);
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
+  return Napi::Value(env, ext);
 }
 
 Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {

@@ -389,6 +389,19 @@ const OpRegistrar others({
        T(0).mul_(a.scalar(1));
        return a.env().Undefined();
      }},
+    // mm_out(out, a, b): a @ b written into out, which must already be [a.rows, b.cols] (ATen would
+    // resize a wrong one with only a warning).
+    {"mm_out",
+     [](const Args& a) {
+       auto &out = T(0), &x = T(1), &y = T(2);
+       if (x.dim() != 2 || y.dim() != 2) a.fail("mm_out needs 2-D operands");
+       if (out.dim() != 2 || out.size(0) != x.size(0) || out.size(1) != y.size(1)) {
+         a.fail("out must be [" + std::to_string(x.size(0)) + ", " + std::to_string(y.size(1)) + "]");
+       }
+       at::NoGradGuard guard;
+       at::mm_out(out, x, y);
+       return a.env().Undefined();
+     }},
 });
 
 #undef T

@@ -102,6 +102,10 @@ function buildCommand(spec: CommandSpec): Command {
   for (const { flag, field } of commandOptions(spec)) {
     const flags = field.type === "boolean" ? `--${flag}` : `--${flag} <${valueName(field)}>`;
     command.addOption(new Option(flags, optionHelp(field)));
+    // A setting that is on by default is turned off with --no-<flag>.
+    if (field.type === "boolean" && field.default === true) {
+      command.addOption(new Option(`--no-${flag}`, `turn --${flag} off`));
+    }
   }
   for (const p of spec.positionals ?? []) {
     const arg = `${p.name}${p.variadic ? "..." : ""}`;

@@ -1,11 +1,16 @@
 import type { CommandSpec } from "./command.js";
 import { comparisonTable, loadRunReports } from "../eval/compare.js";
+import { pairedComparisons, pairedTable } from "../eval/compare-paired.js";
 import { renderComparison } from "../eval/report-html.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
 import { configTable, optional } from "../util/config-table.js";
 
-const COMPARE_OUTPUT = configTable("compare output", {
+const COMPARE_OPTIONS = configTable("compare", {
   html: optional("string", "also write an HTML comparison page (table + charts) to this file"),
+  baseline: optional(
+    "string",
+    "run (name or folder) the others are tested against, pair by pair over test records (default: the first)",
+  ),
 });
 
 /** `latentr3 compare RUN...`: runs side by side from their report.json files. */
@@ -14,23 +19,28 @@ export const compareCommand: CommandSpec = {
   summary: "compare evaluated runs side by side (HR/NDCG@5/@10, invalid predictions, popular/long-tail HR@10)",
   description:
     "Reads report.json from each run folder and prints one row per run; * marks the best value per column.\n" +
-    "pop/tail = HR@10 on popular (top 20% by training frequency) and long-tail target items.",
+    "pop/tail = HR@10 on popular (top 20% by training frequency) and long-tail target items.\n" +
+    "With several runs, each is tested against the baseline on HR@10 and NDCG@10 over the same test records\n" +
+    "(per-user.jsonl): paired t-test p-value and paired bootstrap 95% interval of the difference; n.s. = not significant.",
   positionals: [{ name: "run", help: "run folders holding a report.json", required: true, variadic: true }],
-  options: [COMPARE_OUTPUT],
+  options: [COMPARE_OPTIONS],
   examples: [
-    "latentr3 compare runs/bigrec runs/latentr3-sft runs/latentr3-rl",
-    "latentr3 compare runs/* --html runs/comparison.html",
+    "latentr3 compare runs/eval-popularity runs/eval-bigrec runs/eval-latentr3",
+    "latentr3 compare runs/eval-* --baseline runs/eval-bigrec --html runs/comparison.html",
   ],
   run(args) {
+    const { html, baseline } = COMPARE_OPTIONS.from(args.values);
     const runs = loadRunReports(args.positionals.run as string[]);
     console.log(comparisonTable(runs));
-    const { html } = COMPARE_OUTPUT.from(args.values);
+    const paired = runs.length > 1 ? pairedComparisons(runs, { baseline }) : undefined;
+    if (paired) console.log(`\n${pairedTable(paired)}`);
     if (html !== undefined) {
       writeFileAtomic(
         html,
         renderComparison(
           runs.map((r) => r.report),
           runs.map((r) => r.label),
+          paired,
         ),
       );
       console.log(`\nwrote ${html}`);

@@ -5,6 +5,7 @@ import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
 import { DISTRIBUTED_CONFIG, isRankZeroProcess } from "../distributed/index.js";
 import { DEMO_CONFIG, demoFolderClaim, demoOptions, runDemo } from "../pipeline/demo.js";
+import { runDemoSeeds } from "../pipeline/seeds.js";
 import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
 export const demoCommand: CommandSpec = {
@@ -18,6 +19,7 @@ export const demoCommand: CommandSpec = {
   examples: [
     "latentr3 demo",
     "latentr3 demo --out runs/demo --resume",
+    "latentr3 demo --data ../shared/data/amazon-cds --seeds 1,2,3 --out runs/cds-seeds",
     "latentr3 demo --data ../shared/data/amazon-cds --preset small --out runs/cds-demo",
     "latentr3 demo --model /models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --device cuda",
     "latentr3 launch --nproc 2 -- demo --quick --out runs/demo-2",
@@ -26,12 +28,18 @@ export const demoCommand: CommandSpec = {
     const demo = DEMO_CONFIG.from(args.values);
     const run = RUN_CONFIG.from(args.values);
     const data = DATA_SOURCE_CONFIG.from(args.values).data;
-    checkRunFolder(demo.out, demoFolderClaim({ ...run, model: demo.model, data }));
+    checkRunFolder(demo.out, demoFolderClaim({ ...run, model: demo.model, data, seeds: demo.seeds.length > 0 }));
     const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
-    const { report, summary } = await runDemo(
-      demoOptions(demo, { source, device, ...DISTRIBUTED_CONFIG.from(args.values), ...run }),
-    );
+    const options = demoOptions(demo, { source, device, ...DISTRIBUTED_CONFIG.from(args.values), ...run });
+    if (demo.seeds.length > 0) {
+      const { text } = await runDemoSeeds(options, demo.seeds.map(Number), demo.baseline);
+      if (!isRankZeroProcess()) return;
+      console.log(text);
+      console.log(`per-seed reports: ${options.out}/seed-<s>/report.html; summary: ${options.out}/seeds.txt`);
+      return;
+    }
+    const { report, summary } = await runDemo(options);
     if (!isRankZeroProcess()) return;
     const took = `${(summary.seconds / 60).toFixed(1)} min${summary.resumed ? " (resumed: finished stages skipped)" : ""}`;
     console.log(`demo finished in ${took}; report: ${report}`);

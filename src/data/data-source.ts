@@ -44,6 +44,10 @@ export const DATA_SOURCE_CONFIG = configTable("data source", {
   synthSeed: { ...SYNTHETIC_CONFIG.fields.seed, help: "seed of the synthetic dataset" },
   synthUsers: { ...SYNTHETIC_CONFIG.fields.users, help: "users of the synthetic dataset" },
   synthItems: { ...SYNTHETIC_CONFIG.fields.items, help: "items of the synthetic dataset" },
+  trainFromHistory: boolean(
+    "without a train split, also train on the rows rebuilt from the histories of valid and test, cut before the selection split (docs/data.md; --no-train-from-history: only valid minus its last 10%)",
+    true,
+  ),
 });
 export type DataSourceConfig = ConfigOf<typeof DATA_SOURCE_CONFIG>;
 
@@ -56,6 +60,8 @@ export interface DataSourceOptions {
   skipBadRows?: boolean;
   /** Prompt phrase override (needed for categories without a known phrase). */
   phrase?: string;
+  /** Without a train split, add the rows rebuilt from histories (default true; see data/protocol.ts). */
+  trainFromHistory?: boolean;
 }
 
 /** The loader's options from the declared settings. */
@@ -65,6 +71,7 @@ export function dataSourceOptions(c: DataSourceConfig): DataSourceOptions {
     stem: c.stem,
     phrase: c.phrase,
     skipBadRows: c.skipBadRows,
+    trainFromHistory: c.trainFromHistory,
     synthetic: { seed: c.synthSeed, users: c.synthUsers, items: c.synthItems },
   };
 }
@@ -93,7 +100,7 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
       `${opts.data}: no prompt phrase for dataset "${loaded.files.stem}"; pass --phrase (e.g. --phrase "office products")`,
     );
   }
-  const splits = experimentSplits(loaded);
+  const splits = experimentSplits(loaded, { trainFromHistory: opts.trainFromHistory });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.error(
     `data: ${loaded.catalogue.items.length} items; train ${splits.train.length}, select ${splits.valid.length}, test ${splits.test.length} rows (${seconds} s)`,

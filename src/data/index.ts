@@ -48,6 +48,8 @@ export {
   type Interaction,
   type SplitExamples,
 } from "./sequences.js";
+export { experimentSplits, type ExperimentSplits, type ProtocolOptions } from "./protocol.js";
+export { rebuildFromHistories, mergeUserRows, type RebuildOptions, type RebuiltRows } from "./rebuild-from-history.js";
 export {
   CATEGORY_PHRASES,
   categoryPhrase,

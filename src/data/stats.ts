@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { isHtmlJunkTitle } from "./amazon/titles.js";
 import type { ItemCatalogue } from "./catalogue.js";
 import { loadDataset, SPLITS, type Split } from "./dataset.js";
+import { experimentSplits } from "./protocol.js";
 import type { SkipCounts } from "./errors.js";
 import type { CsvLayout } from "./layouts.js";
 import { readAllExamples } from "./reader.js";
@@ -54,12 +55,27 @@ export interface ColdStartStats {
   share: number;
 }
 
+/** The experiment's training data when a folder has no train split (data/protocol.ts). */
+export interface ProtocolStats {
+  /** Rows rebuilt from histories (`--train-from-history`, the default without a train split). */
+  rebuiltRows: number;
+  rebuiltUsers: number;
+  train: number;
+  selection: number;
+  test: number;
+  /** Test targets that occur nowhere (target or history) in the experiment's training rows. */
+  coldStartTest: number;
+  protocol: string;
+}
+
 export interface DatasetStats {
   source: string;
   layout: CsvLayout | undefined;
   catalogue?: CatalogueStats;
-  splits: Partial<Record<Split | "file", SplitStats>>;
+  /** "rebuilt": the training rows rebuilt from histories, when the folder has no train split. */
+  splits: Partial<Record<Split | "file" | "rebuilt", SplitStats>>;
   coldStart: ColdStartStats[];
+  protocol?: ProtocolStats;
 }
 
 export function splitStats(examples: readonly Example[], catalogueSize?: number): SplitStats {
@@ -155,12 +171,28 @@ export async function statsForPath(path: string, strict = false): Promise<Datase
       if (skipped) s.skipped = skipped;
       splits[split] = s;
     }
+    let protocol: ProtocolStats | undefined;
+    if (!ds.splits.train && ds.splits.valid && ds.splits.test) {
+      const experiment = experimentSplits(ds);
+      const rebuilt = experiment.rebuilt!;
+      if (rebuilt.rows.length > 0) splits.rebuilt = splitStats(rebuilt.rows, ds.catalogue.size);
+      protocol = {
+        rebuiltRows: rebuilt.rows.length,
+        rebuiltUsers: rebuilt.users,
+        train: experiment.train.length,
+        selection: experiment.valid.length,
+        test: experiment.test.length,
+        coldStartTest: coldStartStats({ train: experiment.train, test: experiment.test })[0]!.rows,
+        protocol: experiment.protocol,
+      };
+    }
     return {
       source: `${path} (${ds.files.stem})`,
       layout: ds.layout,
       catalogue: catalogueStats(ds.catalogue),
       splits,
       coldStart: coldStartStats(ds.splits),
+      ...(protocol ? { protocol } : {}),
     };
   }
   const read = await readAllExamples(path, { skipBadRows: !strict });
@@ -191,7 +223,7 @@ export function formatStats(stats: DatasetStats): string {
     if (c.topSharedTitles.length > 0)
       out.push(`  most shared: ${c.topSharedTitles.map((t) => `${JSON.stringify(t.title)} ×${t.items}`).join(", ")}`);
   }
-  const names = Object.keys(stats.splits) as Array<Split | "file">;
+  const names = Object.keys(stats.splits) as Array<Split | "file" | "rebuilt">;
   const header = [
     "split",
     "rows",
@@ -236,6 +268,14 @@ export function formatStats(stats: DatasetStats): string {
   for (const cs of stats.coldStart) {
     out.push(
       `Cold start: ${cs.rows} ${cs.split} targets (${pct(cs.share)}) never occur in ${cs.reference}${cs.reference === "valid" ? " (no train split: valid plays train)" : ""}`,
+    );
+  }
+  const p = stats.protocol;
+  if (p) {
+    out.push(
+      `Rebuilt from histories: ${p.rebuiltRows} training rows of ${p.rebuiltUsers} users (row "rebuilt" above; --train-from-history, the default without a train split)`,
+      `Experiment: train ${p.train} / select ${p.selection} / test ${p.test} rows — ${p.protocol}`,
+      `Cold start in the experiment: ${p.coldStartTest} test targets (${pct(p.test ? p.coldStartTest / p.test : 0)}) never occur in its training rows`,
     );
   }
   for (const n of names) {

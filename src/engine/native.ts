@@ -20,6 +20,14 @@ export interface NativeInfo {
   cudaDevices: number;
   fusedAttention: boolean;
   cxx11Abi: number;
+  /**
+   * Tensor storage of 128 KiB and more goes through the addon's caching allocator
+   * (native/src/allocator.cc): freed blocks stay mapped for the next request they fit, so a
+   * training step reuses the previous step's memory instead of faulting in fresh pages. The addon also
+   * switches off glibc's fastbins (`maxFast` 0). `LATENTR3_MALLOC=system` leaves both to libtorch and
+   * glibc; `reason` then says so.
+   */
+  allocator: { caching: boolean; minCached: number; maxFast: number; reason: string };
 }
 
 /** The addon's functions; argument order mirrors `native/src/*.cc`. */

@@ -12,12 +12,15 @@ export interface Disposable {
   readonly isKept: boolean;
 }
 
-const scopes: Set<Disposable>[] = [];
+// Open scopes, innermost last. Arrays, not Sets: a tensor is registered once, in the scope that creates
+// it, and only ever moves up, so it cannot appear twice, and every op pays for this registration
+// (bench/engine/dispatch.ts).
+const scopes: Disposable[][] = [];
 
 /** Registers a freshly created tensor with the innermost open scope, if any. */
 export function track(t: Disposable): void {
   const top = scopes[scopes.length - 1];
-  if (top) top.add(t);
+  if (top) top.push(t);
 }
 
 function collect(value: unknown, out: Set<Disposable>, depth = 0): void {
@@ -41,7 +44,7 @@ function collect(value: unknown, out: Set<Disposable>, depth = 0): void {
  * enclosing scope. `fn` must be synchronous: an async body would let unrelated work join the scope.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Disposable>();
+  const scope: Disposable[] = [];
   scopes.push(scope);
   let result: T;
   try {
@@ -59,7 +62,7 @@ export function tidy<T>(fn: () => T): T {
   collect(result, escaping);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (escaping.has(t)) parent?.add(t);
+    if (escaping.size > 0 && escaping.has(t)) parent?.push(t);
     else if (!t.isKept) t.dispose();
   }
   return result;

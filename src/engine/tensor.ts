@@ -336,8 +336,14 @@ export class Tensor {
   matmul(o: Tensor): Tensor {
     return this.#b("matmul", o);
   }
-  mm(o: Tensor): Tensor {
-    return this.#b("mm", o);
+  /**
+   * Matrix product of two 2-D tensors. With `out` ([n, p], same dtype and device) the product is written
+   * into it, no new storage is allocated, and `out` is returned.
+   */
+  mm(o: Tensor, out?: Tensor): Tensor {
+    if (!out) return this.#b("mm", o);
+    N.mm_out(out.handle, this.handle, o.handle);
+    return out;
   }
   bmm(o: Tensor): Tensor {
     return this.#b("bmm", o);

@@ -60,26 +60,29 @@ export const MS_PER_USER_COLUMN: ComparisonColumn = {
   format: (v) => v.toFixed(1),
 };
 
-/** The terminal table: the paper's @5/@10 numbers, invalid count, and the popularity split. */
-export function textComparisonColumns(): ComparisonColumn[] {
+/**
+ * The terminal table: the paper's @5/@10 numbers (and @20 when some run ranked at least 20 titles),
+ * invalid count, and the popularity split.
+ */
+export function textComparisonColumns(reports: readonly Report[] = []): ComparisonColumn[] {
+  const ks = [5, 10, 20].filter((k) => k !== 20 || reports.some((r) => r.metrics.ks.includes(20)));
   return [
-    metricColumn("hr", 5),
-    metricColumn("ndcg", 5),
-    metricColumn("hr", 10),
-    metricColumn("ndcg", 10),
+    ...ks.flatMap((k) => [metricColumn("hr", k), metricColumn("ndcg", k)]),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10, "pop"),
     groupColumn(LONG_TAIL, "hr", 10, "tail"),
   ];
 }
 
-/** Every K any report has, HR then NDCG, plus groups and latency: the HTML comparison table. */
-export function fullComparisonColumns(reports: readonly Report[]): ComparisonColumn[] {
+/** The HTML comparison's metric table: records and every K any report has, HR then NDCG. */
+export function metricComparisonColumns(reports: readonly Report[]): ComparisonColumn[] {
   const ks = [...new Set(reports.flatMap((r) => r.metrics.ks))].sort((a, b) => a - b);
+  return [RECORDS_COLUMN, ...ks.map((k) => metricColumn("hr", k)), ...ks.map((k) => metricColumn("ndcg", k))];
+}
+
+/** The HTML comparison's second table: invalid predictions, the popularity groups and latency. */
+export function detailComparisonColumns(): ComparisonColumn[] {
   return [
-    RECORDS_COLUMN,
-    ...ks.map((k) => metricColumn("hr", k)),
-    ...ks.map((k) => metricColumn("ndcg", k)),
     INVALID_COLUMN,
     groupColumn(POPULAR, "hr", 10),
     groupColumn(LONG_TAIL, "hr", 10),

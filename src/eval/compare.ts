@@ -30,7 +30,7 @@ export function loadRunReports(dirs: readonly string[]): RunReport[] {
  */
 export function comparisonTable(
   runs: readonly RunReport[],
-  columns: readonly ComparisonColumn[] = textComparisonColumns(),
+  columns: readonly ComparisonColumn[] = textComparisonColumns(runs.map((r) => r.report)),
 ): string {
   const reports = runs.map((r) => r.report);
   const best = columns.map((c) => bestRuns(reports, c));

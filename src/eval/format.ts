@@ -2,9 +2,14 @@
 import { metricAt } from "./metrics.js";
 import type { Report } from "./report-schema.js";
 
+/** The cut-offs a summary line shows, when evaluated (@20 only for ranked lists of at least 20). */
+const LINE_KS = [5, 10, 20];
+
 export function formatMetricsLine(report: Report): string {
   const m = report.metrics;
+  const ks = LINE_KS.filter((k) => m.ks.includes(k));
   const f = (kind: "hr" | "ndcg", k: number) => (metricAt(m, kind, k) ?? NaN).toFixed(4);
+  const cells = [...ks.map((k) => `HR@${k} ${f("hr", k)}`), ...ks.map((k) => `NDCG@${k} ${f("ndcg", k)}`)];
   const latency = report.latency ? `  ${report.latency.msPerUser.toFixed(1)} ms/user` : "";
-  return `${report.run}: HR@5 ${f("hr", 5)}  HR@10 ${f("hr", 10)}  NDCG@5 ${f("ndcg", 5)}  NDCG@10 ${f("ndcg", 10)}  invalid ${m.invalid}  (${m.records} users)${latency}`;
+  return `${report.run}: ${cells.join("  ")}  invalid ${m.invalid}  (${m.records} users)${latency}`;
 }

@@ -6,22 +6,34 @@
  *   chart, latency figures, and one line plot per training series from metrics.jsonl.
  * - `renderComparison(reports)`: several runs side by side, best per column in bold, grouped bars.
  */
-import { bestRuns, fullComparisonColumns, runLabels } from "./compare-columns.js";
+import {
+  bestRuns,
+  detailComparisonColumns,
+  metricComparisonColumns,
+  runLabels,
+  type ComparisonColumn,
+} from "./compare-columns.js";
+import { pairedCaption, pairedHeader, pairedRows, type PairedComparisons } from "./compare-paired.js";
 import { seriesNames, type TrainingRow } from "./jsonl.js";
 import { metricAt, type Metrics } from "./metrics.js";
 import type { Report } from "./report-schema.js";
 import { escapeHtml, groupedBarChart, lineChart, seriesColor } from "./svg-charts.js";
 
+// Tables fit the page: numbers never wrap, headers and text cells (method, data) may; a table still
+// wider than the page scrolls inside its own box instead of pushing the page sideways.
 const CSS = `
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; max-width: 1200px; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
 .meta { color: #555; margin: 0.1rem 0; }
-table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid #ccc; padding: 0.25rem 0.6rem; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+.table-wrap { max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; font-size: 0.9rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; white-space: nowrap; }
+th { background: #f3f3f3; white-space: normal; } td:first-child, th:first-child { text-align: left; }
+td.text { text-align: left; white-space: normal; min-width: 10rem; }
 td.best { font-weight: bold; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .note { color: #8a5a00; }
+td.ns { color: #888; }
 `;
 
 function metricCell(m: Metrics, kind: "hr" | "ndcg", k: number): string {
@@ -63,10 +75,10 @@ function metricTable(report: Report): string {
 /** A table with escaped header cells; `body` rows are HTML. */
 export function htmlTable(head: string[], body: string[]): string {
   return [
-    `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
+    `<div class="table-wrap"><table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join("")}</tr></thead>`,
     "<tbody>",
     ...body,
-    "</tbody></table>",
+    "</tbody></table></div>",
   ].join("\n");
 }
 
@@ -173,19 +185,27 @@ export function comparisonSections(
   labels: readonly string[] = runLabels(reports),
 ): string[] {
   if (reports.length === 0) throw new Error("renderComparison: no reports to compare");
-  const columns = fullComparisonColumns(reports);
-  const best = columns.map((c) => bestRuns(reports, c));
-  const body = reports.map(
+  const cells = (r: Report, i: number, columns: readonly ComparisonColumn[], best: readonly Set<number>[]) =>
+    columns
+      .map((c, j) => {
+        const v = c.value(r);
+        const cell = v === undefined ? "n/a" : escapeHtml(c.format(v));
+        return best[j]!.has(i) ? `<td class="best">${cell}</td>` : `<td>${cell}</td>`;
+      })
+      .join("");
+  // Two tables rather than one too wide for the page: the metrics, then what each run is and costs.
+  const table = (columns: readonly ComparisonColumn[], lead: string[], leadCells: (r: Report, i: number) => string) => {
+    const best = columns.map((c) => bestRuns(reports, c));
+    const body = reports.map((r, i) => `<tr>${leadCells(r, i)}${cells(r, i, columns, best)}</tr>`);
+    return htmlTable([...lead, ...columns.map((c) => c.header)], body);
+  };
+  const name = (i: number) => `<td>${escapeHtml(labels[i]!)}</td>`;
+  const metrics = table(metricComparisonColumns(reports), ["run"], (_, i) => name(i));
+  const details = table(
+    detailComparisonColumns(),
+    ["run", "method", "data"],
     (r, i) =>
-      `<tr><td>${escapeHtml(labels[i]!)}</td><td>${escapeHtml(r.method)}</td><td>${escapeHtml(`${r.dataset}/${r.split}`)}</td>` +
-      columns
-        .map((c, j) => {
-          const v = c.value(r);
-          const cell = v === undefined ? "n/a" : escapeHtml(c.format(v));
-          return best[j]!.has(i) ? `<td class="best">${cell}</td>` : `<td>${cell}</td>`;
-        })
-        .join("") +
-      "</tr>",
+      `${name(i)}<td class="text">${escapeHtml(r.method)}</td><td class="text">${escapeHtml(`${r.dataset}/${r.split}`)}</td>`,
   );
   const k = chartK(reports.flatMap((r) => r.metrics.ks));
   const cutoffs = k === 5 ? [5] : [5, k];
@@ -194,7 +214,8 @@ export function comparisonSections(
   const groupValue = (r: Report, g: string): number => metricAt(r.groups[g], "hr", k) ?? NaN;
   return [
     '<p class="meta">Bold: best value in the column (highest metric, lowest invalid count and latency).</p>',
-    htmlTable(["run", "method", "data", ...columns.map((c) => c.header)], body),
+    metrics,
+    details,
     '<div class="charts">',
     groupedBarChart({
       title: "Overall metrics",
@@ -215,10 +236,29 @@ export function comparisonSections(
   ];
 }
 
-/** Several runs side by side: one table (best per column in bold) and grouped bar charts. */
-export function renderComparison(reports: readonly Report[], labels: readonly string[] = runLabels(reports)): string {
+/** The paired tests of each run against a baseline (see compare-paired.ts). */
+export function pairedSection(result: PairedComparisons): string[] {
+  const rows = pairedRows(result).map(
+    (cells) =>
+      `<tr>${cells.map((c, j) => (j === 7 && c ? `<td class="ns">${escapeHtml(c)}</td>` : `<td>${escapeHtml(c)}</td>`)).join("")}</tr>`,
+  );
+  return [
+    "<h2>Paired significance tests</h2>",
+    `<p class="meta">${escapeHtml(pairedCaption(result))}</p>`,
+    ...(rows.length > 0 ? [htmlTable(pairedHeader(result), rows)] : []),
+    ...result.skipped.map((s) => `<p class="note">${escapeHtml(`${s.run}: not paired: ${s.reason}`)}</p>`),
+  ];
+}
+
+/** Several runs side by side: one table (best per column in bold), grouped bar charts, paired tests when given. */
+export function renderComparison(
+  reports: readonly Report[],
+  labels: readonly string[] = runLabels(reports),
+  paired?: PairedComparisons,
+): string {
   return htmlPage(`Comparison of ${reports.length} runs`, [
     `<h1>Comparison of ${reports.length} runs</h1>`,
     ...comparisonSections(reports, labels),
+    ...(paired ? pairedSection(paired) : []),
   ]);
 }

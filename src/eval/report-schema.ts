@@ -4,6 +4,7 @@
  */
 import type { MetricsLog } from "./jsonl.js";
 import type { Metrics } from "./metrics.js";
+import type { PerUserResults } from "./per-user.js";
 
 export const REPORT_SCHEMA = "latentr3.report/1";
 
@@ -32,9 +33,13 @@ export interface Report {
   split: string;
   /** ISO 8601 time the report was made. */
   createdAt: string;
+  /** Length of the longest ranked list (the beam count): metrics are reported only for K ≤ it. */
+  listLength?: number;
   metrics: Metrics;
   /** Per-group metrics, e.g. popular / long-tail / cold-start (see groups.ts). */
   groups: Record<string, Metrics>;
+  /** Per-record ranks, written to per-user.jsonl beside report.json (see per-user.ts). */
+  perUser?: PerUserResults;
   latency?: LatencyFigures;
   /** Rows of the run's metrics.jsonl, for training-curve plots. */
   training?: MetricsLog;

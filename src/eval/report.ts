@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../util/atomic-file.js";
+import { PER_USER_JSONL, PerUserResults } from "./per-user.js";
 import { REPORT_SCHEMA, type LatencyFigures, type Report } from "./report-schema.js";
 import { renderReport } from "./report-html.js";
 
@@ -30,13 +31,18 @@ export function latencyFigures(
   };
 }
 
-/** Writes `report.json` and `report.html` into `dir` (created if needed); returns both paths. */
-export function writeReport(dir: string, report: Report): { json: string; html: string } {
+/**
+ * Writes `report.json` and `report.html` into `dir` (created if needed), and `per-user.jsonl` first
+ * when the report has per-record results (so report.json never points to a missing file).
+ */
+export function writeReport(dir: string, report: Report): { json: string; html: string; perUser?: string } {
   const json = join(dir, REPORT_JSON);
   const html = join(dir, REPORT_HTML);
+  const perUser = report.perUser ? join(dir, PER_USER_JSONL) : undefined;
+  if (perUser) writeFileAtomic(perUser, report.perUser!.toJsonl());
   writeFileAtomic(json, `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(html, renderReport(report));
-  return { json, html };
+  return { json, html, ...(perUser ? { perUser } : {}) };
 }
 
 export class ReportError extends Error {
@@ -68,7 +74,20 @@ export function readReport(dir: string): Report {
   } catch (err) {
     throw new ReportError(`${path}: not valid JSON (${(err as Error).message})`);
   }
-  return parseReport(value, path);
+  const pointer = isObject(value) ? value.perUser : undefined;
+  const report = parseReport(value, path);
+  if (isObject(pointer)) {
+    try {
+      report.perUser = PerUserResults.read(join(dir, String(pointer.file)));
+    } catch (err) {
+      throw new ReportError((err as Error).message);
+    }
+    if (report.perUser.records.length !== pointer.records)
+      throw new ReportError(
+        `${join(dir, String(pointer.file))}: ${report.perUser.records.length} records, report.json says ${String(pointer.records)}`,
+      );
+  }
+  return report;
 }
 
 /** Checks the shape of a parsed report; `source` names it in errors. */
@@ -95,6 +114,18 @@ export function parseReport(value: unknown, source: string): Report {
   }
   if (value.training !== undefined && !(isObject(value.training) && Array.isArray(value.training.rows))) {
     fail(`"training.rows" must be an array`);
+  }
+  if (value.listLength !== undefined && !(Number.isInteger(value.listLength) && (value.listLength as number) >= 0))
+    fail(`"listLength" must be a non-negative integer`);
+  if (value.perUser !== undefined) {
+    const p = value.perUser;
+    if (!isObject(p) || typeof p.file !== "string" || /[\\/]/.test(p.file) || !Number.isInteger(p.records))
+      fail(
+        `"perUser" must be {"file": a file name in the run folder, "records": integer} (the rows live in that file)`,
+      );
+    // The rows are not in the JSON: readReport loads them from the named file.
+    const { perUser: _pointer, ...rest } = value;
+    return rest as unknown as Report;
   }
   return value as unknown as Report;
 }

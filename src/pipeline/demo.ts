@@ -15,7 +15,17 @@ import { PRESETS } from "../llm/config.js";
 import { LR_GRPO_CONFIG } from "../train/rl/config.js";
 import { PRETRAIN_CONFIG } from "../train/pretrain.js";
 import { SFT_CONFIG } from "../train/sft.js";
-import { boolean, choice, configTable, int, number, optional, string, type ConfigOf } from "../util/config-table.js";
+import {
+  boolean,
+  choice,
+  configTable,
+  int,
+  list,
+  number,
+  optional,
+  string,
+  type ConfigOf,
+} from "../util/config-table.js";
 import { Recommender } from "../latent/recommender.js";
 import type { LrGrpoConfig } from "../train/rl/config.js";
 import type { SupervisedConfig } from "../train/supervised.js";
@@ -62,6 +72,14 @@ export const DEMO_CONFIG = configTable("demo", {
   limit: int(0, "evaluate only the first N test users (0 = all)", { min: 0 }),
   quick: boolean("a few steps per stage and 30 test users: checks the installation in about a minute"),
   seed: int(42, "seed of initialisation, data order and noise"),
+  seeds: {
+    ...list(
+      [],
+      "run the whole pipeline once per seed (e.g. 1,2,3) into <out>/seed-<s>/ and report mean ± std with paired tests",
+    ),
+    valueName: "S,S,...",
+  },
+  baseline: string("BIGRec", "the method (report label) the --seeds paired tests compare against"),
 });
 export type DemoConfig = ConfigOf<typeof DEMO_CONFIG>;
 
@@ -138,14 +156,26 @@ export const DEMO_ARTIFACTS = [
   "eval",
 ] as const;
 
-/** The demo's claim on its folder without the settings, for the checks made before the data loads. */
-export function demoFolderClaim(run: { resume: boolean; overwrite: boolean; model?: string; data?: string }) {
+/** What a multi-seed demo writes in its folder besides the seed-<s>/ runs. */
+export const SEEDS_ARTIFACTS = ["config.json", "seeds.json", "seeds.txt"] as const;
+
+/**
+ * The demo's claim on its folder without the settings, for the checks made before the data loads.
+ * A multi-seed demo owns its folder as `demo --seeds`: one demo run per seed inside it.
+ */
+export function demoFolderClaim(run: {
+  resume: boolean;
+  overwrite: boolean;
+  model?: string;
+  data?: string;
+  seeds?: boolean;
+}) {
   return {
-    command: "demo",
+    command: run.seeds ? "demo --seeds" : "demo",
     inputs: { model: run.model, data: run.data },
     resume: run.resume,
     overwrite: run.overwrite,
-    artifacts: DEMO_ARTIFACTS,
+    artifacts: run.seeds ? [...SEEDS_ARTIFACTS, "seed-*"] : DEMO_ARTIFACTS,
   };
 }
 

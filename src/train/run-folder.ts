@@ -29,7 +29,7 @@ export interface RunClaim {
   inputs?: Record<string, string | undefined>;
   resume: boolean;
   overwrite: boolean;
-  /** Entries the run writes in its folder: all that --overwrite removes. */
+  /** Entries the run writes in its folder: all that --overwrite removes ("name*" = every name with that prefix). */
   artifacts: readonly string[];
 }
 
@@ -107,7 +107,11 @@ export class RunFolder {
         );
       }
     } else if (used && claim.overwrite) {
-      for (const name of claim.artifacts) rmSync(join(dir, name), { recursive: true, force: true });
+      for (const name of readdirSync(dir)) {
+        if (claim.artifacts.some((a) => (a.endsWith("*") ? name.startsWith(a.slice(0, -1)) : a === name))) {
+          rmSync(join(dir, name), { recursive: true, force: true });
+        }
+      }
     }
     const run = new RunFolder(dir);
     if (!(used && claim.resume)) run.writeConfig({ command: claim.command, settings: claim.settings });

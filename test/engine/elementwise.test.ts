@@ -211,6 +211,30 @@ test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
   assertTensor(tensor([1, 2]).outer(tensor([3, 4, 5])), [2, 3], [3, 4, 5, 6, 8, 10]);
 });
 
+test("mm into an existing output overwrites it in place and returns it", () => {
+  const m = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const n = tensor([
+    [1, 0],
+    [0, 1],
+    [2, -1],
+  ]);
+  const out = tensor([
+    [9, 9],
+    [9, 9],
+  ]);
+  const r = m.mm(n, out);
+  assert.equal(r, out);
+  assertTensor(out, [2, 2], [7, -1, 16, -1]);
+  // A wrongly shaped output is an error, not silently resized.
+  assert.throws(
+    () => m.mm(n, tensor([1, 2, 3, 4])),
+    /mm_out\(f32\[4\], f32\[2,3\], f32\[3,2\]\): out must be \[2, 2\]/,
+  );
+});
+
 test("einsum: matrix product, transpose-contract and batched dot", () => {
   const m = tensor([
     [1, 2, 3],

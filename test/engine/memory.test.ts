@@ -3,10 +3,13 @@
  * step, so Node runs the finalizers of the small JS handles) RSS stays flat and no tensor leaks.
  *
  * Each loop runs in a fresh child process (train-loop-child.ts) so the scenarios cannot reuse each
- * other's freed memory, with glibc's mmap threshold pinned at 128 KiB. Without the pin glibc raises
- * the threshold after the first large free and serves later tensors from the heap, whose high-water
- * mark then sometimes jumps by 100–150 MB once (fragmentation, not a leak: it plateaus); with it,
- * RSS over 1000 clean steps moves by about 5 MB.
+ * other's freed memory. Two allocator settings are checked:
+ * - the addon's caching allocator (native/src/allocator.cc), which keeps freed blocks of 128 KiB and
+ *   more mapped and hands them to the next step;
+ * - libtorch's own allocator on glibc (LATENTR3_MALLOC=system) with the mmap threshold pinned at
+ *   128 KiB (every large tensor its own mapping, returned on free). Without a pin glibc raises its
+ *   threshold after the first large free and serves later tensors from the heap, whose high-water mark
+ *   then sometimes jumps by 100–150 MB once (fragmentation, not a leak).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -26,29 +29,36 @@ interface LoopResult {
   liveAfter: number;
   firstLoss: number;
   lastLoss: number;
+  caching: boolean;
 }
 
-function runLoop(mode: "clean" | "leak"): LoopResult {
+type Allocator = "caching" | "glibc-mmap-128k";
+
+function runLoop(mode: "clean" | "leak", allocator: Allocator): LoopResult {
   const child = fileURLToPath(new URL("./train-loop-child.js", import.meta.url));
-  const run = spawnSync(process.execPath, [child, mode], {
-    encoding: "utf8",
-    timeout: 600_000, // a hang guard only: a busy shared machine can take minutes
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "131072" },
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, MALLOC_MMAP_THRESHOLD_: "131072", LATENTR3_MALLOC: "system" };
+  if (allocator === "caching") {
+    delete env.MALLOC_MMAP_THRESHOLD_;
+    delete env.LATENTR3_MALLOC;
+  }
+  const run = spawnSync(process.execPath, [child, mode], { encoding: "utf8", timeout: 600_000, env });
   assert.equal(run.status, 0, `the ${mode} training loop failed (${run.signal ?? run.status}):\n${run.stderr}`);
   return JSON.parse(run.stdout.trim().split("\n").pop()!) as LoopResult;
 }
 
-test(`${STEPS} training steps (fwd + bwd + clip + AdamW inside tidy) keep RSS and live tensors flat`, (t) => {
-  const r = runLoop("clean");
-  t.diagnostic(`RSS growth over ${STEPS} steps: ${MB(r.rssGrowth)} (bound ${MB(RSS_BOUND)})`);
-  assert.ok(r.lastLoss < r.firstLoss / 2, `the model trains (loss ${r.firstLoss} → ${r.lastLoss})`);
-  assert.ok(r.rssGrowth < RSS_BOUND, `RSS grew by ${MB(r.rssGrowth)} (bound ${MB(RSS_BOUND)})`);
-  assert.equal(r.liveAfter, r.liveBefore, "every per-step tensor was disposed");
-});
+for (const allocator of ["caching", "glibc-mmap-128k"] as const) {
+  test(`${STEPS} training steps (fwd + bwd + clip + AdamW inside tidy) keep RSS and live tensors flat (allocator: ${allocator})`, (t) => {
+    const r = runLoop("clean", allocator);
+    t.diagnostic(`RSS growth over ${STEPS} steps: ${MB(r.rssGrowth)} (bound ${MB(RSS_BOUND)})`);
+    assert.equal(r.caching, allocator === "caching", "the caching allocator is on unless LATENTR3_MALLOC=system");
+    assert.ok(r.lastLoss < r.firstLoss / 2, `the model trains (loss ${r.firstLoss} → ${r.lastLoss})`);
+    assert.ok(r.rssGrowth < RSS_BOUND, `RSS grew by ${MB(r.rssGrowth)} (bound ${MB(RSS_BOUND)})`);
+    assert.equal(r.liveAfter, r.liveBefore, "every per-step tensor was disposed");
+  });
+}
 
-test("the RSS bound is meaningful: leaking one activation per step exceeds it", (t) => {
-  const r = runLoop("leak");
+test("the RSS bound is meaningful: leaking one activation per step exceeds it (caching allocator)", (t) => {
+  const r = runLoop("leak", "caching");
   t.diagnostic(`RSS growth with one leaked activation per step: ${MB(r.rssGrowth)}`);
   assert.ok(r.rssGrowth > RSS_BOUND, `a leak of ${STEPS} activations only grew RSS by ${MB(r.rssGrowth)}`);
 });

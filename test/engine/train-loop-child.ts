@@ -15,6 +15,7 @@ import {
   randint,
   randn,
   tidy,
+  engineInfo,
   type Tensor,
 } from "../../src/engine/index.js";
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     liveAfter: liveTensorCount() - leaked.length,
     firstLoss,
     lastLoss,
+    caching: engineInfo().allocator.caching,
   };
   process.stdout.write(JSON.stringify(result) + "\n");
 }

@@ -100,5 +100,5 @@ test("latentr3 compare --help is derived from the command declaration", () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: latentr3 compare \[options\] <run\.\.\.>/);
   assert.match(help.stdout, /--html <string>/);
-  assert.match(help.stdout, /latentr3 compare runs\/\* --html runs\/comparison.html/);
+  assert.match(help.stdout, /latentr3 compare runs\/eval-\* --baseline runs\/eval-bigrec --html runs\/comparison.html/);
 });

@@ -71,11 +71,20 @@ test("comparison page: best per column in bold, escaped names, grouped charts", 
   const html = renderComparison([a, b]);
   assert.ok(!html.includes(JUNK));
   assert.ok(html.includes("A &lt;span class=&quot;x&quot;&gt;"));
-  const rowOf = (name: string): string => html.split("\n").find((l) => l.startsWith(`<tr><td>${name}`))!;
+  // A run's cells across both tables (metrics, then invalid / groups / latency).
+  const rowOf = (name: string): string =>
+    html
+      .split("\n")
+      .filter((l) => l.startsWith(`<tr><td>${name}`))
+      .join("");
   // HR@1: A 0.25, B 0.75 → B bold. HR@10 tie → both bold. invalid: A 0 → A bold. ms/user: only A has it.
   assert.ok(rowOf("B").includes('<td class="best">0.7500</td>'));
   assert.ok(rowOf("A").includes("<td>0.2500</td>"));
-  assert.equal(rowOf("A").match(/<td class="best">0\.7500<\/td>/g)?.length, 2); // HR@10 and HR@20 ties
+  assert.equal(rowOf("A").match(/<td class="best">0\.7500<\/td>/g)?.length, 1); // the HR@10 tie
+  // Two tables (metrics; invalid, groups, latency) that fit the page rather than one too wide for it.
+  assert.equal(html.match(/<div class="table-wrap"><table>/g)?.length, 2);
+  // Lists of 10 titles: no @20 column (it would repeat @10).
+  assert.ok(!html.includes("HR@20") && !html.includes("NDCG@20"));
   assert.ok(rowOf("A").includes('<td class="best">0</td>'));
   assert.ok(rowOf("B").includes("<td>3</td>"));
   assert.ok(rowOf("B").includes("<td>n/a</td>"));
@@ -87,9 +96,11 @@ test("writeReport writes JSON and HTML atomically; readReport reads it back", ()
   const dir = join(tempDir("report"), "run-1");
   const report = makeReport("run-1", [0, 2, Infinity]);
   const paths = writeReport(dir, report);
-  assert.deepEqual(readdirSync(dir).sort(), ["report.html", "report.json"]);
+  assert.deepEqual(readdirSync(dir).sort(), ["per-user.jsonl", "report.html", "report.json"]);
   assert.equal(paths.json, join(dir, "report.json"));
-  assert.deepEqual(readReport(dir), JSON.parse(JSON.stringify(report)));
+  const { perUser, ...rest } = readReport(dir);
+  assert.deepEqual(rest, JSON.parse(JSON.stringify({ ...report, perUser: undefined })));
+  assert.deepEqual(perUser!.records, report.perUser!.records);
   assert.ok(readFileSync(paths.html, "utf8").startsWith("<!DOCTYPE html>"));
 });
 
