@@ -9,6 +9,7 @@
         "src/ops.cc",
         "src/autograd.cc",
         "src/recompute.cc",
+        "src/distributed.cc",
         "src/addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

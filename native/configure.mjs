@@ -6,7 +6,11 @@
  *   1. $LIBTORCH: a folder with include/ and lib/ (an unpacked libtorch zip, or a pip torch folder)
  *   2. the `torch` package of an installed Python (python3, then /usr/bin/python3), if it ships headers
  *   3. Debian's libtorch-dev paths (/usr/include/torch, /usr/lib/<triplet>)
- * Prints one line saying which libtorch was used (version, CUDA yes/no).
+ * Prints one line saying which libtorch was used (version, CUDA yes/no, c10d backends).
+ *
+ * c10d process groups (native/src/distributed.cc) are compiled in per backend only when the
+ * libtorch exports them and their headers are present: Gloo needs gloo/ headers (Debian: libgloo-dev),
+ * NCCL needs nccl.h and the CUDA runtime headers. Without them the addon builds with no backend.
  */
 import { existsSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -111,17 +115,88 @@ const version = versionOf(found.includeDirs);
 const libraries = [`-L${found.libDir}`, `-Wl,-rpath,${found.libDir}`, "-ltorch", "-ltorch_cpu", "-lc10"];
 if (cuda) libraries.push("-Wl,--no-as-needed", "-ltorch_cuda", "-lc10_cuda", "-Wl,--as-needed");
 
+/** Folders where a backend's third-party headers may live besides libtorch's own include dirs. */
+function headerDirs(includeDirs) {
+  const dirs = [...includeDirs, "/usr/include", "/usr/local/include"];
+  for (const cudaRoot of [process.env.CUDA_HOME, process.env.CUDA_PATH, "/usr/local/cuda"]) {
+    if (cudaRoot) dirs.push(join(cudaRoot, "include"));
+  }
+  // pip wheels put NCCL and the CUDA runtime headers in nvidia/<part>/include next to torch/.
+  const sitePackages = join(found.libDir, "..", "..");
+  for (const part of ["nccl", "cuda_runtime"]) dirs.push(join(sitePackages, "nvidia", part, "include"));
+  return dirs.filter((d) => existsSync(d));
+}
+
+/** Whether a shared library exports a symbol whose mangled name starts with `prefix`. */
+function exports(libPath, prefix) {
+  if (!existsSync(libPath)) return false;
+  try {
+    const out = execFileSync("nm", ["-D", "--defined-only", libPath], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    return out.includes(prefix);
+  } catch {
+    return readFileSync(libPath).includes(prefix); // no nm: the dynamic string table is in the file
+  }
+}
+
+function c10dBackends(includeDirs, libDir) {
+  const dirs = headerDirs(includeDirs);
+  const extraDirs = new Set();
+  // The folder holding `rel`, remembered when it is not already on the include path.
+  const header = (rel) => {
+    const dir = dirs.find((d) => existsSync(join(d, rel)));
+    if (dir && !includeDirs.includes(dir) && dir !== "/usr/include") extraDirs.add(dir);
+    return dir !== undefined;
+  };
+  const c10dHeader = (name) => header(join("torch", "csrc", "distributed", "c10d", name));
+  const cpuLib = join(libDir, "libtorch_cpu.so");
+  const store = c10dHeader("TCPStore.hpp") && exports(cpuLib, "_ZN4c10d8TCPStoreC1");
+  const gloo =
+    store &&
+    c10dHeader("ProcessGroupGloo.hpp") &&
+    header(join("gloo", "algorithm.h")) &&
+    exports(cpuLib, "_ZN4c10d16ProcessGroupGlooC1");
+  const nccl =
+    store &&
+    cuda &&
+    c10dHeader("ProcessGroupNCCL.hpp") &&
+    header("nccl.h") &&
+    header("cuda_runtime.h") &&
+    [join(libDir, "libtorch_cuda.so"), cpuLib].some((l) => exports(l, "_ZN4c10d16ProcessGroupNCCLC1"));
+  return { gloo, nccl, includeDirs: [...extraDirs] };
+}
+
+const backends = c10dBackends(found.includeDirs, found.libDir);
+const distributedDefines = [
+  ...(backends.gloo ? ["LATENTR3_WITH_GLOO=1", "USE_C10D_GLOO"] : []),
+  ...(backends.nccl ? ["LATENTR3_WITH_NCCL=1", "USE_C10D_NCCL"] : []),
+];
+const backendNames = [backends.gloo && "gloo", backends.nccl && "nccl"].filter(Boolean);
+
 const gypi = {
   variables: { libtorch_version: version, libtorch_cuda: cuda ? 1 : 0 },
   target_defaults: {
-    include_dirs: found.includeDirs,
-    defines: [`_GLIBCXX_USE_CXX11_ABI=${abi}`, ...(cuda ? ["LATENTR3_WITH_CUDA=1"] : [])],
+    include_dirs: [...found.includeDirs, ...(backendNames.length > 0 ? backends.includeDirs : [])],
+    defines: [`_GLIBCXX_USE_CXX11_ABI=${abi}`, ...(cuda ? ["LATENTR3_WITH_CUDA=1"] : []), ...distributedDefines],
     libraries,
   },
 };
 writeFileSync(join(here, "libtorch.gypi"), JSON.stringify(gypi, null, 2) + "\n");
 writeFileSync(
   join(here, "libtorch.json"),
-  JSON.stringify({ version, cuda, abi, source: found.source, libDir: found.libDir }, null, 2) + "\n",
+  JSON.stringify(
+    { version, cuda, abi, source: found.source, libDir: found.libDir, distributed: backendNames },
+    null,
+    2,
+  ) + "\n",
 );
-console.log(`libtorch ${version} (CUDA ${cuda ? "yes" : "no"}, C++11 ABI ${abi}) from ${found.source}`);
+console.log(
+  `libtorch ${version} (CUDA ${cuda ? "yes" : "no"}, C++11 ABI ${abi}, c10d backends: ` +
+    `${backendNames.join(", ") || "none"}) from ${found.source}`,
+);
+if (!backends.gloo) {
+  console.log("configure: no Gloo process group (multi-process training on CPU); Debian: apt-get install libgloo-dev");
+}

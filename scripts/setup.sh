@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up latentr3 on a fresh Debian/Ubuntu machine: system packages (libtorch, OpenBLAS,
-# Python torch for the reference checks and benchmarks, Chromium for the web page's test), npm
+# Sets up latentr3 on a fresh Debian/Ubuntu machine: system packages (libtorch, OpenBLAS, Gloo's
+# headers, Python torch for the reference checks and benchmarks, Chromium for the web page's test), npm
 # packages, the native addon and the TypeScript build. Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,11 @@ if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/torch/csrc/api/include/torch/to
   need_apt+=(libtorch-dev)
 fi
 dpkg -s libopenblas0-pthread >/dev/null 2>&1 || need_apt+=(libopenblas0-pthread)
+# Gloo's headers: Debian's libtorch exports c10d's Gloo process group but does not ship the headers
+# that distributed training (native/src/distributed.cc) compiles against.
+if [ -z "${LIBTORCH:-}" ] && [ ! -f /usr/include/gloo/algorithm.h ]; then
+  need_apt+=(libgloo-dev)
+fi
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need_apt+=(python3-torch)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v make >/dev/null 2>&1 || need_apt+=(make)

@@ -8,9 +8,18 @@ import { DECODING_CONFIG } from "../decode/decoding-config.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
 import type { PopularityRanking } from "../eval/popularity-baseline.js";
 import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
+import { DISTRIBUTED_CONFIG } from "../distributed/index.js";
 import { formatMetricsLine } from "../eval/format.js";
 import { Recommender } from "../latent/recommender.js";
-import { EVAL_ARTIFACTS, EVAL_STAGE, STAGE_COMMANDS, evaluateStage, popularityStage } from "../pipeline/stages.js";
+import type { Report } from "../eval/report-schema.js";
+import {
+  EVAL_ARTIFACTS,
+  EVAL_STAGE,
+  STAGE_COMMANDS,
+  evaluateStage,
+  joinJob,
+  popularityStage,
+} from "../pipeline/stages.js";
 import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
 const EVAL_RUN = RUN_CONFIG.pick("overwrite");
@@ -31,11 +40,12 @@ export const evalCommand: CommandSpec = {
     "ranked titles (hits counted by title). A baseline model folder (`latentr3 train baseline`) ranks every\n" +
     "catalogue item instead and is also scored by item id. --model popularity evaluates the most-popular\n" +
     "list by title aggregate, --model popularity-items ranked by item (docs/baselines.md says why both).",
-  options: [EVAL_STAGE, DECODING_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, EVAL_RUN],
+  options: [EVAL_STAGE, DECODING_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, EVAL_RUN],
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
+    "latentr3 launch --nproc 2 -- eval --model runs/bigrec/model --out runs/bigrec/eval   # test users split over 2 processes",
   ],
   async run(args) {
     const stage = EVAL_STAGE.from(args.values);
@@ -54,32 +64,39 @@ export const evalCommand: CommandSpec = {
       overwrite,
       artifacts: EVAL_ARTIFACTS,
     });
-    const device = deviceFrom(args);
+    // Under a launcher this worker joins the job and evaluates its share of the test users.
+    const dp = joinJob({ device: deviceFrom(args), ...DISTRIBUTED_CONFIG.from(args.values) });
     const source = await dataSourceFrom(args);
-    if (popularity) {
-      const report = popularityStage({ source, dir, limit: stage.limit, ranking: popularity, overwrite });
+    const print = (report: Report) => {
+      if (!dp.isRankZero) return;
       console.log(formatMetricsLine(report));
       console.log(`report: ${join(dir, "report.html")}`);
+    };
+    if (popularity) {
+      print(popularityStage({ source, dir, limit: stage.limit, ranking: popularity, overwrite }));
       return;
     }
     if (baseline) {
-      const report = baselineEvaluateStage({
-        source,
-        dir,
-        modelDir: model,
-        run: stage.run ?? basename(dir),
-        method: stage.method,
-        limit: stage.limit,
-        batchSize: BASELINE_EVAL_BATCH,
-        device,
-        overwrite,
-      });
-      console.log(formatMetricsLine(report));
-      console.log(`report: ${join(dir, "report.html")}`);
+      if (dp.worldSize > 1) {
+        throw new Error(`${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`);
+      }
+      print(
+        baselineEvaluateStage({
+          source,
+          dir,
+          modelDir: model,
+          run: stage.run ?? basename(dir),
+          method: stage.method,
+          limit: stage.limit,
+          batchSize: BASELINE_EVAL_BATCH,
+          device: dp.device,
+          overwrite,
+        }),
+      );
       return;
     }
     const rec = await Recommender.load(model, stage.latent !== undefined ? { numLatents: stage.latent } : {}, {
-      device,
+      device: dp.device,
     });
     const method =
       stage.method ??
@@ -96,7 +113,6 @@ export const evalCommand: CommandSpec = {
       modelDir: model,
       overwrite,
     });
-    console.log(formatMetricsLine(report));
-    console.log(`report: ${join(dir, "report.html")}`);
+    print(report);
   },
 };

@@ -11,7 +11,7 @@ const INFO_OPTIONS = configTable("info", {
 
 export const infoCommand: CommandSpec = {
   path: ["info"],
-  summary: "print the tensor engine's libtorch version, CUDA support and thread settings",
+  summary: "print the tensor engine's libtorch version, CUDA support, distributed backends and thread settings",
   options: [INFO_OPTIONS],
   examples: ["latentr3 info", "latentr3 info --smoke"],
   run(args) {
@@ -22,6 +22,7 @@ export const infoCommand: CommandSpec = {
     console.log(
       `threads: intra-op ${info.intraOpThreads}, OMP_NUM_THREADS=${info.ompThreads}, OPENBLAS_NUM_THREADS=${info.blasThreads}`,
     );
+    console.log(`distributed backends: ${info.distributedBackends.join(", ") || "none (addon built without c10d)"}`);
     if (!INFO_OPTIONS.from(args.values).smoke) return;
     const model = Qwen2Model.create(presetConfig("tiny", 512), { seed: 0 });
     const optimizer = adamW(model.parameters(), { lr: 1e-3 });

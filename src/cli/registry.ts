@@ -4,6 +4,7 @@ import { dataCommands } from "./data.js";
 import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { infoCommand } from "./info.js";
+import { launchCommand } from "./launch.js";
 import { modelCommands } from "./model.js";
 import { serveCommand } from "./serve.js";
 import { trainCommands } from "./train.js";
@@ -13,6 +14,7 @@ export const commands: CommandSpec[] = [
   demoCommand,
   ...trainCommands,
   evalCommand,
+  launchCommand,
   compareCommand,
   serveCommand,
   ...dataCommands,

@@ -6,6 +6,7 @@ import type { CommandSpec, ParsedArgs } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
+import { DISTRIBUTED_CONFIG, isRankZeroProcess } from "../distributed/index.js";
 import {
   PRETRAIN_STAGE,
   RL_STAGE,
@@ -30,7 +31,9 @@ function checkOut(args: ParsedArgs, out: string, command: string, model?: string
   return run;
 }
 
+/** Under a launcher, rank 0 alone saved the model and says so. */
 function printSaved(result: { modelDir: string; steps: number; seconds: number }): void {
+  if (!isRankZeroProcess()) return;
   console.log(`model saved to ${result.modelDir} (${result.steps} steps, ${result.seconds.toFixed(0)} s)`);
 }
 
@@ -40,7 +43,7 @@ const pretrain: CommandSpec = {
   description:
     "The model reads the data's catalogue titles and training prompts (next-token loss on every token).\n" +
     "Writes <out>/config.json, metrics.jsonl, checkpoints/ and the model folder <out>/model.",
-  options: [PRETRAIN_STAGE, PRETRAIN_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, RUN_CONFIG],
+  options: [PRETRAIN_STAGE, PRETRAIN_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train pretrain --out runs/pretrain",
     "latentr3 train pretrain --data ../shared/data/amazon-cds --preset small --out runs/cds-pretrain",
@@ -60,6 +63,7 @@ const pretrain: CommandSpec = {
         seed: config.seed,
         config,
         device,
+        ...DISTRIBUTED_CONFIG.from(args.values),
         ...run,
       }),
     );
@@ -74,12 +78,13 @@ const sft: CommandSpec = {
     "LoRA adapters and LatentRATT, saved as a PEFT adapter folder over --model); AdamW with warm-up,\n" +
     "gradient accumulation, clipping, validation loss each epoch, early stopping and the best checkpoint restored.\n" +
     "--model is a folder from `train pretrain`, an earlier `train sft`, or a Hugging Face Qwen2 folder.",
-  options: [SFT_STAGE, SFT_CONFIG, LORA_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, RUN_CONFIG],
+  options: [SFT_STAGE, SFT_CONFIG, LORA_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train sft --model runs/pretrain/model --out runs/bigrec",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft",
     "latentr3 train sft --model runs/pretrain/model --latent 1 --out runs/latent-sft --resume   # after a kill: same options + --resume",
     "latentr3 train sft --model /models/Qwen2.5-3B --latent 1 --lora-rank 16 --grad-checkpointing --precision bf16 --device cuda --out runs/lora",
+    "latentr3 launch --nproc 2 -- train sft --model runs/pretrain/model --out runs/bigrec   # data-parallel on 2 processes / GPUs",
   ],
   async run(args) {
     const stage = SFT_STAGE.from(args.values);
@@ -97,6 +102,7 @@ const sft: CommandSpec = {
         config: SFT_CONFIG.from(args.values),
         lora: loraFromConfig(LORA_CONFIG.from(args.values)),
         device,
+        ...DISTRIBUTED_CONFIG.from(args.values),
         ...run,
       }),
     );
@@ -110,7 +116,7 @@ const rl: CommandSpec = {
     "Per prompt K latent samples (sample 1 unnoised, the rest + N(0, σ²)); reward = −perplexity of the true title;\n" +
     "batch-level advantage; PPO clipped objective; cosine schedule with warm-up. Logs reward, advantage,\n" +
     "clip fraction and grad norm per step to <out>/metrics.jsonl.",
-  options: [RL_STAGE, LR_GRPO_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, RUN_CONFIG],
+  options: [RL_STAGE, LR_GRPO_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
   examples: [
     "latentr3 train rl --model runs/latent-sft/model --out runs/rl",
     "latentr3 train rl --model runs/latent-sft/model --advantage group --out runs/rl-group",
@@ -128,6 +134,7 @@ const rl: CommandSpec = {
         model,
         config: LR_GRPO_CONFIG.from(args.values),
         device,
+        ...DISTRIBUTED_CONFIG.from(args.values),
         ...run,
       }),
     );

@@ -10,3 +10,9 @@ export * from "./schedule.js";
 export * from "./runtime.js";
 export { gradientCheckpoint, isTrainingForward, liveCheckpointNodes } from "./grad-checkpoint.js";
 export { autocast, type AutocastDtype } from "./autocast.js";
+export {
+  CollectiveGroup,
+  collectiveBackends,
+  type CollectiveBackend,
+  type CollectiveGroupOptions,
+} from "./collectives.js";

@@ -75,6 +75,12 @@ function load(): NativeModule {
   return mod;
 }
 
+/** The thread variables as this process was started with, before the defaults above filled them in. */
+export const startupThreadEnv = Object.freeze({
+  OMP_NUM_THREADS: process.env.OMP_NUM_THREADS,
+  OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS,
+});
+
 const mod = load();
 
 /** Calls a native op by name. */

@@ -1,5 +1,6 @@
 /** Runtime facts and settings of the tensor engine: threads, libtorch build, CUDA. */
-import { N, nativeInfo } from "./native.js";
+import { N, nativeInfo, startupThreadEnv } from "./native.js";
+import { collectiveBackends, type CollectiveBackend } from "./collectives.js";
 import { configTable, optional } from "../util/config-table.js";
 
 /** The device option every computing command takes. */
@@ -7,20 +8,33 @@ export const DEVICE_CONFIG = configTable("device", {
   device: optional("string", "cpu, cuda or cuda:N (default: cuda when libtorch has a GPU, else cpu)"),
 });
 
+/**
+ * OMP_NUM_THREADS and OPENBLAS_NUM_THREADS as the user set them (undefined when not set): the
+ * engine fills in its own defaults when it loads, which a launcher must not take for the user's.
+ */
+export function userThreadEnv(): { OMP_NUM_THREADS?: string; OPENBLAS_NUM_THREADS?: string } {
+  return { ...startupThreadEnv };
+}
+
 export function setNumThreads(n: number): void {
   N.set_num_threads(n);
 }
 export function getNumThreads(): number {
   return N.get_num_threads() as number;
 }
-/** libtorch version, CUDA availability and whether the fused attention kernel is compiled in. */
+/**
+ * libtorch version, CUDA availability, whether the fused attention kernel is compiled in, and the
+ * c10d backends (gloo, nccl) available for multi-process training.
+ */
 export function engineInfo(): typeof nativeInfo & {
+  distributedBackends: CollectiveBackend[];
   blasThreads: string | undefined;
   ompThreads: string | undefined;
   intraOpThreads: number;
 } {
   return {
     ...nativeInfo,
+    distributedBackends: collectiveBackends(),
     blasThreads: process.env.OPENBLAS_NUM_THREADS,
     ompThreads: process.env.OMP_NUM_THREADS,
     intraOpThreads: getNumThreads(),

@@ -24,6 +24,7 @@ import { trainBaseline, type BaselineTask, type BaselineTrainingConfig } from ".
 import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
 import { boolean, choice, configTable, list, optional, required, type ConfigOf } from "../util/config-table.js";
+import { DataParallel, distributedEnv } from "../distributed/index.js";
 import { MODEL_SUBDIR, claimEvaluation, describeSource, testUsers, type RunFolderOptions } from "./stages.js";
 
 /** Cut-off of the selection metric: NDCG@10, the paper's headline metric. */
@@ -104,6 +105,7 @@ export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderO
     selection: selectionName,
     data: describeSource(source),
   };
+  refuseUnderLauncher("training");
   const run = RunFolder.claim(opts.dir, {
     command: BASELINE_COMMAND,
     settings,
@@ -155,11 +157,24 @@ export interface BaselineEvaluateOptions {
   overwrite?: boolean;
 }
 
+/**
+ * The baselines run in one process (an epoch is seconds to minutes on a CPU): under `latentr3 launch`
+ * every worker would train the same model into the same folder.
+ */
+function refuseUnderLauncher(what: string): void {
+  const env = distributedEnv();
+  if (env && env.worldSize > 1) {
+    throw new Error(`baseline ${what} runs in one process: run it without \`latentr3 launch\``);
+  }
+}
+
 /** Full ranking of every catalogue item for every test user: report.json + report.html in `dir`. */
 export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
   const { source } = opts;
   const test = testUsers(source, opts.limit);
+  refuseUnderLauncher("evaluation");
   claimEvaluation(
+    DataParallel.single(),
     opts.dir,
     { model: resolve(opts.modelDir), method: opts.method, data: describeSource(source), limit: opts.limit },
     { model: opts.modelDir, data: source.dir },

@@ -38,8 +38,10 @@ import { readReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import {
   MODEL_SUBDIR,
+  claimOnRankZero,
   describeSource,
   evaluateStage,
+  joinJob,
   popularityStage,
   pretrainStage,
   rlStage,
@@ -94,7 +96,7 @@ export type DemoConfig = ConfigOf<typeof DEMO_CONFIG>;
 /** Every stage's configuration from the demo's settings (`quick`: a handful of steps per stage). */
 export function demoOptions(
   c: DemoConfig,
-  run: { source: DataSource; device?: Device; resume: boolean; overwrite: boolean },
+  run: { source: DataSource; device?: Device; backend?: string; resume: boolean; overwrite: boolean },
 ): DemoOptions {
   const steps = c.quick ? { maxSteps: 4 } : {};
   const { seed } = c;
@@ -132,6 +134,8 @@ export interface DemoOptions {
   template: PromptTemplateName;
   seed: number;
   device?: Device;
+  /** c10d backend override under a launcher (gloo or nccl). */
+  backend?: string;
   resume: boolean;
   /** Start over in a used demo folder (removes only the demo's own stage folders and reports). */
   overwrite: boolean;
@@ -193,21 +197,33 @@ export function demoFolderClaim(run: {
 
 /** What defines a demo run (compared on --resume): every option but where and how it runs. */
 export function demoSettings(opts: DemoOptions): Record<string, unknown> {
-  const { source, device: _device, resume: _resume, overwrite: _overwrite, out: _out, ...settings } = opts;
+  const {
+    source,
+    device: _device,
+    backend: _backend,
+    resume: _resume,
+    overwrite: _overwrite,
+    out: _out,
+    ...settings
+  } = opts;
   return { ...settings, data: describeSource(source) };
 }
 
 export async function runDemo(opts: DemoOptions): Promise<{ report: string; summary: DemoSummary }> {
   const started = performance.now();
-  RunFolder.claim(opts.out, {
-    ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir }),
-    settings: demoSettings(opts),
-  });
+  // Under a launcher every stage runs data-parallel; rank 0 alone writes the demo's own files.
+  const dp = joinJob({ device: opts.device, backend: opts.backend });
+  claimOnRankZero(dp, opts.out, () =>
+    RunFolder.claim(opts.out, {
+      ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir }),
+      settings: demoSettings(opts),
+    }),
+  );
   const dir = (name: string) => join(opts.out, name);
   const costs: StageCost[] = [];
   let resumed = false;
   const done = (name: string) => opts.resume && existsSync(join(dir(name), MODEL_SUBDIR, "config.json"));
-  const log = (msg: string) => console.error(`[demo] ${msg}`);
+  const log = (msg: string) => dp.isRankZero && console.error(`[demo] ${msg}`);
 
   /**
    * Runs a training stage unless a resumed demo already finished it; its cost (steps, seconds) is kept
@@ -234,12 +250,12 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     r.rec?.dispose();
     releaseCachedMemory();
     const cost = { stage: label, steps: r.steps, seconds: r.seconds };
-    writeJsonAtomic(costFile, cost);
+    if (dp.isRankZero) writeJsonAtomic(costFile, cost);
     costs.push(cost);
     return { modelDir: r.modelDir, cost };
   }
 
-  const common = { source: opts.source, device: opts.device, resume: opts.resume };
+  const common = { source: opts.source, device: opts.device, backend: opts.backend, resume: opts.resume };
   const base = opts.baseModel
     ? { modelDir: opts.baseModel, cost: { stage: "base model (given)", steps: 0, seconds: 0 } }
     : await stage("pretrain", "LM pretraining", () =>
@@ -281,9 +297,19 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
         selectBy: "title",
       }),
     );
-  const caser = await baseline("caser", "Caser");
-  const gru4rec = await baseline("gru4rec", "GRU4Rec");
-  const sasrec = await baseline("sasrec", "SASRec");
+  // The sequential baselines train in one process; a launched demo leaves them out (and says so).
+  const withBaselines = dp.worldSize === 1;
+  if (!withBaselines) log("Caser, GRU4Rec and SASRec run in one process: left out under launch (`latentr3 train baseline`)");
+  const baselineRows: { name: string; label: string; baseline: Trained; lp: number; method: string }[] = [];
+  if (withBaselines) {
+    for (const [arch, label] of [
+      ["caser", "Caser"],
+      ["gru4rec", "GRU4Rec"],
+      ["sasrec", "SASRec"],
+    ] as const) {
+      baselineRows.push({ name: arch, label, baseline: await baseline(arch, label), lp: 1, method: `${label} (full ranking)` });
+    }
+  }
 
   // Evaluation of every variant by the same evaluator.
   const evaluations: {
@@ -310,9 +336,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       lp: 1,
       method: "most popular (train frequency, item ranked)",
     },
-    { name: "caser", label: "Caser", baseline: caser, lp: 1, method: "Caser (full ranking)" },
-    { name: "gru4rec", label: "GRU4Rec", baseline: gru4rec, lp: 1, method: "GRU4Rec (full ranking)" },
-    { name: "sasrec", label: "SASRec", baseline: sasrec, lp: 1, method: "SASRec (full ranking)" },
+    ...baselineRows,
     { name: "bigrec", label: "BIGRec", model: bigrec, lp: 1, method: "no reasoning, lp 1" },
     { name: "d3", label: "D3", model: bigrec, trainDir: "bigrec", lp: 0, method: "no reasoning, lp 0" },
     {
@@ -386,11 +410,11 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
         method: e.method,
         limit: opts.decode.limit,
         batchSize: 256,
-        device: opts.device,
+        device: dp.device,
         overwrite: true,
       });
     } else if (e.model) {
-      const rec = await Recommender.load(e.model.modelDir, {}, { device: opts.device });
+      const rec = await Recommender.load(e.model.modelDir, {}, { device: dp.device });
       report = evaluateStage({
         source: opts.source,
         dir: evalDir,
@@ -409,7 +433,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       throw new Error(`demo: evaluation ${e.name} has nothing to evaluate`);
     }
     report.run = e.label;
-    console.log(formatMetricsLine(report));
+    if (dp.isRankZero) console.log(formatMetricsLine(report));
     reports.push(report);
   }
 
@@ -433,10 +457,12 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     resumed,
   };
   const reportPath = join(opts.out, "report.html");
-  writeFileAtomic(reportPath, renderDemoReport(summary));
-  writeJsonAtomic(join(opts.out, "report.json"), {
-    ...summary,
-    data: { name: opts.source.name, protocol: opts.source.splits.protocol },
-  });
+  if (dp.isRankZero) {
+    writeFileAtomic(reportPath, renderDemoReport(summary));
+    writeJsonAtomic(join(opts.out, "report.json"), {
+      ...summary,
+      data: { name: opts.source.name, protocol: opts.source.splits.protocol },
+    });
+  }
   return { report: reportPath, summary };
 }

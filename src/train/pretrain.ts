@@ -11,6 +11,7 @@ import { hashSeed, Rng } from "../data/rng.js";
 import type { Example } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { languageModelLossSum } from "./objectives.js";
+import type { DataParallel } from "../distributed/index.js";
 import type { RunFolder } from "./run-folder.js";
 import { mapWithProgress } from "../util/progress.js";
 import {
@@ -85,7 +86,7 @@ export async function runPretrain(
   corpus: readonly number[][],
   config: SupervisedConfig,
   run: RunFolder,
-  opts: { resume?: boolean } = {},
+  opts: { resume?: boolean; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
   return trainSupervised(pretrainTask(rec, corpus, 0.05, config.seed), config, run, opts);
 }

@@ -4,6 +4,7 @@
  * back to the rows logged before that checkpoint), or start fresh, removing what an earlier run
  * left there so none of it leaks into this one.
  */
+import type { DataParallel } from "../distributed/index.js";
 import type { Optimizer } from "../engine/index.js";
 import type { ParamStore } from "../nn/index.js";
 import type { CheckpointManager, CheckpointState, ParamSelection } from "./checkpoint.js";
@@ -16,23 +17,40 @@ export interface RunStart {
   store: ParamStore;
   optimizer: Optimizer;
   resume: boolean;
+  /**
+   * The data-parallel job (absent: one process). Every rank restores the same checkpoint; rank 0
+   * alone writes: it cuts metrics.jsonl back, clears an earlier run's files and saves checkpoints.
+   */
+  dp?: DataParallel;
 }
 
 /** The resumed trainer state and its checkpoint's name, or undefined for a fresh start. */
 export function startOrResume<S extends CheckpointState>(
   start: RunStart,
 ): { state: S; checkpoint: string } | undefined {
+  const resumed = restoreOrClear<S>(start);
+  start.dp?.agree(
+    "the step this run starts from",
+    resumed?.state.step ?? 0,
+    `every rank must see the same run folder ${start.run.dir} (on several nodes: a shared filesystem)`,
+  );
+  return resumed;
+}
+
+function restoreOrClear<S extends CheckpointState>(start: RunStart): { state: S; checkpoint: string } | undefined {
   const { run, checkpoints, label } = start;
+  const writer = start.dp?.isRankZero ?? true;
   if (start.resume) {
     const latest = checkpoints.latest();
     if (latest) {
       const state = checkpoints.load<S>(latest, start.store, start.optimizer);
       const rows = state.metricsRows;
-      run.truncateMetrics(typeof rows === "number" ? { rows } : { step: state.step });
+      if (writer) run.truncateMetrics(typeof rows === "number" ? { rows } : { step: state.step });
       return { state, checkpoint: latest };
     }
-    console.error(`[${label}] --resume: no checkpoint in ${checkpoints.dir}, starting fresh`);
+    if (writer) console.error(`[${label}] --resume: no checkpoint in ${checkpoints.dir}, starting fresh`);
   }
+  if (!writer) return undefined;
   // Without this, a stale "best" checkpoint would be restored at the end of a run that never
   // validated, a later --resume could pick up the old run's checkpoints, and metrics.jsonl would
   // mix both runs' rows.
@@ -46,14 +64,18 @@ export function startOrResume<S extends CheckpointState>(
   return undefined;
 }
 
-/** Saves a checkpoint that records how many metrics rows precede it (what a resume keeps). */
+/**
+ * Saves a checkpoint that records how many metrics rows precede it (what a resume keeps). In a
+ * data-parallel job only rank 0 writes (every rank holds the same parameters and optimizer state).
+ */
 export function saveCheckpoint(
-  start: Pick<RunStart, "run" | "checkpoints">,
+  start: Pick<RunStart, "run" | "checkpoints" | "dp">,
   name: string,
   store: ParamStore,
   optimizer: Optimizer | null,
   state: CheckpointState,
   select: ParamSelection = "",
-): string {
+): string | undefined {
+  if (start.dp && !start.dp.isRankZero) return undefined;
   return start.checkpoints.save(name, store, optimizer, { ...state, metricsRows: start.run.metricsRows() }, select);
 }

@@ -10,6 +10,7 @@ import type { Recommender } from "../latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../data/collate.js";
 import { latentTargetLossSum, targetLossSum } from "./objectives.js";
 import { loraParameters } from "../llm/lora.js";
+import type { DataParallel } from "../distributed/index.js";
 import type { RunFolder } from "./run-folder.js";
 import { mapWithProgress } from "../util/progress.js";
 import {
@@ -65,7 +66,7 @@ export async function runSft(
   valid: readonly Example[],
   config: SupervisedConfig,
   run: RunFolder,
-  opts: { resume?: boolean; label?: string } = {},
+  opts: { resume?: boolean; label?: string; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
   // All parameters train, or with LoRA only the adapters (and LatentRATT): the base stays frozen.
   const trainable = new Set(sftTrainable(rec));

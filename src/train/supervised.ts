@@ -4,8 +4,14 @@
  * clip → schedule → step → log; validation loss each epoch, early stopping with patience, the best
  * checkpoint restored at the end. A killed run resumes from its last checkpoint and reaches the
  * same result as an uninterrupted one (data order depends only on seed and epoch).
+ *
+ * Data-parallel (`opts.dp`): every rank walks the same global batches, computes its share, divides
+ * its token-loss sum by the global batch's token count and sums gradients with the others (in the
+ * trainer), so each rank takes the optimizer step one process would take on the whole batch.
+ * Validation is sharded too; rank 0 alone logs and writes checkpoints.
  */
 import { noGrad, tidy, type Tensor } from "../engine/index.js";
+import { DataParallel } from "../distributed/index.js";
 import type { ParamStore } from "../nn/index.js";
 import type { ParamSelection } from "./checkpoint.js";
 import { PRECISION_SETTINGS, resolvePrecision } from "./precision.js";
@@ -95,14 +101,20 @@ function split<E>(xs: readonly E[], size: number): E[][] {
   return out;
 }
 
-/** Token-mean validation loss over `examples`, no gradients. */
-export function validationLoss<E>(task: SupervisedTask<E>, examples: readonly E[], microBatchSize: number): number {
+/** Token-mean validation loss over `examples`, no gradients (each rank scores its share). */
+export function validationLoss<E>(
+  task: SupervisedTask<E>,
+  examples: readonly E[],
+  microBatchSize: number,
+  dp: DataParallel = DataParallel.single(),
+): number {
   let sum = 0;
   let tokens = 0;
-  for (const micro of split(examples, microBatchSize)) {
+  for (const micro of split(dp.shard(examples), microBatchSize)) {
     sum += noGrad(() => tidy(() => task.lossSum(micro).item()));
     tokens += micro.reduce((n, e) => n + task.tokens(e), 0);
   }
+  [sum, tokens] = dp.sum([sum, tokens]) as [number, number];
   return sum / Math.max(tokens, 1);
 }
 
@@ -148,8 +160,9 @@ export async function trainSupervised<E>(
   task: SupervisedTask<E>,
   config: SupervisedConfig,
   run: RunFolder,
-  opts: { resume?: boolean } = {},
+  opts: { resume?: boolean; dp?: DataParallel } = {},
 ): Promise<SupervisedResult> {
+  const dp = opts.dp ?? DataParallel.single();
   const stepsPerEpoch = task.batches(0, config.batchSize, config.seed).length;
   const plannedSteps = stepsPerEpoch * config.epochs;
   const totalSteps = config.maxSteps > 0 ? Math.min(plannedSteps, config.maxSteps) : plannedSteps;
@@ -169,6 +182,7 @@ export async function trainSupervised<E>(
     gradientCheckpointing: task.model && { model: task.model, enabled: config.gradCheckpointing },
     totalSteps,
     resume: opts.resume ?? false,
+    dp,
     initialState: {
       step: 0,
       epoch: 0,
@@ -186,23 +200,26 @@ export async function trainSupervised<E>(
     restored: (s) => ({ ...s, bestValLoss: typeof s.bestValLoss === "number" ? s.bestValLoss : Infinity }),
   });
   const state = () => trainer.state;
+  const lead = dp.isRankZero;
   const throughput = new Throughput();
 
   /** Validation, early stopping and the best checkpoint at the end of an epoch. */
   const endEpoch = () => {
     const s = state();
-    const valLoss = task.valid.length > 0 ? validationLoss(task, task.valid, config.microBatchSize) : NaN;
+    const valLoss = task.valid.length > 0 ? validationLoss(task, task.valid, config.microBatchSize, dp) : NaN;
     const trainLoss = s.epochLossSum / Math.max(s.epochTokens, 1);
     s.history.push({ epoch: s.epoch + 1, step: s.step, trainLoss, valLoss });
-    run.logMetrics({ step: s.step, epoch: s.epoch + 1, val_loss: valLoss });
-    console.error(`[${task.label}] epoch ${s.epoch + 1}: validation loss ${valLoss.toFixed(4)}`);
+    if (lead) {
+      run.logMetrics({ step: s.step, epoch: s.epoch + 1, val_loss: valLoss });
+      console.error(`[${task.label}] epoch ${s.epoch + 1}: validation loss ${valLoss.toFixed(4)}`);
+    }
     if (!(valLoss >= s.bestValLoss)) {
       s.bestValLoss = valLoss;
       s.bestStep = s.step;
       s.badEpochs = 0;
       trainer.saveBest();
     } else if (config.patience > 0 && ++s.badEpochs >= config.patience) {
-      console.error(`[${task.label}] no improvement for ${s.badEpochs} epoch(s): stopping early`);
+      if (lead) console.error(`[${task.label}] no improvement for ${s.badEpochs} epoch(s): stopping early`);
       trainer.stopped = true;
     }
     Object.assign(s, { epoch: s.epoch + 1, batchInEpoch: 0, epochLossSum: 0, epochTokens: 0 });
@@ -219,7 +236,9 @@ export async function trainSupervised<E>(
     if (trainer.done) break; // maxSteps reached mid-epoch
     const batch = batches[s.batchInEpoch++]!;
     const batchTokens = batch.reduce((n, e) => n + task.tokens(e), 0);
-    const lossSum = accumulateGradients(trainer, task, batch, config.microBatchSize, batchTokens);
+    const [lossSum] = dp.sum([
+      accumulateGradients(trainer, task, dp.shard(batch), config.microBatchSize, batchTokens),
+    ]) as [number];
     const loss = lossSum / batchTokens;
     const { gradNorm, lr } = trainer.optimizerStep(loss);
     s.epochLossSum += lossSum;
@@ -230,7 +249,11 @@ export async function trainSupervised<E>(
       { epoch: `${s.epoch + 1}/${config.epochs}`, loss: window.loss, "tok/s": window.tokensPerSecond },
     );
   }
-  if (trainer.checkpoints.has("best")) trainer.checkpoints.loadParams("best", task.store);
+  // Rank 0 restores the best checkpoint and hands its parameters to the others (no shared disk needed).
+  if (dp.rankZeroValue(lead && trainer.checkpoints.has("best") ? 1 : 0) === 1) {
+    if (lead) trainer.checkpoints.loadParams("best", task.store);
+    dp.broadcastFromRankZero(task.store.parameters());
+  }
   const s = state();
   const seconds = trainer.finish(Number.isFinite(s.bestValLoss) ? { "best val loss": s.bestValLoss } : {});
   return { steps: s.step, bestValLoss: s.bestValLoss, bestStep: s.bestStep, history: s.history, seconds };

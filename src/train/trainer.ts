@@ -6,6 +6,11 @@
  * clipping, metrics.jsonl, progress, periodic atomic checkpoints, numerical-health checks, and
  * yielding to the event loop between steps (Node finalises native objects only when the loop turns).
  *
+ * Data-parallel (`dp`): the trainer sums the gradients over ranks before clipping, so every rank
+ * takes the same optimizer step, and rank 0 alone logs, prints progress and writes checkpoints.
+ * A loop only has to compute its rank's share of each global batch, normalised by the global
+ * batch's count, and pass global numbers (losses) to the trainer.
+ *
  *   const trainer = Trainer.start({ ... });
  *   while (!trainer.done) {
  *     // advance the loop's own position in trainer.state first: a checkpoint taken by endStep
@@ -28,6 +33,7 @@ import {
   type Schedule,
   type Tensor,
 } from "../engine/index.js";
+import { DataParallel } from "../distributed/index.js";
 import type { ParamStore } from "../nn/index.js";
 import { Progress } from "../util/progress.js";
 import { CheckpointManager, stepName, type CheckpointState, type ParamSelection } from "./checkpoint.js";
@@ -84,6 +90,8 @@ export interface TrainerOptions<S extends CheckpointState> {
   initialState: S;
   /** Repairs a resumed state (e.g. values JSON cannot hold). */
   restored?: (state: S) => S;
+  /** The data-parallel job; absent: one process. */
+  dp?: DataParallel;
 }
 
 /** Consecutive steps with a zero or non-finite gradient norm before a warning. */
@@ -92,7 +100,9 @@ const DEAD_GRADIENT_STEPS = 20;
 export class Trainer<S extends CheckpointState> {
   readonly optimizer: Optimizer;
   readonly checkpoints: CheckpointManager;
-  readonly progress: Progress;
+  readonly dp: DataParallel;
+  /** Progress output: rank 0's only. */
+  readonly progress: Progress | undefined;
   readonly precision: MixedPrecision;
   state: S;
   /** Set by the loop (early stopping) or by endStep (a NaN loss). */
@@ -106,6 +116,7 @@ export class Trainer<S extends CheckpointState> {
   private skipped = false;
   /** The model's gradient-checkpointing flag before this run set it. */
   private readonly recomputeBefore: boolean | undefined;
+  private readonly startedAt = performance.now();
 
   private constructor(
     readonly options: TrainerOptions<S>,
@@ -116,11 +127,13 @@ export class Trainer<S extends CheckpointState> {
   ) {
     this.optimizer = optimizer;
     this.start = start;
+    this.dp = start.dp ?? DataParallel.single();
     this.checkpoints = start.checkpoints;
     this.state = state;
     const warmup = fittedWarmup(options.warmupSteps, options.totalSteps);
     this.warmupSteps = warmup.steps;
-    if (warmup.note && process.env.LATENTR3_QUIET !== "1") console.error(`[${options.label}] note: ${warmup.note}`);
+    const lead = this.dp.isRankZero;
+    if (warmup.note && lead && process.env.LATENTR3_QUIET !== "1") console.error(`[${options.label}] note: ${warmup.note}`);
     this.schedule = makeSchedule(options.schedule, warmup.steps, options.totalSteps);
     this.precision = new MixedPrecision(options.precision ?? "fp32", options.store.device);
     const scaler = this.precision.scaler;
@@ -129,13 +142,16 @@ export class Trainer<S extends CheckpointState> {
     const recompute = options.gradientCheckpointing;
     this.recomputeBefore = recompute?.model.gradientCheckpointing;
     if (recompute) recompute.model.gradientCheckpointing = recompute.enabled;
-    if (resumedFrom) console.error(`[${options.label}] resumed from ${resumedFrom} (step ${state.step})`);
-    this.progress = new Progress(options.label, options.totalSteps, process.stderr, undefined, state.step);
+    if (resumedFrom && lead) console.error(`[${options.label}] resumed from ${resumedFrom} (step ${state.step})`);
+    this.progress = lead
+      ? new Progress(options.label, options.totalSteps, process.stderr, undefined, state.step)
+      : undefined;
   }
 
   /** Creates the optimizer and starts fresh or resumes from the run folder's latest checkpoint. */
   static start<S extends CheckpointState>(options: TrainerOptions<S>): Trainer<S> {
     const optimizer = adamW(options.trainable, { lr: options.lr, weightDecay: options.weightDecay });
+    const dp = options.dp ?? DataParallel.single();
     const checkpoints = new CheckpointManager(options.run.dir);
     const start: RunStart = {
       run: options.run,
@@ -144,8 +160,11 @@ export class Trainer<S extends CheckpointState> {
       store: options.store,
       optimizer,
       resume: options.resume,
+      dp,
     };
     const resumed = startOrResume<S>(start);
+    // Every rank starts from rank 0's parameters, whatever each loaded or initialised.
+    dp.broadcastFromRankZero(options.trainable);
     const state = resumed ? (options.restored?.(resumed.state) ?? resumed.state) : options.initialState;
     return new Trainer(options, resumed?.checkpoint, state, optimizer, start);
   }
@@ -165,11 +184,12 @@ export class Trainer<S extends CheckpointState> {
   }
 
   /**
-   * Unscales the gradients (fp16), clips them, sets the scheduled learning rate, steps the optimizer
-   * and drops the gradients. A NaN loss stops training before the update (the parameters and the
-   * last checkpoint stay good), except under fp16, where an overflow is expected now and then: its
-   * step is skipped and the loss scale backs off, as for any step with inf/NaN gradients. A
-   * non-finite gradient norm skips the update.
+   * Sums the gradients over ranks, unscales them (fp16), clips them, sets the scheduled learning
+   * rate, steps the optimizer and drops the gradients. `loss` is the global batch's (the same on every
+   * rank). A NaN loss stops training before the update (the parameters and the last checkpoint stay
+   * good), except under fp16, where an overflow is expected now and then: its step is skipped and the
+   * loss scale backs off, as for any step with inf/NaN gradients. A non-finite gradient norm skips the
+   * update.
    */
   optimizerStep(loss: number): { gradNorm: number; lr: number; skipped: boolean } {
     const scaler = this.precision.scaler;
@@ -180,6 +200,7 @@ export class Trainer<S extends CheckpointState> {
         `[${this.options.label}] the loss is NaN at step ${this.state.step + 1}: training diverged (lower --lr, or check the data); the last good checkpoint is in ${this.checkpoints.dir}`,
       );
     }
+    this.dp.syncGradients(this.options.trainable);
     this.skipped = false;
     if (scaler) {
       const finite = scaler.unscale(this.options.trainable);
@@ -208,8 +229,8 @@ export class Trainer<S extends CheckpointState> {
     this.state.step++;
     const scaler = this.precision.scaler;
     const scaling: Record<string, number> = scaler ? { loss_scale: scaler.scale, skipped: this.skipped ? 1 : 0 } : {};
-    this.options.run.logMetrics({ step: this.state.step, ...metrics, ...scaling });
-    this.progress.update(this.state.step, fields);
+    if (this.dp.isRankZero) this.options.run.logMetrics({ step: this.state.step, ...metrics, ...scaling });
+    this.progress?.update(this.state.step, fields);
     if (this.state.step % this.options.checkpointEvery === 0 || this.state.step === this.options.totalSteps) {
       this.save();
     }
@@ -233,13 +254,14 @@ export class Trainer<S extends CheckpointState> {
 
   /** Saves the parameters as the run's best so far (restored at the end by the loop). */
   saveBest(): void {
+    if (!this.dp.isRankZero) return;
     this.checkpoints.save("best", this.options.store, null, { step: this.state.step }, this.options.checkpointed);
   }
 
   finish(fields: Record<string, string | number> = {}): number {
     this.restoreModel();
-    this.progress.finish(fields);
-    return this.progress.elapsedSeconds();
+    this.progress?.finish(fields);
+    return this.progress?.elapsedSeconds() ?? (performance.now() - this.startedAt) / 1000;
   }
 
   private restoreModel(): void {
@@ -250,7 +272,7 @@ export class Trainer<S extends CheckpointState> {
   private watchGradient(norm: number): void {
     const dead = !Number.isFinite(norm) || norm === 0;
     this.deadGradientSteps = dead ? this.deadGradientSteps + 1 : 0;
-    if (this.deadGradientSteps === DEAD_GRADIENT_STEPS) {
+    if (this.deadGradientSteps === DEAD_GRADIENT_STEPS && this.dp.isRankZero) {
       console.error(
         `[${this.options.label}] warning: the gradient norm has been ${norm} for ${DEAD_GRADIENT_STEPS} steps: nothing is learning (frozen parameters, a zero loss, or overflow)`,
       );

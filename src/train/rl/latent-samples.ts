@@ -4,7 +4,7 @@
  * only the last is noised, as in Appendix J). In the update pass the read-out carries LatentRATT's
  * graph, so every policy strategy differentiates through the same single read-out.
  */
-import { Generator, randn, tensor, tidy, type Tensor } from "../../engine/index.js";
+import { Generator, int64, randn, tensor, tidy, type Tensor } from "../../engine/index.js";
 import type { LatentReasoner, Thought } from "../../latent/latent-reasoner.js";
 import type { PromptTargetBatch } from "../../data/collate.js";
 import { tokenLogProbs } from "./reward.js";
@@ -83,4 +83,24 @@ export function latentNoise(
       .mul(sigma)
       .mul(keep);
   });
+}
+
+/**
+ * The noise of this rank's prompts: the whole step's noise (`total` prompts × K samples, drawn from
+ * one generator seeded by `seed`) restricted to the prompts at `positions` (global indices), so a
+ * prompt gets the same noise whichever rank samples it and however many ranks there are.
+ */
+export function stepNoise(
+  total: number,
+  positions: readonly number[],
+  k: number,
+  dim: number,
+  o: { sigma: number; seed: number; device: string },
+): Tensor {
+  return tidy(() =>
+    latentNoise(total, k, dim, o.sigma, new Generator(o.seed), o.device)
+      .reshape([total, k, dim])
+      .indexSelect(0, int64(positions, [positions.length], o.device))
+      .reshape([positions.length * k, dim]),
+  );
 }

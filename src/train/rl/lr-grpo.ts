@@ -14,10 +14,16 @@
  * The prompt prefill is computed once per step and reused by the sampling and update passes: the
  * LLM is frozen, so it cannot change within a step. Noise is seeded by (seed, step), so a resumed
  * run draws the same noise as an uninterrupted one.
+ *
+ * Data-parallel (`opts.dp`): each rank samples and scores its share of the step's prompts with the
+ * noise rows one process would draw for them; the rewards are all-gathered, so the batch advantage
+ * (baseline and L2 normalisation) is the whole global batch's on every rank — not per rank, as in
+ * the reference code — and the trainer sums gradients before the clip and the step.
  */
 import { Generator, noGrad, tensor, tidy, type Tensor } from "../../engine/index.js";
 import { hashSeed } from "../../data/rng.js";
 import { randomBatches } from "../../data/batching.js";
+import { DataParallel } from "../../distributed/index.js";
 import { LATENT_RATT_PREFIX } from "../../latent/latent-ratt.js";
 import type { LatentReasoner, Thought } from "../../latent/latent-reasoner.js";
 import { collatePromptTarget, type PromptTarget } from "../../data/collate.js";
@@ -26,7 +32,7 @@ import { Trainer } from "../trainer.js";
 import type { RunFolder } from "../run-folder.js";
 import { advantages, summary } from "./advantage.js";
 import type { LrGrpoConfig } from "./config.js";
-import { drawLatents, latentNoise } from "./latent-samples.js";
+import { drawLatents, stepNoise } from "./latent-samples.js";
 import { addClipStats, NO_CLIP_STATS } from "./policy-loss.js";
 import { strategiesFor, type SampledMicroBatch } from "./strategies.js";
 
@@ -72,9 +78,11 @@ export async function trainLrGrpo(
     label?: string;
     /** The catalogue's title trie: required by the exact-match reward, which generates answers. */
     trie?: TitleTrie;
+    dp?: DataParallel;
   } = {},
 ): Promise<{ steps: number; history: LrGrpoStepStats[]; seconds: number }> {
   const label = opts.label ?? "rl";
+  const dp = opts.dp ?? DataParallel.single();
   const model = reasoner.model;
   const trainable = reasoner.rattParameters();
   if (trainable.length === 0)
@@ -101,6 +109,7 @@ export async function trainLrGrpo(
     totalSteps,
     checkpointed: LATENT_RATT_PREFIX + ".",
     resume: opts.resume ?? false,
+    dp,
     initialState: { step: 0, history: [] as LrGrpoStepStats[] },
   });
   const k = config.samples;
@@ -109,19 +118,24 @@ export async function trainLrGrpo(
     const step = trainer.state.step;
     const indices = batchesOf(Math.floor(step / perEpoch))[step % perEpoch]!;
     const prompts = indices.map((i) => train[i]!);
-    const generator = new Generator(hashSeed(config.seed, "lr-grpo-noise", step));
+    const local = dp.shard(prompts);
     const stepStart = performance.now();
+    const localNoise = stepNoise(prompts.length, dp.shard(prompts.map((_, g) => g)), k, model.config.hidden_size, {
+      sigma: config.sigma,
+      seed: hashSeed(config.seed, "lr-grpo-noise", step),
+      device: model.device,
+    });
 
     // 1. Sample: one read-out per micro-batch, rewards and the sampling policy's log-probs, no gradients.
     const sampled: Sampled[] = [];
-    for (let i = 0; i < prompts.length; i += config.microPrompts) {
-      const micro = prompts.slice(i, i + config.microPrompts);
+    for (let i = 0; i < local.length; i += config.microPrompts) {
+      const micro = local.slice(i, i + config.microPrompts);
       sampled.push(
         noGrad(() =>
           tidy(() => {
             const batch = collatePromptTarget(micro, padId, model.device);
             const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
-            const noise = latentNoise(micro.length, k, model.config.hidden_size, config.sigma, generator, model.device);
+            const noise = localNoise.narrow(0, i * k, micro.length * k);
             const draw = drawLatents(reasoner, prefilled, noise, k);
             const scored = strategies.reward.score({ reasoner, draw, batch, k, padId, trie: opts.trie });
             const oldLogp = strategies.policy.samplingLogp(scored, draw, config.sigma);
@@ -131,8 +145,10 @@ export async function trainLrGrpo(
         ),
       );
     }
-    const rewards = sampled.flatMap((s) => chunk(s.rewards, k));
-    const adv = advantages(config.advantage, rewards);
+    localNoise.dispose();
+    const rewards = dp.gatherShards(sampled.flatMap((s) => chunk(s.rewards, k)));
+    const globalAdv = advantages(config.advantage, rewards);
+    const adv = dp.shard(globalAdv); // this rank's prompts' rows
 
     // 2. Update: the policy strategy's loss; gradients reach LatentRATT through the frozen LLM.
     let lossTotal = 0;
@@ -155,12 +171,15 @@ export async function trainLrGrpo(
         });
         row += m;
       }
+      [iterationLoss] = dp.sum([iterationLoss]) as [number];
       lossTotal += iterationLoss;
       update = trainer.optimizerStep(iterationLoss);
     }
     for (const s of sampled) disposeSampled(s);
+    const [low, high, kl, clipTokens] = dp.sum([clip.low, clip.high, clip.kl, clip.tokens]);
+    clip = { low: low!, high: high!, kl: kl!, tokens: clipTokens! };
 
-    const a = summary(adv.flat());
+    const a = summary(globalAdv.flat());
     const r = summary(rewards.flat());
     const tokens = Math.max(1, clip.tokens);
     const stats: LrGrpoStepStats = {
