@@ -16,9 +16,7 @@
 // (a slow or busy machine, a larger model) must still find its blocks (with a 10 s limit, 72 s steps
 // on a loaded machine took 66k faults per step).
 //
-// A phase that is over (a training run, an evaluation) leaves its blocks cached, sized for work that
-// will not come again; `releaseCachedBlocks` gives them back at once (the pipeline calls it between
-// stages), so the next phase's peak does not stack on the last one's cache.
+// `releaseCachedBlocks` gives every cached block back at once (a process moving to other work).
 //
 // Tried and dropped: exact size classes, unmapping idle blocks whenever a request found none of its
 // class. With a training step's mix of sizes that thrashed (36k–108k faults per step in

@@ -42,8 +42,9 @@ export function engineInfo(): typeof nativeInfo & {
 }
 /**
  * Gives every free block the caching CPU allocator holds back to the kernel (memory in use stays);
- * returns the bytes released. Called between pipeline phases: a finished training run's blocks are
- * sized for work that will not come again, and kept they would add to the next phase's peak.
+ * returns the bytes released — the CPU counterpart of `torch.cuda.empty_cache()`, for a long-lived
+ * process moving to different work. The demo does not call it: between its stages it raised page
+ * faults and did not lower peak RSS (bench/README.md, "Allocator").
  */
 export function releaseCachedMemory(): number {
   return N.allocator_release() as number;

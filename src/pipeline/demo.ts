@@ -9,7 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { releaseCachedMemory, type Device } from "../engine/index.js";
+import type { Device } from "../engine/index.js";
 import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
 import { DECODING_CONFIG } from "../decode/decoding-config.js";
 import { PRESETS } from "../llm/config.js";
@@ -245,10 +245,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     }
     log(`${label} …`);
     const r = await train();
-    // The model lives on in its folder; its memory and the stage's cached buffers (sized for work that
-    // will not come again) go back before the next stage.
+    // The model lives on in its folder: free its memory now rather than whenever the GC runs.
     r.rec?.dispose();
-    releaseCachedMemory();
     const cost = { stage: label, steps: r.steps, seconds: r.seconds };
     if (dp.isRankZero) writeJsonAtomic(costFile, cost);
     costs.push(cost);
@@ -428,7 +426,6 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
         overwrite: true,
       });
       rec.dispose();
-      releaseCachedMemory();
     } else {
       throw new Error(`demo: evaluation ${e.name} has nothing to evaluate`);
     }
