@@ -8,18 +8,10 @@ import {
   rmsNorm,
   scaledDotProductAttention,
   tensor,
-  type Tensor,
 } from "../../src/engine/index.js";
 import { checkGradient } from "../support/gradcheck.js";
-import { pseudoRandom } from "../support/assert-close.js";
+import { randomF64 as rnd } from "../support/assert-close.js";
 
-function rnd(shape: number[], seed: number, scale = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(
-    pseudoRandom(n, seed).map((u) => u * scale),
-    { shape, dtype: "f64" },
-  );
-}
 
 test("rmsNorm w.r.t. the input and the weight", () => {
   checkGradient((x, w) => rmsNorm(x, w, 1e-6), [rnd([2, 3, 4], 1), rnd([4], 2)]);

@@ -19,15 +19,8 @@ import {
   type Tensor,
 } from "../../src/engine/index.js";
 import { checkGradient } from "../support/gradcheck.js";
-import { assertClose, assertTensor, pseudoRandom } from "../support/assert-close.js";
+import { assertClose, assertTensor, randomF64 as rnd } from "../support/assert-close.js";
 
-function rnd(shape: number[], seed: number, scale = 1): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(
-    pseudoRandom(n, seed).map((u) => u * scale),
-    { shape, dtype: "f64" },
-  );
-}
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 

@@ -1,6 +1,6 @@
 /** Small assertions shared by the engine tests: numeric closeness with readable failure messages. */
 import assert from "node:assert/strict";
-import type { Tensor } from "../../src/engine/index.js";
+import { tensor, type Tensor } from "../../src/engine/index.js";
 
 /** Asserts `actual` and `expected` have equal length and agree elementwise within `atol + rtol·|expected|`. */
 export function assertClose(
@@ -52,4 +52,13 @@ export function pseudoRandom(n: number, seed = 1): number[] {
     out.push(s / 2 ** 31 - 1);
   }
   return out;
+}
+
+/** An f64 tensor of `shape` filled with pseudoRandom(·, seed) × scale: gradient-check inputs. */
+export function randomF64(shape: number[], seed: number, scale = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(
+    pseudoRandom(n, seed).map((u) => u * scale),
+    { shape, dtype: "f64" },
+  );
 }
