@@ -12,7 +12,6 @@ import {
 import { checkGradient } from "../support/gradcheck.js";
 import { randomF64 as rnd } from "../support/assert-close.js";
 
-
 test("rmsNorm w.r.t. the input and the weight", () => {
   checkGradient((x, w) => rmsNorm(x, w, 1e-6), [rnd([2, 3, 4], 1), rnd([4], 2)]);
 });

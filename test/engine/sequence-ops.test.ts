@@ -21,7 +21,6 @@ import {
 import { checkGradient } from "../support/gradcheck.js";
 import { assertClose, assertTensor, randomF64 as rnd } from "../support/assert-close.js";
 
-
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 test("layerNorm: (x - mean) / sqrt(var + eps) · w + b over the last dim, biased variance", () => {
