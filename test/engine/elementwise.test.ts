@@ -186,7 +186,8 @@ test("maskedFill, where and lerp", () => {
   assertTensor(tensor([0, 10]).lerp(tensor([10, 20]), 0.25), [2], [2.5, 12.5]);
 });
 
-test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
+/** A 2×3 and a 3×2 matrix whose products are easy to check by hand. */
+function matrices() {
   const m = tensor([
     [1, 2, 3],
     [4, 5, 6],
@@ -196,6 +197,11 @@ test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
     [0, 1],
     [2, -1],
   ]);
+  return { m, n };
+}
+
+test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
+  const { m, n } = matrices();
   assertTensor(m.matmul(n), [2, 2], [7, -1, 16, -1]);
   assertTensor(m.mm(n), [2, 2], [7, -1, 16, -1]);
   // Matrix-vector.
@@ -212,15 +218,7 @@ test("matmul family: mm, bmm, batched matmul broadcasting, outer", () => {
 });
 
 test("mm into an existing output overwrites it in place and returns it", () => {
-  const m = tensor([
-    [1, 2, 3],
-    [4, 5, 6],
-  ]);
-  const n = tensor([
-    [1, 0],
-    [0, 1],
-    [2, -1],
-  ]);
+  const { m, n } = matrices();
   const out = tensor([
     [9, 9],
     [9, 9],
@@ -236,15 +234,7 @@ test("mm into an existing output overwrites it in place and returns it", () => {
 });
 
 test("einsum: matrix product, transpose-contract and batched dot", () => {
-  const m = tensor([
-    [1, 2, 3],
-    [4, 5, 6],
-  ]);
-  const n = tensor([
-    [1, 0],
-    [0, 1],
-    [2, -1],
-  ]);
+  const { m, n } = matrices();
   assertTensor(einsum("ij,jk->ik", m, n), [2, 2], [7, -1, 16, -1]);
   assertTensor(einsum("ij->ji", m), [3, 2], [1, 4, 2, 5, 3, 6]);
   assertTensor(einsum("ij,ij->i", m, m), [2], [14, 77]);
