@@ -48,9 +48,7 @@ export function zeroShotPrompt(
   // The first sentence (up to the blank line) is the reference's stand-in for a system message.
   const split = instruction.indexOf("\n\n");
   const system = instruction.slice(0, split).trimEnd();
-  const input = pieces.input.endsWith(RESPONSE_HEADER)
-    ? pieces.input.slice(0, -RESPONSE_HEADER.length)
-    : pieces.input;
+  const input = pieces.input.endsWith(RESPONSE_HEADER) ? pieces.input.slice(0, -RESPONSE_HEADER.length) : pieces.input;
   return {
     pieces: plain,
     text: promptText(plain),

@@ -43,10 +43,10 @@ export interface RecommendOptions extends BeamSearchOptions {
   batchSize: number;
   /** Called after each batch with the number of users done. */
   onProgress?: (done: number) => void;
-  /** Prompt ids per example (default: the recommender's prompt; zero-shot methods bring their own). */
-  prompts?: readonly number[][];
-  /** Primes one batch, `examples` being its rows' indices (default: prompt, plus latent thoughts for LatentR3). */
-  prime?: (ids: Tensor, mask: Tensor, examples: readonly number[]) => PrimedDecoder;
+  /** An example's prompt ids (default: the recommender's prompt; zero-shot methods bring their own). */
+  promptIds?: (example: { history: readonly Item[] }) => number[];
+  /** Primes one batch of `examples` (default: prompt, plus latent thoughts for LatentR3). */
+  prime?: (ids: Tensor, mask: Tensor, examples: readonly { history: readonly Item[] }[]) => PrimedDecoder;
 }
 
 export interface Recommendations {
@@ -63,10 +63,7 @@ export function recommend(
   examples: readonly { history: readonly Item[] }[],
   opts: RecommendOptions,
 ): Recommendations {
-  const prompts = opts.prompts ?? examples.map((e) => rec.promptIds(e));
-  if (prompts.length !== examples.length) {
-    throw new Error(`recommend: ${prompts.length} prompts for ${examples.length} examples`);
-  }
+  const prompts = examples.map((e) => (opts.promptIds ? opts.promptIds(e) : rec.promptIds(e)));
   // Similar lengths share a batch (less padding); results are put back in input order.
   const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length || a - b);
   const titles: string[][] = new Array(examples.length);
@@ -83,7 +80,11 @@ export function recommend(
         rec.model.device,
       );
       const primed = opts.prime
-        ? opts.prime(ids, mask, idx)
+        ? opts.prime(
+            ids,
+            mask,
+            idx.map((j) => examples[j]!),
+          )
         : rec.reasoner
           ? primeLatent(rec.reasoner, ids, mask)
           : primePlain(rec.model, ids, mask);

@@ -56,8 +56,8 @@ export function zeroShotPromptText(
 
 /** A zero-shot method over one recommender's LLM: its prompts, and the priming of a batch. */
 export class ZeroShot {
-  /** Reasoning token ids per example index, filled as batches are primed (COT). */
-  readonly reasoning = new Map<number, number[]>();
+  /** Reasoning token ids per example, filled as batches are primed (COT). */
+  readonly reasoning = new Map<object, number[]>();
   private readonly sampling: ReasoningSampling | undefined;
 
   constructor(
@@ -92,7 +92,7 @@ export class ZeroShot {
   }
 
   /** Base: the prompt. COT: the prompt, the reasoning (kept in `reasoning`), then the answer cue. */
-  prime(ids: Tensor, mask: Tensor, examples: readonly number[]): PrimedDecoder {
+  prime(ids: Tensor, mask: Tensor, examples: readonly object[]): PrimedDecoder {
     const model = this.rec.model;
     if (this.method === "base") return primePlain(model, ids, mask);
     const { tokenizer } = this.rec;
