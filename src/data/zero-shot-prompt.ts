@@ -23,6 +23,9 @@ export interface ChatMessage {
 /** Where the reasoning ends and the answer starts. */
 export const ANSWER_CUE = "Answer:";
 
+/** What COT feeds after reasoning that did not reach the cue itself: the title then starts a line. */
+export const ANSWER_CUE_TEXT = `\n${ANSWER_CUE}\n`;
+
 /** COT's request to reason first, added as its own line after the reference instruction. */
 export const COT_INSTRUCTION = `Before answering, think step by step about what the user enjoys and what they may want next, then write "${ANSWER_CUE}" on its own line followed by the title in double quotes on the next line.\n`;
 

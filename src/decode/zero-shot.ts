@@ -12,7 +12,13 @@ import { Generator, type Tensor } from "../engine/index.js";
 import { encodePrompt } from "../data/encode.js";
 import type { PromptOptions } from "../data/prompt.js";
 import type { Item } from "../data/types.js";
-import { ANSWER_CUE, zeroShotPrompt, ZERO_SHOT_METHODS, type ZeroShotMethod } from "../data/zero-shot-prompt.js";
+import {
+  ANSWER_CUE,
+  ANSWER_CUE_TEXT,
+  zeroShotPrompt,
+  ZERO_SHOT_METHODS,
+  type ZeroShotMethod,
+} from "../data/zero-shot-prompt.js";
 import type { ChatTemplate } from "../llm/chat-template.js";
 import type { Recommender } from "../latent/recommender.js";
 import { boolean, choice, configTable, int, number, type ConfigOf } from "../util/config-table.js";
@@ -69,6 +75,7 @@ export class ZeroShot {
       "reasoningTokens" | "reasoningSampling" | "temperature" | "topP" | "reasoningSeed"
     >,
   ) {
+    if (method === "cot") this.checkVocabulary();
     this.sampling = config.reasoningSampling
       ? { temperature: config.temperature, topP: config.topP, generator: new Generator(config.reasoningSeed) }
       : undefined;
@@ -96,7 +103,7 @@ export class ZeroShot {
     const model = this.rec.model;
     if (this.method === "base") return primePlain(model, ids, mask);
     const { tokenizer } = this.rec;
-    const cue = tokenizer.encode(`\n${ANSWER_CUE}\n`);
+    const cue = tokenizer.encode(ANSWER_CUE_TEXT);
     const newline = tokenizer.encode("\n");
     const out = primeChainOfThought(model, ids, mask, this.config.reasoningTokens, {
       sampling: this.sampling,
@@ -117,6 +124,18 @@ export class ZeroShot {
 
   private cueIn(reasoning: readonly number[]): boolean {
     return this.reasoningText(reasoning).includes(ANSWER_CUE);
+  }
+
+  /** A from-scratch model compacted before COT's words joined the corpus cannot be prompted with them. */
+  private checkVocabulary(): void {
+    try {
+      this.rec.tokenizer.encode(ANSWER_CUE_TEXT);
+      this.rec.tokenizer.encode(zeroShotPrompt("cot", { history: [] }, this.options()).pieces.instruction);
+    } catch (e) {
+      throw new Error(
+        `--method cot: this model's compacted vocabulary lacks words of the COT instruction (it was built before COT existed); pretrain it again, or use a full-vocabulary Qwen2 folder (${(e as Error).message})`,
+      );
+    }
   }
 
   private options(): PromptOptions {

@@ -1,6 +1,7 @@
 /**
  * Evaluating a zero-shot method (Base or COT, paper Table 1) on any Qwen2 model folder: its LLM is
- * loaded without latent reasoning, prompted through the folder's chat template when it has one,
+ * loaded without latent reasoning, prompted through the folder's chat template when it has one
+ * (not for our from-scratch models, whose compacted vocabulary was trained on the plain prompt),
  * and scored by the same evaluator as every other method. COT also leaves the first users'
  * reasoning in reasoning.jsonl, to read what the model thought.
  */
@@ -32,7 +33,9 @@ export async function zeroShotEvaluateStage(
 ): Promise<Report> {
   // The LLM alone: any latent reasoning the folder was trained with is not part of these methods.
   const rec = await Recommender.load(opts.modelDir, { numLatents: 0 }, { device: opts.device });
-  const chat = ChatTemplate.fromFolder(opts.modelDir);
+  // Our from-scratch models (a compacted vocabulary) keep Qwen's tokenizer_config.json, template
+  // included, but were trained on the plain prompt and lack the template's special tokens.
+  const chat = rec.tokenizer.compaction ? null : ChatTemplate.fromFolder(opts.modelDir);
   const zeroShot = new ZeroShot(rec, opts.method, chat, opts.config);
   const beams = opts.beams ?? DEFAULT_BEAMS[opts.method];
   const cot = opts.method === "cot";
