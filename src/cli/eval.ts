@@ -134,8 +134,7 @@ export const evalCommand: CommandSpec = {
           modelDir: model,
           method: zeroShot.method,
           config: zeroShot,
-          // Unless given, the paper's width for the method (Base 10, COT 1).
-          beams: args.given.has("beams") ? decode.beams : undefined,
+          beams: decode.beams,
           lengthPenalty: decode.lengthPenalty,
           maxNewTokens: decode.maxNewTokens,
           batchSize: decode.batchSize,

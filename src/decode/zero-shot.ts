@@ -33,7 +33,7 @@ export const ZERO_SHOT_CONFIG = configTable("zero-shot methods", {
   method: choice(
     EVAL_METHODS,
     "model",
-    "model = the folder's own method (BIGRec/D3/LatentR3); base = prompt the LLM and decode the title (beam 10); cot = reason first, then the title (beam 1 unless --beams)",
+    "model = the folder's own method (BIGRec/D3/LatentR3); base = prompt the LLM, then the constrained title; cot = free reasoning first, then the title (the paper times COT at beam 1: --beams 1)",
   ),
   reasoningTokens: int(128, "COT: most free reasoning tokens (stops earlier at EOS or at 'Answer:')", { min: 0 }),
   reasoningSampling: boolean("COT: sample the reasoning (--temperature, --top-p, --reasoning-seed) instead of greedy"),
@@ -45,9 +45,6 @@ export const ZERO_SHOT_CONFIG = configTable("zero-shot methods", {
   }),
 });
 export type ZeroShotConfig = ConfigOf<typeof ZERO_SHOT_CONFIG>;
-
-/** The paper's beam widths: 10 for Base (as every other method), 1 for COT (its latency study). */
-export const DEFAULT_BEAMS: Readonly<Record<ZeroShotMethod, number>> = { base: 10, cot: 1 };
 
 /** A zero-shot prompt as the model reads it: through its chat template when it has one. */
 export function zeroShotPromptText(

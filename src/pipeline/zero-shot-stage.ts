@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import type { Device } from "../engine/index.js";
 import type { ZeroShotMethod } from "../data/zero-shot-prompt.js";
-import { DEFAULT_BEAMS, ZeroShot, type ZeroShotConfig } from "../decode/zero-shot.js";
+import { ZeroShot, type ZeroShotConfig } from "../decode/zero-shot.js";
 import type { Report } from "../eval/report-schema.js";
 import { Recommender } from "../latent/recommender.js";
 import { ChatTemplate } from "../llm/chat-template.js";
@@ -21,11 +21,9 @@ export const ZERO_SHOT_LABELS: Readonly<Record<ZeroShotMethod, string>> = {
 };
 
 export async function zeroShotEvaluateStage(
-  opts: Omit<EvaluateOptions, "rec" | "decoding" | "settings" | "beams" | "method"> & {
+  opts: Omit<EvaluateOptions, "rec" | "decoding" | "settings" | "method"> & {
     modelDir: string;
     method: ZeroShotMethod;
-    /** Default: the paper's width for the method (Base 10, COT 1). */
-    beams?: number;
     label?: string;
     config: ZeroShotConfig;
     device?: Device;
@@ -37,7 +35,7 @@ export async function zeroShotEvaluateStage(
   // included, but were trained on the plain prompt and lack the template's special tokens.
   const chat = rec.tokenizer.compaction ? null : ChatTemplate.fromFolder(opts.modelDir);
   const zeroShot = new ZeroShot(rec, opts.method, chat, opts.config);
-  const beams = opts.beams ?? DEFAULT_BEAMS[opts.method];
+  const beams = opts.beams;
   const cot = opts.method === "cot";
   const report = evaluateStage({
     ...opts,

@@ -82,13 +82,14 @@ test("zero-shot evaluation of a model folder writes the report under the method'
   const modelDir = join(dir, "model");
   await rec.save(modelDir);
   rec.dispose();
-  const common = { source, modelDir, lengthPenalty: 1, maxNewTokens: 64, batchSize: 4, limit: 4, run: "t" };
+  const common = { source, modelDir, beams: 10, lengthPenalty: 1, maxNewTokens: 64, batchSize: 4, limit: 4, run: "t" };
   const base = await zeroShotEvaluateStage({ ...common, dir: join(dir, "base"), method: "base", config: CONFIG });
   assert.match(base.method, /^Base .*beam 10/);
   const cotReport = await zeroShotEvaluateStage({
     ...common,
     dir: join(dir, "cot"),
     method: "cot",
+    beams: 1,
     config: { ...CONFIG, reasoningSampling: true, saveReasoning: 2 },
   });
   assert.match(cotReport.method, /^COT .*beam 1, ≤ 5 reasoning tokens \(sampled\)/);
