@@ -27,7 +27,6 @@ import type { PrimedDecoder } from "./search-decoder.js";
 
 /** The evaluation methods: the model as trained, or one of the zero-shot methods on its LLM. */
 export const EVAL_METHODS = ["model", ...ZERO_SHOT_METHODS] as const;
-export type EvalMethod = (typeof EVAL_METHODS)[number];
 
 export const ZERO_SHOT_CONFIG = configTable("zero-shot methods", {
   method: choice(
