@@ -39,9 +39,13 @@ export const BASELINE_MODEL_CONFIG = configTable("baseline model", {
   layers: optional("int", "GRU4Rec: GRU layers (default 1); AlphaRec: propagation layers K (default 2) [num_layers]", {
     min: 0,
   }),
-  mlpHiddenSize: optional("int", "AlphaRec: the MLP's inner size (default half the LLM's hidden size) [mlp_hidden_size]", {
-    min: 1,
-  }),
+  mlpHiddenSize: optional(
+    "int",
+    "AlphaRec: the MLP's inner size (default half the LLM's hidden size) [mlp_hidden_size]",
+    {
+      min: 1,
+    },
+  ),
   temperature: optional("number", "AlphaRec: InfoNCE temperature τ (default 0.15) [temperature]", { above: 0 }),
   embeddingSize: optional("int", "GRU4Rec: item embedding size (default 64) [embedding_size]", { min: 1 }),
 });

@@ -84,7 +84,8 @@ export function saveBaseline(model: SequentialRecommender, dir: string): void {
 /** AlphaRec's saved title embeddings and graph. */
 function loadAlphaRecInputs(dir: string, numUsers: number, numItems: number, device?: Device): AlphaRecInputs {
   const path = join(dir, ALPHAREC_INPUTS_FILE);
-  if (!existsSync(path)) throw new Error(`${dir}: ${ALPHAREC_INPUTS_FILE} is missing (AlphaRec's title embeddings and graph)`);
+  if (!existsSync(path))
+    throw new Error(`${dir}: ${ALPHAREC_INPUTS_FILE} is missing (AlphaRec's title embeddings and graph)`);
   const file = openSafetensors(path);
   try {
     const entry = (name: string) => {
@@ -124,7 +125,9 @@ export function loadBaseline(dir: string, opts: { device?: Device } = {}): Seque
     users = new UserVocabulary(JSON.parse(readFileSync(path, "utf8")) as string[]);
   }
   const alpharec =
-    config.model_type === "alpharec" ? loadAlphaRecInputs(dir, config.num_users, config.num_items, opts.device) : undefined;
+    config.model_type === "alpharec"
+      ? loadAlphaRecInputs(dir, config.num_users, config.num_items, opts.device)
+      : undefined;
   const model = createBaseline(config, {
     device: opts.device,
     users: users ?? (alpharec ? new UserVocabulary([]) : null),

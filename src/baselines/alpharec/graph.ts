@@ -41,7 +41,9 @@ export class InteractionGraph {
     for (let e = 0; e < edgeUsers.length; e++) {
       const [u, i] = [edgeUsers[e]!, edgeItems[e]!];
       if (!(u >= 1 && u <= numUsers) || !(i >= 1 && i <= numItems)) {
-        throw new Error(`interaction graph: edge ${e} (user ${u}, item ${i}) is outside users 1..${numUsers}, items 1..${numItems}`);
+        throw new Error(
+          `interaction graph: edge ${e} (user ${u}, item ${i}) is outside users 1..${numUsers}, items 1..${numItems}`,
+        );
       }
       userDegree[u]!++;
       itemDegree[i]!++;

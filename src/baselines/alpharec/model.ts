@@ -59,6 +59,12 @@ export function l2Normalize(x: Tensor): Tensor {
   return x.div(x.norm(2, -1, true).clamp(1e-12));
 }
 
+/** Linear → LeakyReLU (slope 0.01, PyTorch's default) → Linear, weights in PyTorch's [out, in] layout. */
+export function alphaRecMlp(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor): Tensor {
+  const h = linear(x, w1, b1);
+  return linear(h.maximum(h.mul(0.01)), w2, b2);
+}
+
 /** Propagated, normalised representations of every user [U + 1, d] and item [N + 1, d]. */
 export interface AlphaRecRepresentations {
   users: Tensor;
@@ -104,8 +110,7 @@ export class AlphaRec implements SequentialRecommender {
 
   /** The MLP from LLM space into the collaborative space. */
   mlp(x: Tensor): Tensor {
-    const h = linear(x, this.w1, this.b1);
-    return linear(h.maximum(h.mul(0.01)), this.w2, this.b2);
+    return alphaRecMlp(x, this.w1, this.b1, this.w2, this.b2);
   }
 
   /** One propagation over the whole graph: what a training step and a scoring batch start from. */

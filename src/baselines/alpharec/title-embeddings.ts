@@ -19,7 +19,8 @@ export function meanPooledEmbeddings(
 ): Tensor {
   const batchSize = opts.batchSize ?? 64;
   sequences.forEach((s, i) => {
-    if (s.length === 0) throw new Error(`title embeddings: sequence ${i + 1} has no tokens; expected a non-empty title`);
+    if (s.length === 0)
+      throw new Error(`title embeddings: sequence ${i + 1} has no tokens; expected a non-empty title`);
   });
   const parts: Tensor[] = [];
   for (let start = 0; start < sequences.length; start += batchSize) {
