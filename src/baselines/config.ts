@@ -135,7 +135,7 @@ export function validateBaselineConfig(raw: unknown, where: string): BaselineCon
       throw new Error(`${where}: "${key}" is ${JSON.stringify(v)}; expected an integer >= ${min}`);
     }
   }
-  for (const key of PROBABILITIES) {
+  for (const key of arch === "alpharec" ? [] : PROBABILITIES) {
     const v = c[key];
     if (typeof v !== "number" || !(v >= 0 && v < 1)) {
       throw new Error(`${where}: "${key}" is ${JSON.stringify(v)}; expected a number in [0, 1)`);
