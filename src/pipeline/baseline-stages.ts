@@ -165,7 +165,10 @@ export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderO
 
 /** AlphaRec's sizes that come from its LLM (lm_hidden_size, and mlp_hidden_size unless given). */
 function alphaRecSizes(arch: Arch, opts: BaselineTrainOptions): ConfigOverrides {
-  if (arch !== "alpharec") return {};
+  if (arch !== "alpharec") {
+    if (opts.llm) throw new Error(`train baseline --arch ${arch}: --model is for AlphaRec only (${arch} reads no LLM)`);
+    return {};
+  }
   if (!opts.llm) {
     throw new Error(
       "train baseline --arch alpharec: --model is missing; expected the LLM folder whose title embeddings AlphaRec reads",
