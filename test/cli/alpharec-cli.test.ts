@@ -66,7 +66,17 @@ test("train baseline --arch alpharec writes a model folder that eval reads", asy
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /--model is missing/);
 
-  const stray = await runCli(["train", "baseline", "--arch", "sasrec", "--model", llm, ...data, "--out", join(root, "y")]);
+  const stray = await runCli([
+    "train",
+    "baseline",
+    "--arch",
+    "sasrec",
+    "--model",
+    llm,
+    ...data,
+    "--out",
+    join(root, "y"),
+  ]);
   assert.notEqual(stray.code, 0);
   assert.match(stray.stderr, /--model is for AlphaRec only/);
 });
