@@ -11,8 +11,13 @@
 // fits: the smallest cached block of at least the requested size and at most twice it (pages past the
 // request are never touched, so a larger block costs address space, not memory). A repeated step's
 // allocations become reuse. Cached blocks go back to the kernel, least recently freed first, once
-// kIdle further large requests have gone by without taking them, and whenever more than kCap is
-// cached. Idleness is counted in requests, not seconds: a step that takes longer than any fixed time
+// kIdle further large requests have gone by without taking them, whenever more than kCap is cached,
+// and whenever a new mapping would lift everything mapped (in use + cached) above the peak of the
+// bytes in use so far plus a quarter. Without that last bound, a process that runs several stages
+// (the demo: pretraining, SFT, evaluations, RL, each with its own sizes) kept one stage's blocks while
+// the next stage peaked, and its peak RSS ended above glibc's (bench/README.md, "Allocator"). A
+// repeated step is unaffected: its blocks are all in use at its peak, so they fit under the bound.
+// Idleness is counted in requests, not seconds: a step that takes longer than any fixed time
 // (a slow or busy machine, a larger model) must still find its blocks (with a 10 s limit, 72 s steps
 // on a loaded machine took 66k faults per step).
 //
@@ -31,6 +36,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +59,7 @@ constexpr size_t kAlignment = 64;  // ATen's alignment of tensor data
 constexpr int kMaxFast = 0;  // M_MXFAST: no fastbins
 constexpr uint64_t kIdle = 4096;  // large requests; a step of the 6 M-parameter benchmark makes ≈ 500
 constexpr size_t kCap = size_t{1} << 30;
+constexpr size_t kSlackDivisor = 4;  // mapped bytes may exceed the peak in use by a quarter
 
 size_t pageRound(size_t bytes) { return (bytes + kPage - 1) / kPage * kPage; }
 
@@ -116,12 +123,18 @@ class CachingCpuAllocator final : public c10::Allocator {
       void* base = block->base;
       cached_ -= block->size;
       lru_.erase(block);
+      notePeak();
       return base;
     }
     expire();
+    const size_t bound = std::max(peakInUse_, mapped_ - cached_ + size);
+    const size_t limit = bound + bound / kSlackDivisor;
+    while (!lru_.empty() && mapped_ + size > limit) unmapOldest();
     void* base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) throw std::bad_alloc();
     sizes_[base] = size;
+    mapped_ += size;
+    notePeak();
     return base;
   }
 
@@ -144,6 +157,8 @@ class CachingCpuAllocator final : public c10::Allocator {
     while (cached_ > kCap) unmapOldest();
   }
 
+  void notePeak() const { peakInUse_ = std::max(peakInUse_, mapped_ - cached_); }
+
   // Unmaps the least recently freed cached block; returns its size. Caller holds mutex_, cache not empty.
   size_t unmapOldest() const {
     auto oldest = std::prev(lru_.end());
@@ -157,6 +172,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     munmap(oldest->base, size);
     sizes_.erase(oldest->base);
     cached_ -= size;
+    mapped_ -= size;
     lru_.erase(oldest);
     return size;
   }
@@ -166,6 +182,8 @@ class CachingCpuAllocator final : public c10::Allocator {
   mutable std::multimap<size_t, std::list<Block>::iterator> bySize_;  // cached blocks by size
   mutable std::unordered_map<void*, size_t> sizes_;  // every mapped block, cached or in use
   mutable size_t cached_ = 0;
+  mutable size_t mapped_ = 0;  // every block we mapped, cached or in use
+  mutable size_t peakInUse_ = 0;  // most bytes in use (mapped − cached) at any one time
   mutable uint64_t requests_ = 0;  // large requests so far
 };
 

@@ -15,7 +15,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { cachedMemory, dispose, engineInfo, liveTensorCount, releaseCachedMemory, zeros } from "../../src/engine/index.js";
+import {
+  cachedMemory,
+  dispose,
+  engineInfo,
+  liveTensorCount,
+  releaseCachedMemory,
+  zeros,
+} from "../../src/engine/index.js";
 import { BATCH, HIDDEN, STEPS, mlp } from "./train-loop-child.js";
 
 /** One [BATCH, HIDDEN] f32 activation (256 KiB): a leak of one per step adds ≈ 262 MB over STEPS steps. */
@@ -85,4 +92,23 @@ test("releaseCachedMemory gives the caching allocator's free blocks back, and on
   assert.equal(cachedMemory(), 0);
   assert.equal(kept.add(1).sum().item(), 1024 * 1024, "the live tensor is intact");
   dispose(kept);
+});
+
+test("a new mapping never lifts what the allocator holds above the peak in use plus a quarter", () => {
+  if (!engineInfo().allocator.caching) return; // LATENTR3_MALLOC=system: nothing is cached
+  releaseCachedMemory();
+  const MiB = 1 << 20;
+  // One stage: 16 blocks of 4 MiB in use at once (a 64 MiB peak, far above anything else this process
+  // held), then all freed and cached.
+  dispose(Array.from({ length: 16 }, () => zeros([1024, 1024])));
+  assert.ok(cachedMemory() >= 64 * MiB, `the stage's blocks are cached (${cachedMemory() / MiB} MiB)`);
+  // The next stage asks for 48 MiB, which no cached block fits. Without the bound the 64 MiB stay
+  // cached beside it (112 MiB held for a 64 MiB peak); with it the oldest blocks go until at most
+  // 1.25 × 64 = 80 MiB is held: 8 of the 16 blocks, leaving 32 MiB cached.
+  const next = zeros([12, 1024, 1024]);
+  const cached = cachedMemory() / MiB;
+  assert.ok(cached <= 33, `cached ${cached} MiB: the blocks above the bound were given back`);
+  assert.ok(cached >= 28, `cached ${cached} MiB: only as many as the bound needs`);
+  dispose(next);
+  releaseCachedMemory();
 });
