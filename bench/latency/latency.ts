@@ -2,7 +2,8 @@
  * Per-request inference latency of the reasoning variants (issue 6, paper App. G): BIGRec (no
  * reasoning), LatentR3 with N = 1 and 2 latent thoughts, and explicit chain of thought with T = 64
  * and 128 greedy tokens, each followed by the same constrained beam search (beam 10) over the full
- * catalogue trie, at batch 1 and 8. Printed as ratios to BIGRec measured side by side in one run.
+ * catalogue trie, at batch 1 and 8; chain of thought also at beam 1 (`--cot-beams`, the COT baseline's
+ * setting in the paper's latency study, issue 16). Printed as ratios to BIGRec measured side by side in one run.
  *
  * Models are randomly initialised (`tiny`, `small`) over a vocabulary compacted to the CDs data;
  * prompts are real CDs test users. With random weights each method's own beam search runs a
@@ -12,7 +13,7 @@
  * order) so load from other jobs hits all alike; see bench/README.md for measured numbers.
  *
  *   npm run build:ts && node dist/bench/latency/latency.js [--presets tiny,small] [--users 32]
- *     [--repeats 3] [--batches 1,8] [--cot 64,128] [--latents 1,2] [--seed 1]
+ *     [--repeats 3] [--batches 1,8] [--cot 64,128] [--cot-beams 10,1] [--latents 1,2] [--seed 1]
  */
 import { noGrad, tidy, type Tensor } from "../../src/engine/index.js";
 import { constrainedBeamSearch, type PrimedDecoder, type SearchStep } from "../../src/decode/beam-search.js";
@@ -30,6 +31,7 @@ const userCount = intOption("users", 32);
 const repeats = intOption("repeats", 3);
 const batchSizes = listOption("batches", "1,8").map(Number);
 const cotBudgets = listOption("cot", "64,128").map(Number);
+const cotBeams = listOption("cot-beams", "10,1").map(Number);
 const latentCounts = listOption("latents", "1,2").map(Number);
 const seed = intOption("seed", 1);
 const BEAMS = 10;
@@ -38,6 +40,8 @@ const MAX_NEW_TOKENS = 128;
 
 interface Method {
   name: string;
+  /** Beam width of its search (BEAMS unless said); BIGRec's trajectory is replayed only at BEAMS. */
+  beams?: number;
   prime: (ids: Tensor, mask: Tensor) => PrimedDecoder;
 }
 
@@ -57,10 +61,13 @@ function methodsOf(rec: Recommender): Method[] {
       const reasoner = rec.withMeta({ numLatents: n }).reasoner!;
       return { name: `LatentR3 N=${n}`, prime: (ids: Tensor, mask: Tensor) => primeLatent(reasoner, ids, mask) };
     }),
-    ...cotBudgets.map((t) => ({
-      name: `CoT T=${t}`,
-      prime: (ids: Tensor, mask: Tensor) => primeChainOfThought(rec.model, ids, mask, t),
-    })),
+    ...cotBeams.flatMap((beams) =>
+      cotBudgets.map((t) => ({
+        name: beams === BEAMS ? `CoT T=${t}` : `CoT T=${t} b${beams}`,
+        beams,
+        prime: (ids: Tensor, mask: Tensor) => primeChainOfThought(rec.model, ids, mask, t),
+      })),
+    ),
   ];
 }
 
@@ -84,13 +91,16 @@ function runBatch(
       const primeMs = performance.now() - t0;
       // The search replaces cache tensors, never writes into them: a fork keeps the primed state.
       const replayCache = primed.cache.fork();
+      const beams = method.beams ?? BEAMS;
       const own = constrainedBeamSearch(rec.model, trie, primed, {
-        beams: BEAMS,
+        beams,
         lengthPenalty: 1,
         maxNewTokens: MAX_NEW_TOKENS,
         ...(record ? { onStep: (s: SearchStep) => record.push(s) } : {}),
       });
-      const replayMs = replaySearch(rec.model, { ...primed, cache: replayCache }, trajectory);
+      // Another beam width has no "same search" as BIGRec's beam-10 one.
+      const replayMs =
+        beams === BEAMS ? replaySearch(rec.model, { ...primed, cache: replayCache }, trajectory) : Number.NaN;
       primed.cache.dispose();
       replayCache.dispose();
       return { primeMs, searchMs: own.totalMs, steps: own.steps, replayMs };
@@ -189,7 +199,8 @@ function printTable(preset: string, rec: Recommender, bs: number, titleCount: nu
   console.log(
     "method          | total ms      | ×BIGRec     | prime ms | ×prime | search ms | steps | total ms      | ×BIGRec",
   );
-  const x = (a: number, b: number): string => (a / b).toFixed(2);
+  const x = (a: number, b: number): string => (Number.isNaN(a) ? "–" : (a / b).toFixed(2));
+  const ms = (a: number): string => (Number.isNaN(a) ? "–" : a.toFixed(1));
   for (const r of rows) {
     console.log(
       [
@@ -200,7 +211,7 @@ function printTable(preset: string, rec: Recommender, bs: number, titleCount: nu
         x(r.primeMs, base.primeMs).padStart(6),
         r.searchMs.toFixed(1).padStart(9),
         r.stepsPerBatch.toFixed(1).padStart(5),
-        `${r.sameSearchMedianMs.toFixed(1)} (${r.sameSearchMinMs.toFixed(1)})`.padStart(13),
+        `${ms(r.sameSearchMedianMs)} (${ms(r.sameSearchMinMs)})`.padStart(13),
         `${x(r.sameSearchMedianMs, base.sameSearchMedianMs)} (${x(r.sameSearchMinMs, base.sameSearchMinMs)})`,
       ].join(" | "),
     );
@@ -213,5 +224,8 @@ function printTable(preset: string, rec: Recommender, bs: number, titleCount: nu
       `target LatentR3 (N=1) ≤ 1.15× BIGRec: ${same.toFixed(2)}× with the same search (${same <= 1.15 ? "met" : "not met"}); ` +
         `${own.toFixed(2)}× with each method's own search, whose length random weights decide`,
     );
+    for (const r of rows.filter((r) => r.method.startsWith("CoT"))) {
+      console.log(`${r.method}: ${x(r.medianMs, latent1.medianMs)}× LatentR3 N=1 per request (own search, median)`);
+    }
   }
 }

@@ -5,6 +5,8 @@ import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { isBaselineFolder } from "../baselines/folder.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
 import { DECODING_CONFIG } from "../decode/decoding-config.js";
+import { ZERO_SHOT_CONFIG } from "../decode/zero-shot.js";
+import { zeroShotEvaluateStage } from "../pipeline/zero-shot-stage.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
 import type { PopularityRanking } from "../eval/popularity-baseline.js";
 import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
@@ -39,24 +41,46 @@ export const evalCommand: CommandSpec = {
     "Decodes every test user's next item by constrained beam search over all catalogue titles and scores the\n" +
     "ranked titles (hits counted by title). A baseline model folder (`latentr3 train baseline`) ranks every\n" +
     "catalogue item instead and is also scored by item id. --model popularity evaluates the most-popular\n" +
-    "list by title aggregate, --model popularity-items ranked by item (docs/baselines.md says why both).",
-  options: [EVAL_STAGE, DECODING_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, EVAL_RUN],
+    "list by title aggregate, --model popularity-items ranked by item (docs/baselines.md says why both).\n" +
+    "--method base|cot prompts the folder's LLM zero-shot (through its chat template when it has one):\n" +
+    "Base decodes the title directly, COT reasons first (docs/evaluation.md).",
+  options: [
+    EVAL_STAGE,
+    ZERO_SHOT_CONFIG,
+    DECODING_CONFIG,
+    DATA_SOURCE_CONFIG,
+    DEVICE_CONFIG,
+    DISTRIBUTED_CONFIG,
+    EVAL_RUN,
+  ],
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
+    "latentr3 eval --method cot --model ~/models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --limit 100 --out runs/cds-cot",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
     "latentr3 launch --nproc 2 -- eval --model runs/bigrec/model --out runs/bigrec/eval   # test users split over 2 processes",
   ],
   async run(args) {
     const stage = EVAL_STAGE.from(args.values);
     const decode = DECODING_CONFIG.from(args.values);
+    const zeroShot = ZERO_SHOT_CONFIG.from(args.values);
     const { overwrite } = EVAL_RUN.from(args.values);
     const popularity = POPULARITY_MODELS[stage.model];
     const model = popularity ? stage.model : modelFolderFrom(args);
     const baseline = !popularity && isBaselineFolder(model);
     const dir =
       stage.out ??
-      (popularity ? `runs/${model}` : join(model, "..", baseline ? "eval" : `eval-lp${decode.lengthPenalty}`));
+      (popularity
+        ? `runs/${model}`
+        : join(
+            model,
+            "..",
+            baseline
+              ? "eval"
+              : zeroShot.method !== "model"
+                ? `eval-${zeroShot.method}`
+                : `eval-lp${decode.lengthPenalty}`,
+          ));
     checkRunFolder(dir, {
       command: STAGE_COMMANDS.eval,
       inputs: { model: popularity ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
@@ -78,7 +102,9 @@ export const evalCommand: CommandSpec = {
     }
     if (baseline) {
       if (dp.worldSize > 1) {
-        throw new Error(`${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`);
+        throw new Error(
+          `${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`,
+        );
       }
       print(
         baselineEvaluateStage({
@@ -86,7 +112,7 @@ export const evalCommand: CommandSpec = {
           dir,
           modelDir: model,
           run: stage.run ?? basename(dir),
-          method: stage.method,
+          method: stage.label,
           limit: stage.limit,
           batchSize: BASELINE_EVAL_BATCH,
           device: dp.device,
@@ -95,11 +121,37 @@ export const evalCommand: CommandSpec = {
       );
       return;
     }
+    if (zeroShot.method !== "model") {
+      if (popularity || baseline) {
+        throw new Error(
+          `--method ${zeroShot.method} prompts an LLM: --model must be a Qwen2 model folder, not ${model}`,
+        );
+      }
+      print(
+        await zeroShotEvaluateStage({
+          source,
+          dir,
+          modelDir: model,
+          method: zeroShot.method,
+          config: zeroShot,
+          beams: decode.beams,
+          lengthPenalty: decode.lengthPenalty,
+          maxNewTokens: decode.maxNewTokens,
+          batchSize: decode.batchSize,
+          run: stage.run ?? basename(dir),
+          label: stage.label,
+          limit: stage.limit,
+          overwrite,
+          device: dp.device,
+        }),
+      );
+      return;
+    }
     const rec = await Recommender.load(model, stage.latent !== undefined ? { numLatents: stage.latent } : {}, {
       device: dp.device,
     });
     const method =
-      stage.method ??
+      stage.label ??
       `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`}`;
     const report = evaluateStage({
       source,

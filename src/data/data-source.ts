@@ -2,6 +2,7 @@
  * Where an experiment's examples come from: a dataset folder in the D3 / MiniOneRec layout
  * (`--data DIR`), or the embedded synthetic dataset generated in memory from a seed (the default).
  */
+import { ANSWER_CUE_TEXT, zeroShotPrompt } from "./zero-shot-prompt.js";
 import { basename } from "node:path";
 import { categoryFromStem, loadDataset } from "./dataset.js";
 import {
@@ -126,7 +127,10 @@ export async function loadDataSource(opts: DataSourceOptions = {}): Promise<Data
   return { ...source, items: clean.items, splits: clean.splits };
 }
 
-/** Every text a model will read (prompts with answers, catalogue titles): what vocabulary compaction covers. */
+/**
+ * Every text a model will read (prompts with answers, catalogue titles, COT's instruction and
+ * answer cue): what vocabulary compaction covers.
+ */
 export function* corpusTexts(source: DataSource, template: PromptTemplateName): Generator<string> {
   for (const item of source.items) yield targetText(item.title.trim());
   const { train, valid, test } = source.splits;
@@ -134,4 +138,8 @@ export function* corpusTexts(source: DataSource, template: PromptTemplateName): 
     const pieces = buildPrompt(e, { phrase: source.phrase, template });
     yield promptText(pieces) + (pieces.target ?? "");
   }
+  // So that a model built from scratch can also be prompted zero-shot with COT (decode/zero-shot.ts).
+  // Prompts encode their pieces apart; only COT's instruction piece differs from the prompts above.
+  yield zeroShotPrompt("cot", { history: [] }, { phrase: source.phrase, template }).pieces.instruction;
+  yield ANSWER_CUE_TEXT;
 }

@@ -5,12 +5,13 @@
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { tidy } from "../engine/index.js";
+import { tidy, type Tensor } from "../engine/index.js";
 import type { Item } from "../data/types.js";
 import type { Recommender } from "../latent/recommender.js";
 import { collatePrompts } from "../data/collate.js";
 import { constrainedBeamSearch, type BeamSearchOptions } from "./beam-search.js";
 import { primeLatent, primePlain } from "./prime.js";
+import type { PrimedDecoder } from "./search-decoder.js";
 import { TitleTrie } from "./title-trie.js";
 import { readTitleTrie, titleTrieCacheKey, writeTitleTrie } from "./title-trie-file.js";
 
@@ -42,6 +43,10 @@ export interface RecommendOptions extends BeamSearchOptions {
   batchSize: number;
   /** Called after each batch with the number of users done. */
   onProgress?: (done: number) => void;
+  /** An example's prompt ids (default: the recommender's prompt; zero-shot methods bring their own). */
+  promptIds?: (example: { history: readonly Item[] }) => number[];
+  /** Primes one batch of `examples` (default: prompt, plus latent thoughts for LatentR3). */
+  prime?: (ids: Tensor, mask: Tensor, examples: readonly { history: readonly Item[] }[]) => PrimedDecoder;
 }
 
 export interface Recommendations {
@@ -58,7 +63,7 @@ export function recommend(
   examples: readonly { history: readonly Item[] }[],
   opts: RecommendOptions,
 ): Recommendations {
-  const prompts = examples.map((e) => rec.promptIds(e));
+  const prompts = examples.map((e) => (opts.promptIds ? opts.promptIds(e) : rec.promptIds(e)));
   // Similar lengths share a batch (less padding); results are put back in input order.
   const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length || a - b);
   const titles: string[][] = new Array(examples.length);
@@ -74,7 +79,15 @@ export function recommend(
         rec.tokenizer.padId,
         rec.model.device,
       );
-      const primed = rec.reasoner ? primeLatent(rec.reasoner, ids, mask) : primePlain(rec.model, ids, mask);
+      const primed = opts.prime
+        ? opts.prime(
+            ids,
+            mask,
+            idx.map((j) => examples[j]!),
+          )
+        : rec.reasoner
+          ? primeLatent(rec.reasoner, ids, mask)
+          : primePlain(rec.model, ids, mask);
       const t1 = performance.now();
       const result = constrainedBeamSearch(rec.model, trie, primed, opts);
       primed.cache.dispose();

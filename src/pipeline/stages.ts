@@ -15,7 +15,7 @@ import { PROMPT_TEMPLATES, type PromptTemplateName } from "../data/prompt.js";
 import { PRESETS } from "../llm/config.js";
 import { choice, configTable, int, optional, required, string } from "../util/config-table.js";
 import { ItemMapping } from "../decode/item-mapping.js";
-import { buildTitleTrie, recommend } from "../decode/recommend.js";
+import { buildTitleTrie, type RecommendOptions } from "../decode/recommend.js";
 import { Recommender } from "../latent/recommender.js";
 import { applyLora, type LoraConfig } from "../llm/lora.js";
 import { ModelTokenizer } from "../llm/model-tokenizer.js";
@@ -66,7 +66,7 @@ export const EVAL_STAGE = configTable("evaluation run", {
   ),
   out: optional("string", "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)"),
   run: optional("string", "run name in the report (default: the output folder name)"),
-  method: optional("string", "method description in the report"),
+  label: optional("string", "method description in the report (default: from the model and --method)"),
   latent: optional("int", "override the model's number of latent thoughts (0 = evaluate without reasoning)", {
     min: 0,
   }),
@@ -127,7 +127,9 @@ export const STAGE_COMMANDS = {
   eval: "eval",
 } as const;
 
-export const EVAL_ARTIFACTS = ["config.json", REPORT_JSON, REPORT_HTML] as const;
+/** COT's reasoning text of the first test users (--save-reasoning). */
+export const REASONING_JSONL = "reasoning.jsonl";
+export const EVAL_ARTIFACTS = ["config.json", REPORT_JSON, REPORT_HTML, REASONING_JSONL] as const;
 
 /** The training settings with `precision: auto` resolved for the device, as the run's config states them. */
 function withResolvedPrecision(config: SupervisedConfig, device: Device): SupervisedConfig {
@@ -384,6 +386,10 @@ export interface EvaluateOptions {
   notes?: string[];
   /** c10d backend override for a distributed evaluation. */
   backend?: string;
+  /** Other prompts and priming than the model's own (the zero-shot methods). */
+  decoding?: Pick<RecommendOptions, "promptIds" | "prime">;
+  /** Recorded in config.json (e.g. a zero-shot method's settings). */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -412,6 +418,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
       decoding: { beams: opts.beams, lengthPenalty: opts.lengthPenalty, maxNewTokens: opts.maxNewTokens },
       data: describeSource(opts.source),
       limit: opts.limit,
+      ...opts.settings,
     },
     { model: opts.modelDir, data: opts.source.dir },
     opts.overwrite ?? false,
@@ -429,6 +436,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     lengthPenalty: opts.lengthPenalty,
     maxNewTokens: opts.maxNewTokens,
     batchSize: opts.batchSize,
+    ...opts.decoding,
     onProgress: (done) => progress?.update(done),
   });
   progress?.finish();

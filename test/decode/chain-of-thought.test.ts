@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { int64, noGrad, tidy } from "../../src/engine/index.js";
+import { Generator, int64, noGrad, tidy } from "../../src/engine/index.js";
 import { Qwen2Model } from "../../src/llm/qwen2.js";
 import { presetConfig } from "../../src/llm/config.js";
 import { TitleTrie } from "../../src/decode/title-trie.js";
@@ -124,6 +124,84 @@ test("chain of thought rejects a negative or fractional budget", () => {
   const { ids, mask } = leftPadded(PROMPTS);
   assert.throws(() => primeChainOfThought(model, ids, mask, -1), RangeError);
   assert.throws(() => primeChainOfThought(model, ids, mask, 1.5), RangeError);
+  ids.dispose();
+  mask.dispose();
+  model.dispose();
+});
+
+/** Full uncached forward over one unpadded sequence: the last position's logits. */
+function naiveLogits(model: Qwen2Model, seq: number[]): number[] {
+  return tidy(() =>
+    model
+      .forward({ inputIds: int64(seq, [1, seq.length]), logits: "last" })
+      .logits!.reshape([-1])
+      .toList(),
+  );
+}
+
+test("reasoning that stops early (EOS dropped, stop token kept) is followed by each row's answer prefix, as if decoded alone", () => {
+  const { model } = setup();
+  const T = 6;
+  const greedy = PROMPTS.map((p) => naiveGreedy(model, p, T).tokens);
+  // EOS = the third prompt's 4th greedy token; the first two rows stop after 2 and 4 tokens by rule.
+  const eosId = greedy[2]![3]!;
+  const stopAfter = [2, 4, Infinity];
+  const prefixes = [[36], [37, 38], [39, 36, 37]];
+  const expected = greedy.map((tokens, r) => {
+    const kept: number[] = [];
+    for (const t of tokens) {
+      if (t === eosId) break;
+      kept.push(t);
+      if (kept.length === stopAfter[r]) break;
+    }
+    return kept;
+  });
+  noGrad(() =>
+    tidy(() => {
+      const { ids, mask } = leftPadded(PROMPTS);
+      const cot = primeChainOfThought(model, ids, mask, T, {
+        eosId,
+        stop: (row, reasoning) => reasoning.length === stopAfter[row],
+        answerPrefix: (row) => prefixes[row]!,
+      });
+      assert.deepEqual(cot.reasoning, expected);
+      assert.ok(expected[2]!.length < T, "the EOS row stopped early");
+      PROMPTS.forEach((prompt, p) => {
+        const naive = naiveLogits(model, [...prompt, ...expected[p]!, ...prefixes[p]!]);
+        const got = cot.logits.narrow(0, p, 1).reshape([-1]).toList();
+        assert.ok(maxAbsDiff(got, naive) < 1e-3, `prompt ${p}: logits differ by ${maxAbsDiff(got, naive)}`);
+      });
+      cot.cache.dispose();
+    }),
+  );
+  model.dispose();
+});
+
+test("sampled reasoning is reproducible by seed, differs across seeds, and is greedy when top-p keeps one token", () => {
+  const { model } = setup();
+  const run = (seed: number, temperature: number, topP: number) =>
+    noGrad(() =>
+      tidy(() => {
+        const { ids, mask } = leftPadded(PROMPTS);
+        const cot = primeChainOfThought(model, ids, mask, 8, {
+          sampling: { temperature, topP, generator: new Generator(seed) },
+        });
+        cot.cache.dispose();
+        return cot.reasoning;
+      }),
+    );
+  // A high temperature flattens the sharpened logits, so two seeds almost surely differ.
+  assert.deepEqual(run(3, 50, 1), run(3, 50, 1));
+  assert.notDeepEqual(run(3, 50, 1), run(4, 50, 1));
+  const greedy = PROMPTS.map((p) => naiveGreedy(model, p, 8).tokens);
+  assert.deepEqual(run(3, 50, 1e-9), greedy);
+  model.dispose();
+});
+
+test("early stopping without an answer prefix is refused", () => {
+  const { model } = setup();
+  const { ids, mask } = leftPadded(PROMPTS);
+  assert.throws(() => primeChainOfThought(model, ids, mask, 2, { eosId: 1 }), /answerPrefix/);
   ids.dispose();
   mask.dispose();
   model.dispose();
