@@ -4,7 +4,7 @@ import type { CommandSpec } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { isBaselineFolder } from "../baselines/folder.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
-import { DECODING_CONFIG } from "../decode/decoding-config.js";
+import { DECODING_CONFIG, type DecodingConfig } from "../decode/decoding-config.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
 import type { PopularityRanking } from "../eval/popularity-baseline.js";
 import { baselineEvaluateStage } from "../pipeline/baseline-stages.js";
@@ -29,6 +29,12 @@ const POPULARITY_MODELS: Record<string, PopularityRanking | undefined> = {
   "popularity-items": "items",
 };
 
+/** The decoding as the report names it. */
+function decodingLabel(decode: DecodingConfig): string {
+  if (decode.decoding === "grounding") return "BIGRec grounding decoding (greedy answer, L2-nearest titles)";
+  return decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`;
+}
+
 /** Test users scored per batch by a baseline (a [batch, catalogue] score matrix). */
 const BASELINE_EVAL_BATCH = 256;
 
@@ -44,6 +50,7 @@ export const evalCommand: CommandSpec = {
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
+    "latentr3 eval --model runs/bigrec/model --decoding grounding --out runs/bigrec/eval-grounding",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
     "latentr3 launch --nproc 2 -- eval --model runs/bigrec/model --out runs/bigrec/eval   # test users split over 2 processes",
   ],
@@ -56,7 +63,13 @@ export const evalCommand: CommandSpec = {
     const baseline = !popularity && isBaselineFolder(model);
     const dir =
       stage.out ??
-      (popularity ? `runs/${model}` : join(model, "..", baseline ? "eval" : `eval-lp${decode.lengthPenalty}`));
+      (popularity
+        ? `runs/${model}`
+        : join(
+            model,
+            "..",
+            baseline ? "eval" : decode.decoding === "grounding" ? "eval-grounding" : `eval-lp${decode.lengthPenalty}`,
+          ));
     checkRunFolder(dir, {
       command: STAGE_COMMANDS.eval,
       inputs: { model: popularity ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
@@ -78,7 +91,9 @@ export const evalCommand: CommandSpec = {
     }
     if (baseline) {
       if (dp.worldSize > 1) {
-        throw new Error(`${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`);
+        throw new Error(
+          `${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`,
+        );
       }
       print(
         baselineEvaluateStage({
@@ -100,7 +115,7 @@ export const evalCommand: CommandSpec = {
     });
     const method =
       stage.method ??
-      `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`}`;
+      `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decodingLabel(decode)}`;
     const report = evaluateStage({
       source,
       dir,

@@ -57,7 +57,10 @@ export function textEmbeddings(
         tidy(() => {
           const batch = collatePrompts(ids.slice(i, i + batchSize), tokenizer.padId, model.device);
           const { hidden } = model.forward({ inputIds: batch.ids, attentionMask: batch.mask, logits: "none" });
-          return hidden.select(1, hidden.dim(1) - 1).to("f32").keep();
+          return hidden
+            .select(1, hidden.dim(1) - 1)
+            .to("f32")
+            .keep();
         }),
       ),
     );
