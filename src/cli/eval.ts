@@ -91,9 +91,7 @@ export const evalCommand: CommandSpec = {
     }
     if (baseline) {
       if (dp.worldSize > 1) {
-        throw new Error(
-          `${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`,
-        );
+        throw new Error(`${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`);
       }
       print(
         baselineEvaluateStage({
