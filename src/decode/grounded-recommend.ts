@@ -4,8 +4,8 @@
  * decoder, generate one answer greedily, embed it and rank every catalogue title by L2 distance.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { noGrad, stack, tidy, type Tensor } from "../engine/index.js";
 import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
 import { loadEntry, toTensorData } from "../engine/tensor-io.js";
@@ -13,7 +13,7 @@ import type { Item } from "../data/types.js";
 import { collatePrompts } from "../data/collate.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import type { Recommender } from "../latent/recommender.js";
-import { answerText, greedyAnswers, groundingText, nearestByL2, textEmbeddings } from "./grounding.js";
+import { greedyAnswers, groundingTokens, nearestByL2, sequenceEmbeddings, titleGroundingTokens } from "./grounding.js";
 import { primeLatent, primePlain } from "./prime.js";
 import type { Recommendations } from "./recommend.js";
 import { cacheDir, trieTitles } from "./recommend.js";
@@ -51,8 +51,8 @@ export function weightsFingerprint(model: Qwen2Model): string {
   return hash.digest("hex");
 }
 
-/** Bumped when the embedding definition changes, so older cache files are not reused. */
-const EMBEDDING_VERSION = "bigrec-last-token-final-norm-v1";
+/** Changed when the embedding definition changes, so older cache files are not reused. */
+const EMBEDDING_VERSION = "bigrec-last-token-final-norm, answer tokens before the closing quote";
 
 /** The cache key: the tokenizer, the weights' content and the titles (the trie cache's key plus the weights). */
 export function groundingCacheKey(tokenizerFingerprint: string, weights: string, titles: readonly string[]): string {
@@ -77,8 +77,12 @@ export function catalogueEmbeddings(
 ): GroundingCatalogue {
   const titles = trieTitles(catalogueTitles);
   const compute = () =>
-    textEmbeddings(rec.model, rec.tokenizer, titles.map(groundingText), opts.batchSize, (done) =>
-      opts.onProgress?.(done, titles.length),
+    sequenceEmbeddings(
+      rec.model,
+      rec.tokenizer.padId,
+      titles.map((t) => titleGroundingTokens(rec.tokenizer, t)),
+      opts.batchSize,
+      (done) => opts.onProgress?.(done, titles.length),
     );
   if (opts.useCache === false) return { titles, embeddings: compute(), cached: false };
   const key = groundingCacheKey(rec.tokenizer.fingerprint(), weightsFingerprint(rec.model), titles);
@@ -98,6 +102,7 @@ export function catalogueEmbeddings(
     }
   }
   const embeddings = compute();
+  mkdirSync(dirname(path), { recursive: true });
   writeSafetensors(path, toTensorData([["embeddings", embeddings]]), { titles: String(titles.length) });
   return { titles, embeddings, cached: false };
 }
@@ -112,7 +117,7 @@ export interface GroundedRecommendOptions {
 }
 
 export interface GroundedRecommendations extends Omit<Recommendations, "scores"> {
-  /** Per example, the freely generated answer's text (before grounding). */
+  /** Per example, the freely generated answer's text (before grounding, EOS excluded). */
   answers: string[];
 }
 
@@ -146,8 +151,12 @@ export function groundedRecommend(
     primed.cache.dispose();
     primed.mask.dispose();
     primed.logits.dispose();
-    const texts = generated.map((g) => groundingText(answerText(g)));
-    const embedded = textEmbeddings(rec.model, rec.tokenizer, texts, opts.batchSize);
+    const embedded = sequenceEmbeddings(
+      rec.model,
+      rec.tokenizer.padId,
+      generated.map((g) => groundingTokens(g, rec.tokenizer.eosId)),
+      opts.batchSize,
+    );
     const nearest = nearestByL2(embedded, catalogue.embeddings, opts.listLength);
     embedded.dispose();
     const t2 = performance.now();
@@ -156,7 +165,7 @@ export function groundedRecommend(
     timing.tensorMs += t2 - t0;
     idx.forEach((j, k) => {
       titles[j] = nearest[k]!.map((n) => catalogue.titles[n]!);
-      answers[j] = generated[k]!;
+      answers[j] = rec.tokenizer.decode(generated[k]!.tokens);
     });
     opts.onProgress?.(Math.min(i + opts.batchSize, order.length));
   }

@@ -6,15 +6,18 @@
  * The text embedding follows BIGRec (github.com/SAI990323/BIGRec, `data/movie/evaluate.py` for the
  * generated text and `data/embedding.ipynb` for the item titles): each text alone, batched with left
  * padding, and the last layer's hidden state (`hidden_states[-1]`, after the final norm) at the last
- * position; items are ranked by `torch.cdist(p=2)`. BIGRec strips `"` and spaces from both texts
- * ("make sure this preprocess is the same as the prediction"); we use one rule for both,
- * `normalizePredictedTitle`, so a generated catalogue title embeds exactly like its item.
+ * position; items are ranked by `torch.cdist(p=2)`. BIGRec embeds the bare title (quotes stripped
+ * from both sides). We embed the answer's tokens up to its closing `"⏎`, i.e. `"title`: the
+ * generated side is then the tokens exactly as generated (no re-tokenizing), and the catalogue side
+ * is the tokens the model was trained to write, which a vocabulary compacted to the data's prompts
+ * and answers always holds (a bare title may need a token it lacks, e.g. `)` that only occurs
+ * merged as `)"⏎`). A generated catalogue title embeds exactly like its item.
  */
 import { cat, noGrad, tidy, type Tensor } from "../engine/index.js";
 import { collatePrompts } from "../data/collate.js";
+import { targetText } from "../data/prompt.js";
 import { extendMask } from "../llm/attention-mask.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
-import { normalizePredictedTitle } from "./item-mapping.js";
 import type { PrimedDecoder } from "./search-decoder.js";
 
 /** What embedding and generation need from a tokenizer (model ids). */
@@ -25,37 +28,53 @@ export interface GroundingTokenizer {
   readonly padId: number;
 }
 
-/** The text both sides are embedded from: BIGRec strips quotes and spaces from answers and titles alike. */
-export function groundingText(text: string): string {
-  return normalizePredictedTitle(text);
+/** A freely generated answer: its tokens (EOS excluded) and whether it ended with the closing `"⏎`. */
+export interface GeneratedAnswer {
+  tokens: number[];
+  closed: boolean;
 }
 
 /**
- * Text embeddings [N, hidden] (f32): the final-norm hidden state of each text's last token, texts
- * batched `batchSize` at a time with left padding so the last position is every row's last token.
- * An empty text (a generation that closed its quote at once) embeds as EOS alone: Qwen's tokenizer
- * adds no BOS, so it would otherwise have no token at all.
+ * The tokens an answer is embedded from: the answer up to (without) the token that closed it with
+ * `"⏎`. A catalogue title's are those of `"title"⏎` less the last, so a generated catalogue title
+ * (tokenized as in training) gives the same tokens. Empty (EOS at once) embeds as EOS alone.
  */
-export function textEmbeddings(
+export function groundingTokens(answer: GeneratedAnswer, eosId: number): number[] {
+  const tokens = answer.closed ? answer.tokens.slice(0, -1) : answer.tokens;
+  return tokens.length > 0 ? tokens : [eosId];
+}
+
+export function titleGroundingTokens(tokenizer: GroundingTokenizer, title: string): number[] {
+  return groundingTokens({ tokens: tokenizer.encode(targetText(title)), closed: true }, tokenizer.eosId);
+}
+
+/**
+ * Embeddings [N, hidden] (f32) of token sequences: the final-norm hidden state at each sequence's
+ * last token, sequences batched `batchSize` at a time with left padding so the last position is
+ * every row's last token.
+ */
+export function sequenceEmbeddings(
   model: Qwen2Model,
-  tokenizer: GroundingTokenizer,
-  texts: readonly string[],
+  padId: number,
+  sequences: readonly (readonly number[])[],
   batchSize: number,
   onProgress?: (done: number) => void,
 ): Tensor {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`textEmbeddings: batchSize must be a positive integer, got ${batchSize}`);
+    throw new RangeError(`sequenceEmbeddings: batchSize must be a positive integer, got ${batchSize}`);
   }
-  const ids = texts.map((t) => {
-    const encoded = tokenizer.encode(t);
-    return encoded.length > 0 ? encoded : [tokenizer.eosId];
-  });
+  const empty = sequences.findIndex((s) => s.length === 0);
+  if (sequences.length === 0 || empty !== -1) {
+    throw new RangeError(
+      `sequenceEmbeddings: ${sequences.length === 0 ? "no sequences" : `sequence ${empty} is empty`}`,
+    );
+  }
   const parts: Tensor[] = [];
-  for (let i = 0; i < ids.length; i += batchSize) {
+  for (let i = 0; i < sequences.length; i += batchSize) {
     parts.push(
       noGrad(() =>
         tidy(() => {
-          const batch = collatePrompts(ids.slice(i, i + batchSize), tokenizer.padId, model.device);
+          const batch = collatePrompts(sequences.slice(i, i + batchSize), padId, model.device);
           const { hidden } = model.forward({ inputIds: batch.ids, attentionMask: batch.mask, logits: "none" });
           return hidden
             .select(1, hidden.dim(1) - 1)
@@ -64,9 +83,8 @@ export function textEmbeddings(
         }),
       ),
     );
-    onProgress?.(Math.min(i + batchSize, ids.length));
+    onProgress?.(Math.min(i + batchSize, sequences.length));
   }
-  if (parts.length === 0) throw new RangeError("textEmbeddings: no texts to embed");
   const out = tidy(() => cat(parts, 0).keep());
   for (const p of parts) p.dispose();
   return out;
@@ -106,33 +124,24 @@ export function nearestByL2(generated: Tensor, catalogue: Tensor, k: number): nu
 }
 
 /** Where the answer's closing `"⏎` starts (after its opening quote), or -1 while it is still open. */
-function closingQuoteAt(generated: string): number {
+export function closingQuoteAt(generated: string): number {
   const open = generated.indexOf('"');
   return open === -1 ? -1 : generated.indexOf('"\n', open + 1);
 }
 
 /**
- * The answer's text inside free generation: up to the first closing `"⏎` (the reference's answer
- * format `"title"⏎`), or everything generated when it never closed.
- */
-export function answerText(generated: string): string {
-  const close = closingQuoteAt(generated);
-  return close === -1 ? generated : generated.slice(0, close + 2);
-}
-
-/**
  * Greedy free generation after priming (prompt, latent thoughts), all rows together: each row stops
- * at EOS, at the closing `"⏎` of its title, or after `maxNewTokens`. Returns the generated text per
- * row (EOS excluded). Consumes `primed.cache`.
+ * at EOS, at the closing `"⏎` of its title, or after `maxNewTokens`. Returns the answer of each
+ * row. Consumes `primed.cache`.
  */
 export function greedyAnswers(
   model: Qwen2Model,
   tokenizer: GroundingTokenizer,
   primed: PrimedDecoder,
   maxNewTokens: number,
-): string[] {
+): GeneratedAnswer[] {
   const rows = primed.logits.dim(0);
-  const tokens: number[][] = Array.from({ length: rows }, () => []);
+  const answers: GeneratedAnswer[] = Array.from({ length: rows }, () => ({ tokens: [], closed: false }));
   const done = new Array<boolean>(rows).fill(false);
   let mask = primed.mask.view(primed.mask.shape).keep();
   let logits = primed.logits.view(primed.logits.shape).keep();
@@ -146,8 +155,10 @@ export function greedyAnswers(
           done[r] = true;
           return;
         }
-        tokens[r]!.push(token);
-        if (closingQuoteAt(tokenizer.decode(tokens[r]!)) !== -1) done[r] = true;
+        const answer = answers[r]!;
+        answer.tokens.push(token);
+        answer.closed = closingQuoteAt(tokenizer.decode(answer.tokens)) !== -1;
+        done[r] = answer.closed;
       });
       if (!done.includes(false) || step + 1 === maxNewTokens) {
         next.dispose();
@@ -170,5 +181,5 @@ export function greedyAnswers(
     mask.dispose();
     logits.dispose();
   }
-  return tokens.map((t) => tokenizer.decode(t));
+  return answers;
 }

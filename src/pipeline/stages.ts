@@ -36,7 +36,6 @@ import { latencyFigures, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/r
 import type { Report } from "../eval/report-schema.js";
 import { recommendSharded, shardedDecoding } from "./sharded-recommend.js";
 import { catalogueEmbeddings, groundedRecommend } from "../decode/grounded-recommend.js";
-import { answerText } from "../decode/grounding.js";
 import type { Decoding } from "../decode/decoding-config.js";
 import type { Recommendations } from "../decode/recommend.js";
 import type { Example } from "../data/types.js";
@@ -535,7 +534,7 @@ function groundedDecoding(
   catalogue.embeddings.dispose();
   const answers = dp.gatherShardsJson(decoded.answers);
   const mapping = new ItemMapping(opts.source.items);
-  const exact = answers.filter((a) => mapping.isCatalogueTitle(answerText(a))).length;
+  const exact = answers.filter((a) => mapping.isCatalogueTitle(a)).length;
   return {
     ...decoded,
     searchStage: "free generation + grounding",
