@@ -27,6 +27,9 @@ export interface GroundingCatalogue {
   cached: boolean;
 }
 
+/** Elements per f64 chunk of the weights' fingerprint (32 MB). */
+const FINGERPRINT_CHUNK = 1 << 22;
+
 /**
  * Identifies a model's weights by content: sha256 over every parameter's name, dtype, shape, sum and
  * sum of squares (f64, computed in libtorch in one pass). Unlike a file's size and mtime it follows
@@ -38,8 +41,14 @@ export function weightsFingerprint(model: Qwen2Model): string {
   const sums = noGrad(() =>
     tidy(() => {
       const rows = named.map(([, p]) => {
-        const x = p.to("f64");
-        return stack([x.sum(), x.square().sum()]);
+        // In chunks, so a large bf16 embedding never needs a whole f64 copy (1.9 GB for Qwen2.5-1.5B's).
+        const flat = p.reshape([-1]);
+        const parts = [];
+        for (let at = 0; at < flat.dim(0); at += FINGERPRINT_CHUNK) {
+          const x = flat.narrow(0, at, Math.min(FINGERPRINT_CHUNK, flat.dim(0) - at)).to("f64");
+          parts.push(stack([x.sum(), x.square().sum()]));
+        }
+        return stack(parts).sum(0);
       });
       return stack(rows).data() as Float64Array;
     }),
