@@ -61,6 +61,11 @@ export const evalCommand: CommandSpec = {
     const popularity = POPULARITY_MODELS[stage.model];
     const model = popularity ? stage.model : modelFolderFrom(args);
     const baseline = !popularity && isBaselineFolder(model);
+    if (decode.decoding === "grounding" && (popularity || baseline)) {
+      throw new Error(
+        `--decoding grounding: ${model} ranks items itself; grounding decodes an LLM's free answer (give an LLM model folder)`,
+      );
+    }
     const dir =
       stage.out ??
       (popularity
@@ -91,7 +96,9 @@ export const evalCommand: CommandSpec = {
     }
     if (baseline) {
       if (dp.worldSize > 1) {
-        throw new Error(`${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`);
+        throw new Error(
+          `${model}: a baseline model is evaluated in one process (its scoring is one matrix product per batch): run eval without launch`,
+        );
       }
       print(
         baselineEvaluateStage({

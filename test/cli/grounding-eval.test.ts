@@ -96,3 +96,19 @@ test("grounding after latent thoughts ranks distinct catalogue titles, nearest f
   catalogue.embeddings.dispose();
   rec.dispose();
 });
+
+test("eval --decoding grounding refuses a model that ranks items itself", async () => {
+  const r = await runCli([
+    "eval",
+    "--model",
+    "popularity",
+    "--decoding",
+    "grounding",
+    "--out",
+    join(folder.dir, "pop"),
+    ...SMALL,
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--decoding grounding: popularity ranks items itself/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+});
