@@ -3,6 +3,7 @@
  * read from disk must pass (each error names the file and the field).
  */
 import { HISTORY_LENGTH } from "../data/sequences.js";
+import { ALPHAREC_DEFAULTS, type AlphaRecConfig } from "./alpharec/model.js";
 import { CASER_DEFAULTS, type CaserConfig } from "./caser.js";
 import { GRU4REC_DEFAULTS, type GRU4RecConfig } from "./gru4rec.js";
 import { ARCHS, isArch, type Arch } from "./model.js";
@@ -10,7 +11,7 @@ import { SASREC_DEFAULTS, SASREC_NORMS, type SASRecConfig } from "./sasrec.js";
 import type { ItemVocabulary, UserVocabulary } from "./vocabulary.js";
 import { configTable, optional, type ConfigOf } from "../util/config-table.js";
 
-export type BaselineConfig = SASRecConfig | GRU4RecConfig | CaserConfig;
+export type BaselineConfig = SASRecConfig | GRU4RecConfig | CaserConfig | AlphaRecConfig;
 
 /** Architecture-specific fields a user may override. */
 export type ConfigOverrides = Record<string, number | string>;
@@ -35,7 +36,17 @@ export const BASELINE_MODEL_CONFIG = configTable("baseline model", {
     ),
     choices: SASREC_NORMS,
   },
-  layers: optional("int", "GRU4Rec: GRU layers (default 1) [num_layers]", { min: 1 }),
+  layers: optional("int", "GRU4Rec: GRU layers (default 1); AlphaRec: propagation layers K (default 2) [num_layers]", {
+    min: 0,
+  }),
+  mlpHiddenSize: optional(
+    "int",
+    "AlphaRec: the MLP's inner size (default half the LLM's hidden size) [mlp_hidden_size]",
+    {
+      min: 1,
+    },
+  ),
+  temperature: optional("number", "AlphaRec: InfoNCE temperature τ (default 0.15) [temperature]", { above: 0 }),
   embeddingSize: optional("int", "GRU4Rec: item embedding size (default 64) [embedding_size]", { min: 1 }),
 });
 export type BaselineModelSettings = ConfigOf<typeof BASELINE_MODEL_CONFIG>;
@@ -49,6 +60,8 @@ const CONFIG_FIELDS: Record<keyof BaselineModelSettings, string> = {
   norm: "norm",
   layers: "num_layers",
   embeddingSize: "embedding_size",
+  mlpHiddenSize: "mlp_hidden_size",
+  temperature: "temperature",
 };
 
 /** The config.json fields the given settings override (unset ones keep the architecture's default). */
@@ -65,15 +78,17 @@ const DEFAULTS: Record<Arch, Record<string, number | string>> = {
   sasrec: { max_len: HISTORY_LENGTH, ...SASREC_DEFAULTS },
   gru4rec: { max_len: HISTORY_LENGTH, ...GRU4REC_DEFAULTS },
   caser: { ...CASER_DEFAULTS },
+  alpharec: { max_len: HISTORY_LENGTH, ...ALPHAREC_DEFAULTS },
 };
 
-/** Integer fields (≥ 1 unless listed in NON_NEGATIVE) and probability fields of each architecture. */
+/** Integer fields (≥ 1 unless listed in NON_NEGATIVE, as `field` or `arch.field`) and probability fields of each architecture. */
 const INTEGERS: Record<Arch, string[]> = {
   sasrec: ["num_items", "max_len", "hidden_size", "num_blocks", "num_heads"],
   gru4rec: ["num_items", "max_len", "embedding_size", "hidden_size", "num_layers"],
   caser: ["num_items", "max_len", "hidden_size", "num_horizontal", "num_vertical", "num_users"],
+  alpharec: ["num_items", "max_len", "hidden_size", "mlp_hidden_size", "lm_hidden_size", "num_layers", "num_users"],
 };
-const NON_NEGATIVE = new Set(["num_users", "num_blocks"]);
+const NON_NEGATIVE = new Set(["num_users", "num_blocks", "alpharec.num_layers"]);
 const PROBABILITIES = ["dropout"];
 
 /** A new model's config: the architecture's defaults, then `overrides`, sized to the catalogue. */
@@ -94,7 +109,7 @@ export function baselineConfig(
     ...overrides,
     num_items: items.size,
     catalogue_fingerprint: items.fingerprint,
-    ...(arch === "caser" ? { num_users: users?.size ?? 0 } : {}),
+    ...(arch === "caser" || arch === "alpharec" ? { num_users: users?.size ?? 0 } : {}),
   };
   return validateBaselineConfig(config, `${arch} config`);
 }
@@ -115,12 +130,12 @@ export function validateBaselineConfig(raw: unknown, where: string): BaselineCon
   }
   for (const key of INTEGERS[arch]) {
     const v = c[key];
-    const min = NON_NEGATIVE.has(key) ? 0 : 1;
+    const min = NON_NEGATIVE.has(key) || NON_NEGATIVE.has(`${arch}.${key}`) ? 0 : 1;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
       throw new Error(`${where}: "${key}" is ${JSON.stringify(v)}; expected an integer >= ${min}`);
     }
   }
-  for (const key of PROBABILITIES) {
+  for (const key of arch === "alpharec" ? [] : PROBABILITIES) {
     const v = c[key];
     if (typeof v !== "number" || !(v >= 0 && v < 1)) {
       throw new Error(`${where}: "${key}" is ${JSON.stringify(v)}; expected a number in [0, 1)`);
@@ -128,6 +143,9 @@ export function validateBaselineConfig(raw: unknown, where: string): BaselineCon
   }
   if (typeof c.catalogue_fingerprint !== "string") {
     throw new Error(`${where}: "catalogue_fingerprint" is missing; expected the string a trained model records`);
+  }
+  if (arch === "alpharec" && !(typeof c.temperature === "number" && c.temperature > 0)) {
+    throw new Error(`${where}: "temperature" is ${JSON.stringify(c.temperature)}; expected a number > 0`);
   }
   if (arch === "sasrec") {
     if ((c.hidden_size as number) % (c.num_heads as number) !== 0) {

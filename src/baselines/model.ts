@@ -8,7 +8,7 @@ import type { ParamStore } from "../nn/index.js";
 import type { Padding, SequenceBatch } from "./batch.js";
 import type { UserVocabulary } from "./vocabulary.js";
 
-export const ARCHS = ["sasrec", "gru4rec", "caser"] as const;
+export const ARCHS = ["sasrec", "gru4rec", "caser", "alpharec"] as const;
 export type Arch = (typeof ARCHS)[number];
 
 export function isArch(s: string): s is Arch {

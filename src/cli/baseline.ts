@@ -47,6 +47,7 @@ export const trainBaselineCommand: CommandSpec = {
   examples: [
     "latentr3 train baseline --arch sasrec --out runs/sasrec",
     "latentr3 train baseline --arch sasrec --grid --data ../shared/data/amazon-cds --out runs/cds-sasrec",
+    "latentr3 train baseline --arch alpharec --model runs/demo/model --out runs/alpharec",
     "latentr3 train baseline --arch caser --grid --data ../shared/data/amazon-cds --out runs/cds-caser --resume",
   ],
   async run(args) {
@@ -75,6 +76,7 @@ export const trainBaselineCommand: CommandSpec = {
       training,
       ...(grid ? { grid } : {}),
       selectBy: stage.selectBy,
+      ...(stage.model ? { llm: stage.model } : {}),
       device: deviceFrom(args),
       ...run,
     });

@@ -9,6 +9,7 @@ import { engineInfo, type Device } from "../engine/index.js";
 import { baselineConfig, type ConfigOverrides } from "../baselines/config.js";
 import { checkCatalogue, createBaseline, loadBaseline, saveBaseline } from "../baselines/folder.js";
 import { ARCHS, type Arch, type SequentialRecommender } from "../baselines/model.js";
+import type { AlphaRecInputs } from "../baselines/alpharec/model.js";
 import { sequenceRows } from "../baselines/sequences.js";
 import { ItemVocabulary, UserVocabulary } from "../baselines/vocabulary.js";
 import type { DataSource } from "../data/data-source.js";
@@ -25,6 +26,8 @@ import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { writeJsonAtomic } from "../util/atomic-file.js";
 import { boolean, choice, configTable, list, optional, required, type ConfigOf } from "../util/config-table.js";
 import { DataParallel, distributedEnv } from "../distributed/index.js";
+import { TITLE_EMBEDDINGS_FILE, alphaRecInputs } from "./alpharec-inputs.js";
+import { readConfig } from "../llm/checkpoint.js";
 import { MODEL_SUBDIR, claimEvaluation, describeSource, testUsers, type RunFolderOptions } from "./stages.js";
 
 /** Cut-off of the selection metric: NDCG@10, the paper's headline metric. */
@@ -32,7 +35,8 @@ export const SELECTION_K = 10;
 
 /** `latentr3 train baseline`'s own settings (the model's and training's are in their tables). */
 export const BASELINE_STAGE = configTable("baseline run", {
-  arch: { ...required("sasrec, gru4rec or caser"), choices: ARCHS },
+  arch: { ...required("sasrec, gru4rec, caser or alpharec"), choices: ARCHS },
+  model: optional("string", "AlphaRec: the LLM folder (Qwen2) whose title embeddings it reads"),
   out: optional("string", "run folder (default runs/<arch>)"),
   grid: boolean("the paper's 3 × 3 grid of learning rate and weight decay, one resumable folder per point"),
   gridLr: list([], "with --grid: learning rates to search instead of the paper's 1e-2,1e-3,1e-4"),
@@ -47,7 +51,7 @@ export type BaselineStageConfig = ConfigOf<typeof BASELINE_STAGE>;
 
 /** The command a baseline run folder is claimed under, and what it writes there. */
 export const BASELINE_COMMAND = "train baseline";
-export const BASELINE_ARTIFACTS = [...TRAINING_ARTIFACTS, "grid", "grid.json"] as const;
+export const BASELINE_ARTIFACTS = [...TRAINING_ARTIFACTS, "grid", "grid.json", TITLE_EMBEDDINGS_FILE] as const;
 
 export interface BaselineTrainOptions {
   source: DataSource;
@@ -60,6 +64,8 @@ export interface BaselineTrainOptions {
   grid?: readonly GridPoint[];
   /** Hits by title (as every table reports) or by item id, for selection and early stopping. */
   selectBy: SelectionHits;
+  /** AlphaRec: the LLM folder whose title embeddings it reads. */
+  llm?: string;
   device?: Device;
 }
 
@@ -78,12 +84,12 @@ export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderO
   const { source, arch } = opts;
   const started = performance.now();
   const vocab = new ItemVocabulary(source.items);
-  const users = arch === "caser" ? UserVocabulary.fromExamples(source.splits.train) : null;
+  const users = arch === "caser" || arch === "alpharec" ? UserVocabulary.fromExamples(source.splits.train) : null;
   const train = sequenceRows(source.splits.train, vocab, users, "train");
   const valid = sequenceRows(source.splits.valid, vocab, users, "valid");
   if (valid.length === 0)
     throw new Error(`${source.name}: no selection (valid) rows to choose epochs and grid points on`);
-  const config = baselineConfig(arch, vocab, users, opts.model);
+  const config = baselineConfig(arch, vocab, users, { ...opts.model, ...alphaRecSizes(arch, opts) });
   const context = { vocab, groups: new TitleGroups(vocab, source.items), mapping: new ItemMapping(source.items) };
   const selectionName = `NDCG@${SELECTION_K} (${opts.selectBy === "title" ? "by title" : "by item id"}, selection split)`;
   const task = (model: SequentialRecommender, label: string): BaselineTask => ({
@@ -93,12 +99,12 @@ export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderO
     select: () => selectionNdcg(model, valid, source.splits.valid, context, { k: SELECTION_K, hits: opts.selectBy }),
     selectionName,
   });
-  const newModel = () => createBaseline(config, { device: opts.device, seed: opts.training.seed, users });
-  const probe = newModel();
-  const parameters = probe.store.numParameters();
-  probe.store.dispose();
+  let alpharec: AlphaRecInputs | undefined;
+  const newModel = () =>
+    createBaseline(config, { device: opts.device, seed: opts.training.seed, users, ...(alpharec ? { alpharec } : {}) });
   const settings = {
     arch,
+    ...(opts.llm ? { llm: resolve(opts.llm) } : {}),
     model: config,
     training: opts.training,
     ...(opts.grid ? { grid: opts.grid } : {}),
@@ -114,6 +120,20 @@ export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderO
     overwrite: opts.overwrite ?? false,
     artifacts: BASELINE_ARTIFACTS,
   });
+  if (arch === "alpharec") {
+    alpharec = await alphaRecInputs({
+      llmDir: opts.llm!,
+      items: source.items,
+      vocab,
+      numUsers: users!.size,
+      train,
+      cache: run.path(TITLE_EMBEDDINGS_FILE),
+      device: opts.device,
+    });
+  }
+  const probe = newModel();
+  const parameters = probe.store.numParameters();
+  probe.store.dispose();
   run.extendConfig({ stage: "baseline", ...settings, parameters, engine: engineInfo() });
   const modelDir = run.path(MODEL_SUBDIR);
   if (!opts.grid) {
@@ -141,6 +161,24 @@ export async function baselineTrainStage(opts: BaselineTrainOptions & RunFolderO
   );
   const steps = results.reduce((n, r) => n + r.steps, 0);
   return { modelDir, best: best.best, seconds: (performance.now() - started) / 1000, steps, grid: results };
+}
+
+/** AlphaRec's sizes that come from its LLM (lm_hidden_size, and mlp_hidden_size unless given). */
+function alphaRecSizes(arch: Arch, opts: BaselineTrainOptions): ConfigOverrides {
+  if (arch !== "alpharec") {
+    if (opts.llm) throw new Error(`train baseline --arch ${arch}: --model is for AlphaRec only (${arch} reads no LLM)`);
+    return {};
+  }
+  if (!opts.llm) {
+    throw new Error(
+      "train baseline --arch alpharec: --model is missing; expected the LLM folder whose title embeddings AlphaRec reads",
+    );
+  }
+  const lm = readConfig(opts.llm).hidden_size;
+  return {
+    lm_hidden_size: lm,
+    mlp_hidden_size: (opts.model.mlp_hidden_size as number | undefined) ?? Math.max(1, Math.round(lm / 2)),
+  };
 }
 
 export interface BaselineEvaluateOptions {

@@ -26,6 +26,17 @@ export const BASELINE_TRAINING_DEFAULTS: Record<Arch, BaselineTrainingConfig> = 
   sasrec: { ...SHARED, adamBeta2: 0.98 },
   gru4rec: { ...SHARED },
   caser: { ...SHARED, batchSize: 512, weightDecay: 1e-6, negatives: 3, positions: "target" },
+  // AlphaRec's README command and parse.py: batch 4096, lr 5e-4, weight decay 1e-6, 256 sampled
+  // negatives, patience 20; it trains (user, item) pairs, ours each row's (user, target).
+  alpharec: {
+    ...SHARED,
+    batchSize: 4096,
+    lr: 5e-4,
+    weightDecay: 1e-6,
+    negatives: 256,
+    positions: "target",
+    patience: 20,
+  },
 };
 
 /** Training settings a user may set; each given one overrides the architecture's default above. */
@@ -54,9 +65,9 @@ export type BaselineTrainingSettings = ConfigOf<typeof BASELINE_TRAINING_CONFIG>
 export function baselineTraining(arch: Arch, settings: BaselineTrainingSettings): BaselineTrainingConfig {
   const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
   const config = { ...BASELINE_TRAINING_DEFAULTS[arch], ...given } as BaselineTrainingConfig;
-  if (arch === "caser" && config.positions === "all") {
+  if ((arch === "caser" || arch === "alpharec") && config.positions === "all") {
     throw new ConfigError(
-      "--positions all: Caser reads one window per row and trains on the row's target only",
+      `--positions all: ${arch === "caser" ? "Caser reads one window per row" : "AlphaRec scores users, not positions"} and trains on the row's target only`,
       "positions",
     );
   }

@@ -1,5 +1,5 @@
 /**
- * The baselines' training loop, one screen: per epoch shuffled batches → BCE with sampled negatives →
+ * The baselines' training loop, one screen: per epoch shuffled batches → BCE (AlphaRec: InfoNCE) with sampled negatives →
  * backward → Adam step; every `evalEvery` epochs the caller's selection metric (NDCG@10 on the
  * selection split, never test); early stopping with patience; the best parameters restored at the end.
  * Checkpoints at every epoch end, and every random draw of an epoch (batch order, negatives, dropout)
@@ -16,6 +16,8 @@ import { CheckpointManager, stepName } from "../checkpoint.js";
 import { Progress } from "../../util/progress.js";
 import { saveCheckpoint, startOrResume } from "../resume.js";
 import type { RunFolder } from "../run-folder.js";
+import { AlphaRec } from "../../baselines/alpharec/model.js";
+import { sampledInfoNceLoss } from "./infonce.js";
 import { sampledBceLoss, type TrainPositions } from "./objective.js";
 
 export interface BaselineTrainingConfig {
@@ -100,7 +102,11 @@ export async function trainEpoch(
         indices.map((r) => rows[r]!),
         { maxLen: model.config.max_len, padding: model.padding, device: model.store.device },
       );
-      const loss = sampledBceLoss(model, batch, config.negatives, config.positions, generator);
+      // AlphaRec is trained by its own code's InfoNCE; the sequential models by BCE.
+      const loss =
+        model instanceof AlphaRec
+          ? sampledInfoNceLoss(model, batch, config.negatives, generator)
+          : sampledBceLoss(model, batch, config.negatives, config.positions, generator);
       loss.backward();
       return loss.item();
     });
