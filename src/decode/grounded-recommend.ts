@@ -15,8 +15,7 @@ import type { Qwen2Model } from "../llm/qwen2.js";
 import type { Recommender } from "../latent/recommender.js";
 import { greedyAnswers, groundingTokens, nearestByL2, sequenceEmbeddings, titleGroundingTokens } from "./grounding.js";
 import { primeLatent, primePlain } from "./prime.js";
-import type { Recommendations } from "./recommend.js";
-import { cacheDir, trieTitles } from "./recommend.js";
+import { cacheDir, trieTitles, type Recommendations } from "./recommend.js";
 import { titleTrieCacheKey } from "./title-trie-file.js";
 
 /** The catalogue side of grounding: distinct titles and their text embeddings [titles, hidden]. */
@@ -34,7 +33,8 @@ const FINGERPRINT_CHUNK = 1 << 22;
  * Identifies a model's weights by content: sha256 over every parameter's name, dtype, shape, sum and
  * sum of squares (f64, computed in libtorch in one pass). Unlike a file's size and mtime it follows
  * the weights actually loaded (a LoRA adapter on a base, a model trained in this process) and
- * survives copying a folder.
+ * survives copying a folder. It misses only changes that keep every parameter's sum and sum of
+ * squares (permuting a tensor's entries), which training does not make.
  */
 export function weightsFingerprint(model: Qwen2Model): string {
   const named = model.store.namedParameters();
