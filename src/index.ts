@@ -17,6 +17,8 @@ export { selectBeams, type Beam, type Candidate } from "./decode/beam-selection.
 export { DECODING_CONFIG, type DecodingConfig } from "./decode/decoding-config.js";
 export { primePlain, primeLatent } from "./decode/prime.js";
 export { buildTitleTrie, recommend } from "./decode/recommend.js";
+export { catalogueEmbeddings, groundedRecommend, type GroundingCatalogue } from "./decode/grounded-recommend.js";
+export { nearestByL2, sequenceEmbeddings } from "./decode/grounding.js";
 export { ItemMapping } from "./decode/item-mapping.js";
 export { trainSupervised, SUPERVISED_CONFIG, DEFAULT_SUPERVISED, type SupervisedConfig } from "./train/supervised.js";
 export { runSft, sftTask } from "./train/sft.js";

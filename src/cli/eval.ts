@@ -4,7 +4,7 @@ import type { CommandSpec } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { isBaselineFolder } from "../baselines/folder.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
-import { DECODING_CONFIG } from "../decode/decoding-config.js";
+import { DECODING_CONFIG, type DecodingConfig } from "../decode/decoding-config.js";
 import { ZERO_SHOT_CONFIG } from "../decode/zero-shot.js";
 import { zeroShotEvaluateStage } from "../pipeline/zero-shot-stage.js";
 import { DEVICE_CONFIG } from "../engine/index.js";
@@ -30,6 +30,12 @@ const POPULARITY_MODELS: Record<string, PopularityRanking | undefined> = {
   popularity: "titles",
   "popularity-items": "items",
 };
+
+/** The decoding as the report names it. */
+function decodingLabel(decode: DecodingConfig): string {
+  if (decode.decoding === "grounding") return "BIGRec grounding decoding (greedy answer, L2-nearest titles)";
+  return decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`;
+}
 
 /** Test users scored per batch by a baseline (a [batch, catalogue] score matrix). */
 const BASELINE_EVAL_BATCH = 256;
@@ -57,6 +63,7 @@ export const evalCommand: CommandSpec = {
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
     "latentr3 eval --method cot --model ~/models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --limit 100 --out runs/cds-cot",
+    "latentr3 eval --model runs/bigrec/model --decoding grounding --out runs/bigrec/eval-grounding",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
     "latentr3 launch --nproc 2 -- eval --model runs/bigrec/model --out runs/bigrec/eval   # test users split over 2 processes",
   ],
@@ -68,6 +75,11 @@ export const evalCommand: CommandSpec = {
     const popularity = POPULARITY_MODELS[stage.model];
     const model = popularity ? stage.model : modelFolderFrom(args);
     const baseline = !popularity && isBaselineFolder(model);
+    if (decode.decoding === "grounding" && (popularity || baseline)) {
+      throw new Error(
+        `--decoding grounding: ${model} ranks items itself; grounding decodes an LLM's free answer (give an LLM model folder)`,
+      );
+    }
     const dir =
       stage.out ??
       (popularity
@@ -79,7 +91,9 @@ export const evalCommand: CommandSpec = {
               ? "eval"
               : zeroShot.method !== "model"
                 ? `eval-${zeroShot.method}`
-                : `eval-lp${decode.lengthPenalty}`,
+                : decode.decoding === "grounding"
+                  ? "eval-grounding"
+                  : `eval-lp${decode.lengthPenalty}`,
           ));
     checkRunFolder(dir, {
       command: STAGE_COMMANDS.eval,
@@ -122,6 +136,11 @@ export const evalCommand: CommandSpec = {
       return;
     }
     if (zeroShot.method !== "model") {
+      if (decode.decoding === "grounding") {
+        throw new Error(
+          `--method ${zeroShot.method} decodes with the title trie: --decoding grounding is for --method model`,
+        );
+      }
       if (popularity || baseline) {
         throw new Error(
           `--method ${zeroShot.method} prompts an LLM: --model must be a Qwen2 model folder, not ${model}`,
@@ -152,7 +171,7 @@ export const evalCommand: CommandSpec = {
     });
     const method =
       stage.label ??
-      `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`}`;
+      `${rec.meta.numLatents > 0 ? `LatentR3 (N=${rec.meta.numLatents}, ${rec.meta.readout})` : "no reasoning"}, ${decodingLabel(decode)}`;
     const report = evaluateStage({
       source,
       dir,

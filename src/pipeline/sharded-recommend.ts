@@ -16,8 +16,21 @@ export function recommendSharded(
   users: readonly Example[],
   opts: RecommendOptions,
 ): Pick<Recommendations, "titles" | "timing"> {
-  const out = recommend(rec, trie, dp.shard(users), opts);
-  return { titles: dp.gatherShardsJson(out.titles), timing: jobTiming(dp, out.timing) };
+  const { titles, timing } = shardedDecoding(dp, users, (share) => recommend(rec, trie, share, opts));
+  return { titles, timing };
+}
+
+/**
+ * Any decoding run on each rank's share of the users: titles gathered back in the users' order and
+ * the job's timing; other fields of the result stay the rank's own (gather them as needed).
+ */
+export function shardedDecoding<R extends Pick<Recommendations, "titles" | "timing">>(
+  dp: DataParallel,
+  users: readonly Example[],
+  decodeShard: (share: readonly Example[]) => R,
+): R {
+  const out = decodeShard(dp.shard(users));
+  return { ...out, titles: dp.gatherShardsJson(out.titles), timing: jobTiming(dp, out.timing) };
 }
 
 /** The job's decoding time: wall time of the slowest rank, per-stage times summed over ranks. */

@@ -34,7 +34,11 @@ import { readMetricsJsonl } from "../eval/jsonl.js";
 import { mostPopular, type PopularityRanking } from "../eval/popularity-baseline.js";
 import { latencyFigures, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
-import { recommendSharded } from "./sharded-recommend.js";
+import { recommendSharded, shardedDecoding } from "./sharded-recommend.js";
+import { catalogueEmbeddings, groundedRecommend } from "../decode/grounded-recommend.js";
+import type { Decoding } from "../decode/decoding-config.js";
+import type { Recommendations } from "../decode/recommend.js";
+import type { Example } from "../data/types.js";
 
 export const MODEL_SUBDIR = "model";
 
@@ -379,6 +383,8 @@ export interface EvaluateOptions {
   beams: number;
   batchSize: number;
   maxNewTokens: number;
+  /** Constrained beam search (default) or BIGRec's grounding (`--beams` is then the list length). */
+  decoding?: Decoding;
   /** Evaluate only the first N test examples (0 = all). */
   limit: number;
   /** metrics.jsonl of the training run, plotted in the report. */
@@ -386,8 +392,8 @@ export interface EvaluateOptions {
   notes?: string[];
   /** c10d backend override for a distributed evaluation. */
   backend?: string;
-  /** Other prompts and priming than the model's own (the zero-shot methods). */
-  decoding?: Pick<RecommendOptions, "promptIds" | "prime">;
+  /** Other prompts and priming than the model's own (the zero-shot methods; constrained decoding only). */
+  prompting?: Pick<RecommendOptions, "promptIds" | "prime">;
   /** Recorded in config.json (e.g. a zero-shot method's settings). */
   settings?: Record<string, unknown>;
 }
@@ -415,7 +421,12 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     {
       model: opts.modelDir ? resolve(opts.modelDir) : opts.run,
       method: opts.method,
-      decoding: { beams: opts.beams, lengthPenalty: opts.lengthPenalty, maxNewTokens: opts.maxNewTokens },
+      decoding: {
+        beams: opts.beams,
+        lengthPenalty: opts.lengthPenalty,
+        maxNewTokens: opts.maxNewTokens,
+        ...(opts.decoding === "grounding" ? { decoding: "grounding" } : {}),
+      },
       data: describeSource(opts.source),
       limit: opts.limit,
       ...opts.settings,
@@ -423,22 +434,13 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     { model: opts.modelDir, data: opts.source.dir },
     opts.overwrite ?? false,
   );
-  const trieStart = performance.now();
-  const trie = buildTitleTrie(
-    opts.rec,
-    opts.source.items.map((i) => i.title),
-  );
-  const trieMs = performance.now() - trieStart;
   // Rank 0 shows the progress of its own share (the ranks' shares differ by at most one user).
   const progress = dp.isRankZero ? new Progress(`eval ${opts.run}`, dp.shard(test).length) : undefined;
-  const { titles: predictions, timing } = recommendSharded(dp, opts.rec, trie, test, {
-    beams: opts.beams,
-    lengthPenalty: opts.lengthPenalty,
-    maxNewTokens: opts.maxNewTokens,
-    batchSize: opts.batchSize,
-    ...opts.decoding,
-    onProgress: (done) => progress?.update(done),
-  });
+  const decoded =
+    opts.decoding === "grounding"
+      ? groundedDecoding(dp, opts, test, progress)
+      : constrainedDecoding(dp, opts, test, progress);
+  const { titles: predictions, timing } = decoded;
   progress?.finish();
   const report = evaluationReport({
     run: opts.run,
@@ -455,15 +457,16 @@ export function evaluateStage(opts: EvaluateOptions): Report {
       timing.totalMs,
       {
         "prompt + latent prefill": timing.primeMs,
-        "beam search": timing.searchMs,
+        [decoded.searchStage]: timing.searchMs,
         "inside libtorch": timing.tensorMs,
-        "title trie (built once)": trieMs,
+        ...decoded.setupStages,
       },
       { device: opts.rec.model.device, batchSize: opts.batchSize },
     ),
     ...(opts.trainingLog && existsSync(opts.trainingLog) ? { training: readMetricsJsonl(opts.trainingLog) } : {}),
     notes: [
-      `beams ${opts.beams}, length penalty ${opts.lengthPenalty}, ${test.length} of ${opts.source.splits.test.length} test users`,
+      ...decoded.notes,
+      `${test.length} of ${opts.source.splits.test.length} test users`,
       `data protocol: ${opts.source.splits.protocol}`,
       ...(dp.isDistributed
         ? [
@@ -476,6 +479,79 @@ export function evaluateStage(opts: EvaluateOptions): Report {
   if (dp.isRankZero) writeReport(opts.dir, report);
   dp.barrier();
   return report;
+}
+
+interface StageDecoding {
+  titles: string[][];
+  timing: Recommendations["timing"];
+  /** The latency stage name of the decoding proper, and one-off setup stages (ms). */
+  searchStage: string;
+  setupStages: Record<string, number>;
+  notes: string[];
+}
+
+function constrainedDecoding(
+  dp: DataParallel,
+  opts: EvaluateOptions,
+  test: readonly Example[],
+  progress: Progress | undefined,
+): StageDecoding {
+  const trieStart = performance.now();
+  const trie = buildTitleTrie(
+    opts.rec,
+    opts.source.items.map((i) => i.title),
+  );
+  const trieMs = performance.now() - trieStart;
+  const decoded = recommendSharded(dp, opts.rec, trie, test, {
+    beams: opts.beams,
+    lengthPenalty: opts.lengthPenalty,
+    maxNewTokens: opts.maxNewTokens,
+    batchSize: opts.batchSize,
+    ...opts.prompting,
+    onProgress: (done) => progress?.update(done),
+  });
+  return {
+    ...decoded,
+    searchStage: "beam search",
+    setupStages: { "title trie (built once)": trieMs },
+    notes: [`constrained decoding: beams ${opts.beams}, length penalty ${opts.lengthPenalty}`],
+  };
+}
+
+function groundedDecoding(
+  dp: DataParallel,
+  opts: EvaluateOptions,
+  test: readonly Example[],
+  progress: Progress | undefined,
+): StageDecoding {
+  const embedStart = performance.now();
+  const catalogue = catalogueEmbeddings(
+    opts.rec,
+    opts.source.items.map((i) => i.title),
+    { batchSize: opts.batchSize },
+  );
+  const embedMs = performance.now() - embedStart;
+  const decoded = shardedDecoding(dp, test, (users) =>
+    groundedRecommend(opts.rec, catalogue, users, {
+      listLength: opts.beams,
+      maxNewTokens: opts.maxNewTokens,
+      batchSize: opts.batchSize,
+      onProgress: (done) => progress?.update(done),
+    }),
+  );
+  catalogue.embeddings.dispose();
+  const answers = dp.gatherShardsJson(decoded.answers);
+  const mapping = new ItemMapping(opts.source.items);
+  const exact = answers.filter((a) => mapping.isCatalogueTitle(a)).length;
+  return {
+    ...decoded,
+    searchStage: "free generation + grounding",
+    setupStages: { [`catalogue embeddings (${catalogue.cached ? "read from cache" : "computed once"})`]: embedMs },
+    notes: [
+      `grounding decoding (BIGRec): greedy answer of at most ${opts.maxNewTokens} tokens, ranked by L2 distance of last-token embeddings to ${catalogue.titles.length} catalogue titles, list length ${opts.beams}`,
+      `${exact} of ${answers.length} generated answers were catalogue titles before grounding`,
+    ],
+  };
 }
 
 /** The test users an evaluation covers; none is an error (a header-only split, every row skipped). */

@@ -21,7 +21,7 @@ export const ZERO_SHOT_LABELS: Readonly<Record<ZeroShotMethod, string>> = {
 };
 
 export async function zeroShotEvaluateStage(
-  opts: Omit<EvaluateOptions, "rec" | "decoding" | "settings" | "method"> & {
+  opts: Omit<EvaluateOptions, "rec" | "prompting" | "decoding" | "settings" | "method"> & {
     modelDir: string;
     method: ZeroShotMethod;
     label?: string;
@@ -42,7 +42,7 @@ export async function zeroShotEvaluateStage(
     rec,
     beams,
     method: `${opts.label ?? ZERO_SHOT_LABELS[opts.method]}, beam ${beams}${cot ? `, ≤ ${opts.config.reasoningTokens} reasoning tokens (${opts.config.reasoningSampling ? "sampled" : "greedy"})` : ""}`,
-    decoding: { promptIds: (e) => zeroShot.promptIds(e), prime: (ids, mask, rows) => zeroShot.prime(ids, mask, rows) },
+    prompting: { promptIds: (e) => zeroShot.promptIds(e), prime: (ids, mask, rows) => zeroShot.prime(ids, mask, rows) },
     settings: {
       zeroShot: {
         method: opts.method,
