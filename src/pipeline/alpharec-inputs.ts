@@ -15,6 +15,7 @@ import { meanPooledEmbeddings } from "../baselines/alpharec/title-embeddings.js"
 import type { SequenceRow } from "../baselines/sequences.js";
 import type { ItemVocabulary } from "../baselines/vocabulary.js";
 import type { Item } from "../data/types.js";
+import { titleGroundingTokens } from "../decode/grounding.js";
 import { Recommender } from "../latent/recommender.js";
 import { Progress } from "../util/progress.js";
 
@@ -28,7 +29,11 @@ export async function titleEmbeddings(
   cache: string,
   device?: Device,
 ) {
-  const metadata = { llm: resolve(llmDir), catalogue: vocab.fingerprint, pooling: "mean of last hidden states" };
+  const metadata = {
+    llm: resolve(llmDir),
+    catalogue: vocab.fingerprint,
+    pooling: "mean of last hidden states over the title as answers write it",
+  };
   if (existsSync(cache)) {
     const file = openSafetensors(cache);
     try {
@@ -44,7 +49,10 @@ export async function titleEmbeddings(
   }
   const llm = await Recommender.load(llmDir, {}, { device });
   const titleById = new Map(items.map((i) => [i.id, i.title]));
-  const sequences = vocab.ids.slice(1).map((id) => llm.tokenizer.encode(titleById.get(id) ?? ""));
+  // A title is tokenised as the model's answers write it (opening quote included, as grounding does):
+  // a vocabulary compacted to the data's texts has those merges, not always a bare title's
+  // ("<span" exists only as '"<span' in the CDs prompts).
+  const sequences = vocab.ids.slice(1).map((id) => titleGroundingTokens(llm.tokenizer, titleById.get(id) ?? ""));
   const progress = new Progress("alpharec title embeddings", sequences.length, process.stderr);
   const titles = meanPooledEmbeddings(llm.model, sequences, { onBatch: (done) => progress.update(done) });
   progress.finish();

@@ -2,7 +2,7 @@
  * AlphaRec's frozen language representations of items: one vector per catalogue title from an LLM.
  * The authors embed titles with text-embedding models (text-embedding-3-large by default; for LLMs such
  * as Llama or Mistral, vectors from the model's hidden states); ours reads any Qwen2 folder and takes
- * the mean of the last hidden states (after the final RMSNorm) over the title's tokens. Computed once,
+ * the mean of the last hidden states (after the final RMSNorm) over the title's tokens (the caller chooses the token form). Computed once,
  * in batches without gradients, and cached on disk by the caller.
  */
 import { int64, noGrad, tidy, cat, type Tensor } from "../../engine/index.js";
