@@ -46,7 +46,9 @@ export function randomBatches(count: number, options: BucketOptions, epoch = 0):
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`batchSize must be a positive integer, got ${batchSize}`);
-  const order = new Rng(hashSeed(options.seed, "random-batches", epoch)).shuffle(Array.from({ length: count }, (_, i) => i));
+  const order = new Rng(hashSeed(options.seed, "random-batches", epoch)).shuffle(
+    Array.from({ length: count }, (_, i) => i),
+  );
   const batches: number[][] = [];
   for (let b = 0; b + (options.dropLast ? batchSize : 1) <= order.length; b += batchSize) {
     batches.push(order.slice(b, b + batchSize));

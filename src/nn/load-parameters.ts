@@ -46,7 +46,9 @@ export function loadNamedParameters(store: ParamStore, entries: Iterable<[string
 
 function copyEntry(param: Tensor, name: string, entry: TensorEntry, store: ParamStore, where: string): void {
   if (entry.shape.join(",") !== param.shape.join(",")) {
-    throw new Error(`${where}: ${name} has shape [${entry.shape}] in the checkpoint but the config implies [${param.shape}]`);
+    throw new Error(
+      `${where}: ${name} has shape [${entry.shape}] in the checkpoint but the config implies [${param.shape}]`,
+    );
   }
   const loaded = loadEntry(entry, { device: store.device, dtype: store.dtype });
   noGrad(() => param.copy_(loaded));

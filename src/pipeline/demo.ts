@@ -297,7 +297,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     );
   // The sequential baselines train in one process; a launched demo leaves them out (and says so).
   const withBaselines = dp.worldSize === 1;
-  if (!withBaselines) log("Caser, GRU4Rec and SASRec run in one process: left out under launch (`latentr3 train baseline`)");
+  if (!withBaselines)
+    log("Caser, GRU4Rec and SASRec run in one process: left out under launch (`latentr3 train baseline`)");
   const baselineRows: { name: string; label: string; baseline: Trained; lp: number; method: string }[] = [];
   if (withBaselines) {
     for (const [arch, label] of [
@@ -305,7 +306,13 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       ["gru4rec", "GRU4Rec"],
       ["sasrec", "SASRec"],
     ] as const) {
-      baselineRows.push({ name: arch, label, baseline: await baseline(arch, label), lp: 1, method: `${label} (full ranking)` });
+      baselineRows.push({
+        name: arch,
+        label,
+        baseline: await baseline(arch, label),
+        lp: 1,
+        method: `${label} (full ranking)`,
+      });
     }
   }
 

@@ -133,7 +133,8 @@ export class Trainer<S extends CheckpointState> {
     const warmup = fittedWarmup(options.warmupSteps, options.totalSteps);
     this.warmupSteps = warmup.steps;
     const lead = this.dp.isRankZero;
-    if (warmup.note && lead && process.env.LATENTR3_QUIET !== "1") console.error(`[${options.label}] note: ${warmup.note}`);
+    if (warmup.note && lead && process.env.LATENTR3_QUIET !== "1")
+      console.error(`[${options.label}] note: ${warmup.note}`);
     this.schedule = makeSchedule(options.schedule, warmup.steps, options.totalSteps);
     this.precision = new MixedPrecision(options.precision ?? "fp32", options.store.device);
     const scaler = this.precision.scaler;

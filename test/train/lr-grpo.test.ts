@@ -273,7 +273,11 @@ test("exact-match reward: with σ = 0 every sample earns 1 exactly when greedy c
     tidy(() => {
       const batch = collatePromptTarget(rows, rec.tokenizer.padId);
       const primed = primeLatent(rec.reasoner!, batch.promptIds, batch.promptMask);
-      const result = constrainedBeamSearch(rec.model, trie, primed, { beams: 1, lengthPenalty: 1, maxNewTokens: trie.maxDepth });
+      const result = constrainedBeamSearch(rec.model, trie, primed, {
+        beams: 1,
+        lengthPenalty: 1,
+        maxNewTokens: trie.maxDepth,
+      });
       return result.hypotheses.map((h, i) => {
         const target = rows[i]!.target;
         const tokens = h[0]!.tokens;
@@ -285,7 +289,10 @@ test("exact-match reward: with σ = 0 every sample earns 1 exactly when greedy c
   const config = { ...CONFIG, reward: "exact-match" as const, sigma: 0, samples: 2, maxSteps: 1, lr: 1e-12 };
   const { history } = await trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, config, run, { trie });
   const hits = expected.reduce((a: number, b) => a + b, 0);
-  assert.ok(Math.abs(history[0]!.reward - hits / rows.length) < 1e-12, `reward ${history[0]!.reward} vs ${hits}/${rows.length}`);
+  assert.ok(
+    Math.abs(history[0]!.reward - hits / rows.length) < 1e-12,
+    `reward ${history[0]!.reward} vs ${hits}/${rows.length}`,
+  );
   assert.equal(history[0]!.frac_reward_zero_std, 1, "σ = 0: both samples of a prompt are the same latent");
   rec.dispose();
 });
@@ -347,7 +354,14 @@ test("policy strategies refuse what cannot work: pathwise with a 0/1 reward", as
   const { rec, rows } = await loadSft();
   const run = new RunFolder(join(folder.dir, `rl-${runs++}`));
   await assert.rejects(
-    trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, { ...CONFIG, policy: "pathwise", reward: "exact-match" }, run, {}),
+    trainLrGrpo(
+      rec.reasoner!,
+      rows,
+      rec.tokenizer.padId,
+      { ...CONFIG, policy: "pathwise", reward: "exact-match" },
+      run,
+      {},
+    ),
     /--policy pathwise .* --reward exact-match is a step function/,
   );
   rec.dispose();

@@ -135,7 +135,12 @@ test("Gaussian policy log-density: −‖x − μ‖² / 2σ² per row, gradient
 test("exact-match rewards: 1 only for a generated row equal to its prompt's target (padding ignored)", () => {
   // Two prompts (targets [5, 6, EOS=2] and [7, 2, pad]), K = 2 samples each.
   const labels = [5, 6, 2, 7, 2, -100];
-  const generated = [[5, 6, 2], [5, 6], [7, 2], [7, 2, 2]];
+  const generated = [
+    [5, 6, 2],
+    [5, 6],
+    [7, 2],
+    [7, 2, 2],
+  ];
   assert.deepEqual(exactMatchRewards(generated, labels, 3, 2), [1, 0, 1, 0]);
 });
 

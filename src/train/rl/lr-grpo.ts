@@ -140,7 +140,14 @@ export async function trainLrGrpo(
             const scored = strategies.reward.score({ reasoner, draw, batch, k, padId, trie: opts.trie });
             const oldLogp = strategies.policy.samplingLogp(scored, draw, config.sigma);
             draw.thought.cache.dispose();
-            return { prefilled, answers: scored.answers, noise, latentSamples: draw.sample, oldLogp, rewards: scored.rewards };
+            return {
+              prefilled,
+              answers: scored.answers,
+              noise,
+              latentSamples: draw.sample,
+              oldLogp,
+              rewards: scored.rewards,
+            };
           }),
         ),
       );

@@ -66,8 +66,18 @@ export function clippedPolicyLoss(
   const stats = tidy(() => {
     const r = ratio.detach();
     const count = (cond: Tensor) => cond.to("f32").mul(mask).sum().item();
-    const low = count(r.lt(1 - clip.low).to("f32").mul(a.lt(0).to("f32")));
-    const high = count(r.gt(1 + clip.high).to("f32").mul(a.gt(0).to("f32")));
+    const low = count(
+      r
+        .lt(1 - clip.low)
+        .to("f32")
+        .mul(a.lt(0).to("f32")),
+    );
+    const high = count(
+      r
+        .gt(1 + clip.high)
+        .to("f32")
+        .mul(a.gt(0).to("f32")),
+    );
     return { ...klStats(logp, oldLogp, mask), low, high };
   });
   return { lossSum, stats };

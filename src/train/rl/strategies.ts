@@ -14,7 +14,14 @@ import { collatePromptTarget, type PromptTargetBatch } from "../../data/collate.
 import { constrainedBeamSearch } from "../../decode/beam-search.js";
 import { feedLatent } from "../../decode/prime.js";
 import type { TitleTrie } from "../../decode/title-trie.js";
-import { answerLogProbs, forkThought, gaussianLogDensity, repeatTargets, type Answers, type LatentDraw } from "./latent-samples.js";
+import {
+  answerLogProbs,
+  forkThought,
+  gaussianLogDensity,
+  repeatTargets,
+  type Answers,
+  type LatentDraw,
+} from "./latent-samples.js";
 import type { LrGrpoConfig } from "./config.js";
 import { clippedPolicyLoss, klStats, type ClipStats } from "./policy-loss.js";
 import { negativePerplexityReward } from "./reward.js";
