@@ -20,7 +20,7 @@
  * (baseline and L2 normalisation) is the whole global batch's on every rank — not per rank, as in
  * the reference code — and the trainer sums gradients before the clip and the step.
  */
-import { Generator, noGrad, tensor, tidy, type Tensor } from "../../engine/index.js";
+import { noGrad, tensor, tidy, type Tensor } from "../../engine/index.js";
 import { hashSeed } from "../../data/rng.js";
 import { randomBatches } from "../../data/batching.js";
 import { DataParallel } from "../../distributed/index.js";
