@@ -170,6 +170,7 @@ test("gaussian policy: PPO on the latent's density ratio, by hand", () => {
     });
     const r0 = Math.exp(-0.125); // 0.8825: inside [0.8, 1.28] → −r0·(−1)
     const r1 = Math.exp(0.375); // 1.455 > 1.28 with A > 0 → clipped at 1.28
+    assert.ok(r1 > 1.28, "the hand-computed ratio of sample 1 lies above the clip range");
     close(lossSum.item(), r0 - 1.28, 1e-6);
     assert.deepEqual([stats.low, stats.high, stats.tokens], [0, 1, 2]);
     lossSum.backward();
