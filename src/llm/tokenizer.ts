@@ -58,31 +58,80 @@ function tokenContent(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * One parsed tokenizer definition and what is derived from it. Parsing a full Qwen `tokenizer.json`
+ * (151k tokens and merges) takes about a second and the regex pre-tokenizer dominates encoding, while
+ * a pipeline loads the same folder's tokenizer in every stage and encodes the same prompts again; so
+ * definitions loaded from identical bytes are shared, with their encodings memoised, until a
+ * `Tokenizer` adds tokens (it then gets a definition of its own).
+ */
+interface Definition {
+  json: TokenizerJson;
+  config: TokenizerConfig;
+  inner: HfTokenizer;
+  maxId: number;
+  encoded: Map<string, readonly number[]>;
+  fingerprint?: string;
+}
+
+/** Texts whose ids a definition remembers; past it the memo starts over (prompts repeat within a run). */
+const MAX_MEMOISED_TEXTS = 200_000;
+/** Distinct folder contents kept parsed (a process rarely uses more than one tokenizer). */
+const MAX_SHARED_DEFINITIONS = 2;
+const sharedDefinitions = new Map<string, Definition>();
+
+function define(json: TokenizerJson, config: TokenizerConfig): Definition {
+  if (!json || !Array.isArray(json.added_tokens) || !json.model) {
+    throw new Error("not a Hugging Face tokenizer.json (expected `model` and `added_tokens`)");
+  }
+  return { json, config, inner: new HfTokenizer(json, config), maxId: maxTokenId(json), encoded: new Map() };
+}
+
+function maxTokenId(json: TokenizerJson): number {
+  let max = -1;
+  const vocab = json.model.vocab;
+  if (Array.isArray(vocab)) max = vocab.length - 1;
+  else for (const id of Object.values(vocab)) if (id > max) max = id;
+  for (const t of json.added_tokens) if (t.id > max) max = t.id;
+  return max;
+}
+
 export class Tokenizer {
-  private inner: HfTokenizer;
-  private readonly json: TokenizerJson;
-  private readonly config: TokenizerConfig;
-  private maxId: number;
+  private def: Definition;
 
   constructor(json: TokenizerJson, config: TokenizerConfig = {}) {
-    if (!json || !Array.isArray(json.added_tokens) || !json.model) {
-      throw new Error("not a Hugging Face tokenizer.json (expected `model` and `added_tokens`)");
-    }
-    this.json = json;
-    this.config = config;
-    this.maxId = Tokenizer.maxTokenId(json);
-    this.inner = new HfTokenizer(json, config);
+    this.def = define(json, config);
   }
 
-  /** Reads `tokenizer.json` and, when present, `tokenizer_config.json` from a model folder. */
+  /**
+   * Reads `tokenizer.json` and, when present, `tokenizer_config.json` from a model folder. Folders
+   * with byte-identical files share one parsed definition (see `Definition`).
+   */
   static async fromFolder(dir: string): Promise<Tokenizer> {
     const tokPath = join(dir, "tokenizer.json");
     if (!existsSync(tokPath))
       throw new Error(`${dir}: no tokenizer.json (expected a Hugging Face model or tokenizer folder)`);
     const cfgPath = join(dir, "tokenizer_config.json");
-    const json = JSON.parse(await readFile(tokPath, "utf8")) as TokenizerJson;
-    const config = existsSync(cfgPath) ? (JSON.parse(await readFile(cfgPath, "utf8")) as TokenizerConfig) : {};
-    return new Tokenizer(json, config);
+    const tokBytes = await readFile(tokPath);
+    const cfgBytes = existsSync(cfgPath) ? await readFile(cfgPath) : null;
+    const key = createHash("sha256")
+      .update(tokBytes)
+      .update(cfgBytes ? "\0config\0" : "\0none\0")
+      .update(cfgBytes ?? "")
+      .digest("hex");
+    let def = sharedDefinitions.get(key);
+    if (!def) {
+      const json = JSON.parse(tokBytes.toString("utf8")) as TokenizerJson;
+      const config = cfgBytes ? (JSON.parse(cfgBytes.toString("utf8")) as TokenizerConfig) : {};
+      def = define(json, config);
+      if (sharedDefinitions.size >= MAX_SHARED_DEFINITIONS) {
+        sharedDefinitions.delete(sharedDefinitions.keys().next().value!);
+      }
+      sharedDefinitions.set(key, def);
+    }
+    const tokenizer = Object.create(Tokenizer.prototype) as Tokenizer;
+    tokenizer.def = def;
+    return tokenizer;
   }
 
   /** The embedded Qwen tokenizer (see the file comment for how it differs from Qwen2.5's). */
@@ -91,32 +140,29 @@ export class Tokenizer {
     return Tokenizer.fromFolder(dirname(files.tokenizer));
   }
 
-  private static maxTokenId(json: TokenizerJson): number {
-    let max = -1;
-    const vocab = json.model.vocab;
-    if (Array.isArray(vocab)) max = vocab.length - 1;
-    else for (const id of Object.values(vocab)) if (id > max) max = id;
-    for (const t of json.added_tokens) if (t.id > max) max = t.id;
-    return max;
-  }
-
   /** Token ids of `text`; never adds BOS or EOS. */
   encode(text: string): number[] {
-    return this.inner.encode(text, { add_special_tokens: false }).ids;
+    const memo = this.def.encoded;
+    const known = memo.get(text);
+    if (known) return [...known];
+    const ids = this.def.inner.encode(text, { add_special_tokens: false }).ids;
+    if (memo.size >= MAX_MEMOISED_TEXTS) memo.clear();
+    memo.set(text, ids);
+    return [...ids];
   }
 
   /** Token strings of `text` (byte-level symbols such as `Ġ` for a space), for inspection and tests. */
   tokenize(text: string): string[] {
-    return this.inner.tokenize(text, { add_special_tokens: false });
+    return this.def.inner.tokenize(text, { add_special_tokens: false });
   }
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
-    return this.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
+    return this.def.inner.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? false });
   }
 
   /** Id of a token string (vocabulary or added token), or undefined. */
   tokenId(token: string): number | undefined {
-    return this.inner.token_to_id(token);
+    return this.def.inner.token_to_id(token);
   }
 
   /** Like `tokenId` but throws when the token is unknown. */
@@ -133,15 +179,22 @@ export class Tokenizer {
    */
   addSpecialTokens(tokens: readonly string[]): number[] {
     const ids: number[] = [];
-    let changed = false;
+    const missing = tokens.filter(
+      (content) =>
+        this.def.json.added_tokens.every((t) => t.content !== content) && this.tokenId(content) === undefined,
+    );
+    // A definition may be shared with other Tokenizers (fromFolder): edit a copy of our own.
+    const json: TokenizerJson = missing.length ? structuredClone(this.def.json) : this.def.json;
+    const config: TokenizerConfig = missing.length ? structuredClone(this.def.config) : this.def.config;
+    let maxId = this.def.maxId;
     for (const content of tokens) {
-      const existing = this.json.added_tokens.find((t) => t.content === content)?.id ?? this.tokenId(content);
+      const existing = json.added_tokens.find((t) => t.content === content)?.id ?? this.tokenId(content);
       if (existing !== undefined) {
         ids.push(existing);
         continue;
       }
-      const id = ++this.maxId;
-      this.json.added_tokens.push({
+      const id = ++maxId;
+      json.added_tokens.push({
         id,
         content,
         single_word: false,
@@ -150,7 +203,7 @@ export class Tokenizer {
         normalized: false,
         special: true,
       });
-      const decoder = (this.config.added_tokens_decoder ?? {}) as Record<string, unknown>;
+      const decoder = (config.added_tokens_decoder ?? {}) as Record<string, unknown>;
       decoder[String(id)] = {
         content,
         lstrip: false,
@@ -159,15 +212,14 @@ export class Tokenizer {
         single_word: false,
         special: true,
       };
-      this.config.added_tokens_decoder = decoder;
-      const extra = Array.isArray(this.config.additional_special_tokens)
-        ? (this.config.additional_special_tokens as string[])
+      config.added_tokens_decoder = decoder;
+      const extra = Array.isArray(config.additional_special_tokens)
+        ? (config.additional_special_tokens as string[])
         : [];
-      this.config.additional_special_tokens = [...extra, content];
+      config.additional_special_tokens = [...extra, content];
       ids.push(id);
-      changed = true;
     }
-    if (changed) this.inner = new HfTokenizer(this.json, this.config);
+    if (missing.length) this.def = define(json, config);
     tokens.forEach((content, i) => {
       const got = this.encode(content);
       if (got.length !== 1 || got[0] !== ids[i]) {
@@ -180,7 +232,7 @@ export class Tokenizer {
   }
 
   private specialId(key: string, fallbacks: readonly string[]): number {
-    const named = tokenContent(this.config[key]);
+    const named = tokenContent(this.def.config[key]);
     for (const candidate of named ? [named] : fallbacks) {
       const id = this.tokenId(candidate);
       if (id !== undefined) return id;
@@ -195,7 +247,7 @@ export class Tokenizer {
 
   /** Padding: tokenizer_config's `pad_token` (`<|endoftext|>` for Qwen), else EOS. */
   get padId(): number {
-    const named = tokenContent(this.config.pad_token);
+    const named = tokenContent(this.def.config.pad_token);
     if (named === undefined) {
       const fallback = this.tokenId("<|endoftext|>");
       return fallback ?? this.eosId;
@@ -205,18 +257,22 @@ export class Tokenizer {
 
   /** Largest token id + 1 (the embedding rows a model needs). */
   get vocabSize(): number {
-    return this.maxId + 1;
+    return this.def.maxId + 1;
   }
 
   /** sha256 of the tokenizer definition (vocabulary, merges, added tokens, config): a cache key. */
   fingerprint(): string {
-    return createHash("sha256").update(JSON.stringify(this.json)).update(JSON.stringify(this.config)).digest("hex");
+    this.def.fingerprint ??= createHash("sha256")
+      .update(JSON.stringify(this.def.json))
+      .update(JSON.stringify(this.def.config))
+      .digest("hex");
+    return this.def.fingerprint;
   }
 
   /** Writes `tokenizer.json` and `tokenizer_config.json` (with any added tokens) into `dir`. */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, "tokenizer.json"), JSON.stringify(this.json), "utf8");
-    await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(this.config, null, 2), "utf8");
+    await writeFile(join(dir, "tokenizer.json"), JSON.stringify(this.def.json), "utf8");
+    await writeFile(join(dir, "tokenizer_config.json"), JSON.stringify(this.def.config, null, 2), "utf8");
   }
 }

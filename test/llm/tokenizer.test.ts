@@ -87,3 +87,23 @@ test("save then fromFolder keeps the added token and the special ids", async () 
   assert.equal(again.vocabSize, 151670);
   await assert.rejects(Tokenizer.fromFolder(join(dir, "missing")), /no tokenizer\.json/);
 });
+
+test("loads of identical files share one definition: results can be edited, added tokens stay private", async () => {
+  const a = await Tokenizer.qwenDefault();
+  const b = await Tokenizer.qwenDefault();
+  const text = "Wish You Were Here (Remastered)";
+  const first = a.encode(text);
+  first.push(-1); // a caller appending EOS to what it got must not change the memoised ids
+  assert.deepEqual(b.encode(text), first.slice(0, -1));
+  assert.deepEqual(a.encode(text), first.slice(0, -1));
+
+  const [extra] = a.addSpecialTokens(["<|Extra|>"]);
+  assert.deepEqual(a.encode("<|Extra|>"), [extra]);
+  assert.equal(b.tokenId("<|Extra|>"), undefined);
+  assert.notDeepEqual(b.encode("<|Extra|>"), [extra]);
+  assert.equal(b.vocabSize, a.vocabSize - 1);
+  const c = await Tokenizer.qwenDefault();
+  assert.equal(c.tokenId("<|Extra|>"), undefined);
+  assert.equal(c.fingerprint(), b.fingerprint());
+  assert.notEqual(a.fingerprint(), b.fingerprint());
+});
