@@ -38,23 +38,8 @@ OpRegistrar allocatorOps({
     {"allocator_cached", [](const Args& a) { return Napi::Number::New(a.env(), static_cast<double>(cachedBytes())); }},
 });
 
-// oneDNN (libtorch's CPU convolutions) corrupts the heap when a signal arrives while one of its AVX-512
-// JIT kernels runs, at least on the AVX-512 VMs we train on: Debian's PyTorch 1.13 aborts the same way
-// ("corrupted size vs. prev_size") in a Caser-shaped conv loop under a 1 ms SIGPROF timer, and not with
-// oneDNN held to AVX2. Signals are ordinary in a Node process (the profiler, SIGCHLD from workers), so
-// the addon holds oneDNN to AVX2 unless the user chose an ISA; it costs Caser's convolutions about 9%.
-// oneDNN reads the variable on its first kernel, after load, so setting it here takes effect.
-std::string capOneDnnIsa() {
-  for (const char* name : {"ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"}) {
-    if (const char* set = std::getenv(name)) return set;
-  }
-  setenv("ONEDNN_MAX_CPU_ISA", "AVX2", 0);
-  return "AVX2";
-}
-
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const AllocatorSettings allocator = tuneAllocator();
-  const std::string onednnIsa = capOneDnnIsa();
   for (const auto& def : opTable()) {
     exports.Set(def.name, Napi::Function::New(env, call, def.name, const_cast<OpDef*>(&def)));
   }
@@ -71,7 +56,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
 #endif
   info.Set("cxx11Abi", _GLIBCXX_USE_CXX11_ABI);
   info.Set("allocator", allocatorInfo(env, allocator));
-  info.Set("onednnMaxIsa", onednnIsa);
   exports.Set("info", info);
   return exports;
 }

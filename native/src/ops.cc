@@ -8,6 +8,29 @@
 namespace lr3 {
 namespace {
 
+// conv2d on CPU as one GEMM over the input's windows (strided views, differentiated by ATen), never
+// through oneDNN: its AVX-512 convolutions corrupt the heap when a signal (the profiler, SIGCHLD)
+// lands mid-kernel on our AVX-512 VMs (docs/engine.md). As fast as oneDNN's AVX-512 kernel on
+// Caser's shapes; ATen's im2col path was 3x slower.
+at::Tensor conv2dByWindows(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias,
+                           const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+                           const std::vector<int64_t>& dilation) {
+  const at::Tensor in = (padding[0] || padding[1])
+                            ? at::constant_pad_nd(x, {padding[1], padding[1], padding[0], padding[0]})
+                            : x;
+  const int64_t spanH = dilation[0] * (w.size(2) - 1) + 1, spanW = dilation[1] * (w.size(3) - 1) + 1;
+  TORCH_CHECK(in.size(2) >= spanH && in.size(3) >= spanW, "conv2d: kernel ", w.sizes(),
+              " (with dilation) is larger than the padded input ", in.sizes());
+  at::Tensor windows = in.unfold(2, spanH, stride[0]).unfold(3, spanW, stride[1]);  // [B,C,H',W',spanH,spanW]
+  if (dilation[0] > 1) windows = windows.slice(4, 0, c10::nullopt, dilation[0]);
+  if (dilation[1] > 1) windows = windows.slice(5, 0, c10::nullopt, dilation[1]);
+  const int64_t batch = x.size(0), outH = windows.size(2), outW = windows.size(3), outC = w.size(0);
+  const at::Tensor rows = windows.permute({0, 2, 3, 1, 4, 5}).reshape({batch * outH * outW, -1});
+  const at::Tensor weight = w.reshape({outC, -1}).t();
+  const at::Tensor out = bias ? at::addmm(*bias, rows, weight) : rows.mm(weight);
+  return out.view({batch, outH, outW, outC}).permute({0, 3, 1, 2}).contiguous();
+}
+
 #define T(i) a.t(i)
 #define W(expr) wrap(a.env(), (expr))
 
@@ -332,12 +355,20 @@ const OpRegistrar others({
        if (auto t = a.optT(3)) b = *t;
        return W(at::layer_norm(T(0), a.ints(1), w, b, a.f64(4)));
      }},
-    // conv2d(x [B,C,H,W], weight [O,C/groups,kH,kW], bias?, stride, padding, dilation, groups)
+    // conv2d(x [B,C,H,W], weight [O,C/groups,kH,kW], bias?, stride, padding, dilation, groups).
     {"conv2d",
      [](const Args& a) {
        c10::optional<at::Tensor> bias;
        if (auto t = a.optT(2)) bias = *t;
-       return W(at::conv2d(T(0), T(1), bias, a.ints(3), a.ints(4), a.ints(5), a.i64(6)));
+       const at::Tensor& x = T(0);
+       const at::Tensor& w = T(1);
+       const auto stride = a.ints(3), padding = a.ints(4), dilation = a.ints(5);
+       const int64_t groups = a.i64(6);
+       const bool windowed = x.device().is_cpu() && groups == 1 && x.dim() == 4 && w.dim() == 4 &&
+                             x.size(1) == w.size(1) && stride.size() == 2 && padding.size() == 2 &&
+                             dilation.size() == 2;
+       return W(windowed ? conv2dByWindows(x, w, bias, stride, padding, dilation)
+                         : at::conv2d(x, w, bias, stride, padding, dilation, groups));
      }},
     // gru(x, h0 [layers,B,H], params [w_ih, w_hh(, b_ih, b_hh)] per layer, layers, dropout, train, batchFirst)
     // → [output, h_n]. Biases are present when there are four tensors per layer. Dropout between layers

@@ -28,11 +28,6 @@ export interface NativeInfo {
    * glibc; `reason` then says so.
    */
   allocator: { caching: boolean; minCached: number; maxFast: number; reason: string };
-  /**
-   * The most oneDNN (CPU convolutions) may use: AVX2 unless `ONEDNN_MAX_CPU_ISA` or `DNNL_MAX_CPU_ISA`
-   * was set, because its AVX-512 kernels corrupt the heap when a signal lands mid-kernel (docs/engine.md).
-   */
-  onednnMaxIsa: string;
 }
 
 /** The addon's functions; argument order mirrors `native/src/*.cc`. */

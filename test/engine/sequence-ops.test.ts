@@ -49,22 +49,36 @@ test("layerNorm gradient w.r.t. input, weight and bias", () => {
   checkGradient((x, w, b) => layerNorm(x, [4], w, b, 1e-5), [rnd([2, 3, 4], 1), rnd([4], 2), rnd([4], 3)]);
 });
 
-/** Direct-sum convolution, no padding, stride 1: out[b,o,i,j] = bias[o] + Σ x[b,c,i+di,j+dj]·w[o,c,di,dj]. */
-function naiveConv2d(x: number[], xs: number[], w: number[], ws: number[], bias: number[]): number[] {
+/**
+ * Direct-sum convolution with zero padding p, stride s and dilation t:
+ * out[b,o,i,j] = bias[o] + Σ x[b, c, i·s₀ + di·t₀ − p₀, j·s₁ + dj·t₁ − p₁] · w[o,c,di,dj] (x = 0 outside).
+ */
+function naiveConv2d(
+  x: number[],
+  xs: number[],
+  w: number[],
+  ws: number[],
+  bias: number[] | null,
+  { stride = [1, 1], padding = [0, 0], dilation = [1, 1] } = {},
+): number[] {
   const [B, C, H, W] = xs as [number, number, number, number];
   const [O, , KH, KW] = ws as [number, number, number, number];
-  const OH = H - KH + 1;
-  const OW = W - KW + 1;
+  const OH = Math.floor((H + 2 * padding[0]! - dilation[0]! * (KH - 1) - 1) / stride[0]!) + 1;
+  const OW = Math.floor((W + 2 * padding[1]! - dilation[1]! * (KW - 1) - 1) / stride[1]!) + 1;
   const out: number[] = [];
   for (let b = 0; b < B; b++)
     for (let o = 0; o < O; o++)
       for (let i = 0; i < OH; i++)
         for (let j = 0; j < OW; j++) {
-          let s = bias[o]!;
+          let s = bias ? bias[o]! : 0;
           for (let c = 0; c < C; c++)
             for (let di = 0; di < KH; di++)
-              for (let dj = 0; dj < KW; dj++)
-                s += x[((b * C + c) * H + i + di) * W + j + dj]! * w[((o * C + c) * KH + di) * KW + dj]!;
+              for (let dj = 0; dj < KW; dj++) {
+                const r = i * stride[0]! + di * dilation[0]! - padding[0]!;
+                const q = j * stride[1]! + dj * dilation[1]! - padding[1]!;
+                if (r < 0 || r >= H || q < 0 || q >= W) continue;
+                s += x[((b * C + c) * H + r) * W + q]! * w[((o * C + c) * KH + di) * KW + dj]!;
+              }
           out.push(s);
         }
   return out;
@@ -83,14 +97,31 @@ test("conv2d: Caser's horizontal (h × d) and vertical (L × 1) filters against 
     const expected = naiveConv2d(x.toList(), [...x.shape], w.toList(), [...w.shape], bias.toList());
     assertTensor(conv2d(x, w, bias), [B, O, L - KH + 1, d - KW + 1], expected, { atol: 1e-12 });
   }
-  // Several input channels, stride and padding go to ATen unchanged.
-  const y = conv2d(rnd([1, 2, 5, 5], 7), rnd([3, 2, 3, 3], 8), null, { stride: [2, 2], padding: [1, 1] });
-  assert.deepEqual([...y.shape], [1, 3, 3, 3]);
+});
+
+test("conv2d: several channels with stride, padding and dilation against a direct sum", () => {
+  const x = rnd([2, 2, 6, 7], 7);
+  const w = rnd([3, 2, 3, 2], 8);
+  const bias = rnd([3], 9);
+  // Output sizes by hand: ⌊(6 + 2p₀ − t₀·2 − 1) / s₀⌋ + 1 by ⌊(7 + 2p₁ − t₁·1 − 1) / s₁⌋ + 1.
+  for (const [opts, size] of [
+    [{ stride: [2, 2], padding: [1, 1] }, [3, 4]],
+    [{ stride: [1, 3], padding: [2, 0], dilation: [2, 1] }, [6, 2]],
+    [{ dilation: [1, 3] }, [4, 4]],
+  ] as [{ stride?: [number, number]; padding?: [number, number]; dilation?: [number, number] }, number[]][]) {
+    const expected = naiveConv2d(x.toList(), [...x.shape], w.toList(), [...w.shape], bias.toList(), opts);
+    assertTensor(conv2d(x, w, bias, opts), [2, 3, ...size], expected, { atol: 1e-12 });
+  }
+  assert.throws(() => conv2d(rnd([1, 1, 2, 2], 10), rnd([1, 1, 3, 3], 11)), /conv2d/);
 });
 
 test("conv2d gradient w.r.t. input, weight and bias", () => {
   checkGradient((x, w, b) => conv2d(x, w, b), [rnd([2, 1, 3, 4], 9), rnd([2, 1, 2, 4], 10), rnd([2], 11)]);
   checkGradient((x, w) => conv2d(x, w), [rnd([1, 1, 3, 4], 12), rnd([3, 1, 3, 1], 13)]);
+  checkGradient(
+    (x, w, b) => conv2d(x, w, b, { stride: [2, 1], padding: [1, 1], dilation: [1, 2] }),
+    [rnd([2, 2, 5, 5], 14), rnd([2, 2, 2, 2], 15), rnd([2], 16)],
+  );
 });
 
 /**
