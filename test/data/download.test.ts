@@ -21,6 +21,8 @@ interface Behaviour {
   /** Requests (1-based) on which the server sends this many bytes and then kills the connection. */
   cutAt?: Record<number, number>;
   ignoreRange?: boolean;
+  /** Kill a cut connection when this settles instead of 20 ms after the bytes were written. */
+  cutWhen?: Promise<void>;
 }
 
 async function serve(
@@ -53,7 +55,10 @@ async function serve(
     }
     const cut = behaviour.cutAt?.[n];
     if (cut !== undefined) {
-      res.write(slice.subarray(0, cut), () => setTimeout(() => res.socket?.destroy(), 20));
+      const kill = (): void => void res.socket?.destroy();
+      res.write(slice.subarray(0, cut), () =>
+        behaviour.cutWhen ? void behaviour.cutWhen.then(kill) : setTimeout(kill, 20),
+      );
       return;
     }
     res.end(slice);
@@ -63,14 +68,21 @@ async function serve(
 }
 
 test("download: an interrupted transfer resumes with a Range request and the bytes are exact", async () => {
-  const { url, server, requests } = await serve({ cutAt: { 1: 100_000 } });
+  // The cut waits until the client has all 100,000 bytes in hand: a fixed delay let a loaded machine cut
+  // before any byte reached the part file, and the retry then rightly started over without a Range.
+  let arrived!: () => void;
+  const cutWhen = new Promise<void>((resolve) => (arrived = resolve));
+  const { url, server, requests } = await serve({ cutAt: { 1: 100_000 }, cutWhen });
   try {
     const dest = join(tempDir("dl"), "meta_X.json.gz");
     const progress: number[] = [];
     const result = await downloadFile(`${url}/metaFiles2/meta_X.json.gz`, dest, {
       retryDelayMs: 10,
       sha256: SHA,
-      onProgress: (p) => progress.push(p.received),
+      onProgress: (p) => {
+        progress.push(p.received);
+        if (p.received >= 100_000) arrived();
+      },
       progressIntervalMs: 0,
     });
     assert.equal(requests.length, 2);
