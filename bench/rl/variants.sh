@@ -6,6 +6,9 @@
 #
 #   bash bench/rl/variants.sh [OUT] [extra data options, e.g. --data ../shared/data/amazon-cds]
 #   env: LRS="2e-5 1e-4" SEEDS="1 2 3" POLICIES="target-likelihood gaussian pathwise" STEPS=60 SIGMA=0.1
+#        EVAL_LIMIT=2000 (evaluate every model on the same first N test users; 0 = all)
+#   OUT/pretrain and OUT/sft may be links to an existing run's folders (the CDs demo's, say): they are
+#   trained only when OUT/<stage>/model/config.json is missing.
 set -euo pipefail
 OUT=${1:-runs/rl-variants}
 shift || true
@@ -15,6 +18,7 @@ SEEDS=${SEEDS:-"1 2 3"}
 POLICIES=${POLICIES:-"target-likelihood gaussian pathwise"}
 STEPS=${STEPS:-60}
 SIGMA=${SIGMA:-0.1}
+EVAL_LIMIT=${EVAL_LIMIT:-0}
 L="node dist/src/cli/main.js"
 export LATENTR3_QUIET=${LATENTR3_QUIET:-1}
 
@@ -23,7 +27,7 @@ export LATENTR3_QUIET=${LATENTR3_QUIET:-1}
 [ -f "$OUT/sft/model/config.json" ] ||
   $L train sft "${DATA[@]}" --model "$OUT/pretrain/model" --latent 1 --lr 1e-3 --out "$OUT/sft" --overwrite
 [ -f "$OUT/eval-sft/report.json" ] ||
-  $L eval "${DATA[@]}" --model "$OUT/sft/model" --out "$OUT/eval-sft" --run "latent SFT" --overwrite
+  $L eval "${DATA[@]}" --model "$OUT/sft/model" --limit "$EVAL_LIMIT" --out "$OUT/eval-sft" --run "latent SFT" --overwrite
 runs=("$OUT/eval-sft")
 for lr in $LRS; do
   for policy in $POLICIES; do
@@ -33,7 +37,7 @@ for lr in $LRS; do
         $L train rl "${DATA[@]}" --model "$OUT/sft/model" --policy "$policy" --lr "$lr" --seed "$seed" \
           --sigma "$SIGMA" --prompts-per-step 16 --max-steps "$STEPS" --out "$OUT/rl-$name" --overwrite
       [ -f "$OUT/eval-$name/report.json" ] ||
-        $L eval "${DATA[@]}" --model "$OUT/rl-$name/model" --out "$OUT/eval-$name" --run "$name" --overwrite
+        $L eval "${DATA[@]}" --model "$OUT/rl-$name/model" --limit "$EVAL_LIMIT" --out "$OUT/eval-$name" --run "$name" --overwrite
       runs+=("$OUT/eval-$name")
     done
   done
