@@ -80,11 +80,11 @@ const MAX_MEMOISED_TEXTS = 200_000;
 const MAX_SHARED_DEFINITIONS = 2;
 const sharedDefinitions = new Map<string, Definition>();
 
-function define(json: TokenizerJson, config: TokenizerConfig): Definition {
+function define(json: TokenizerJson, config: TokenizerConfig, maxId?: number): Definition {
   if (!json || !Array.isArray(json.added_tokens) || !json.model) {
     throw new Error("not a Hugging Face tokenizer.json (expected `model` and `added_tokens`)");
   }
-  return { json, config, inner: new HfTokenizer(json, config), maxId: maxTokenId(json), encoded: new Map() };
+  return { json, config, inner: new HfTokenizer(json, config), maxId: maxId ?? maxTokenId(json), encoded: new Map() };
 }
 
 function maxTokenId(json: TokenizerJson): number {
@@ -179,16 +179,15 @@ export class Tokenizer {
    */
   addSpecialTokens(tokens: readonly string[]): number[] {
     const ids: number[] = [];
-    const missing = tokens.filter(
-      (content) =>
-        this.def.json.added_tokens.every((t) => t.content !== content) && this.tokenId(content) === undefined,
-    );
+    const knownId = (json: TokenizerJson, content: string): number | undefined =>
+      json.added_tokens.find((t) => t.content === content)?.id ?? this.tokenId(content);
+    const missing = tokens.filter((content) => knownId(this.def.json, content) === undefined);
     // A definition may be shared with other Tokenizers (fromFolder): edit a copy of our own.
     const json: TokenizerJson = missing.length ? structuredClone(this.def.json) : this.def.json;
     const config: TokenizerConfig = missing.length ? structuredClone(this.def.config) : this.def.config;
     let maxId = this.def.maxId;
     for (const content of tokens) {
-      const existing = json.added_tokens.find((t) => t.content === content)?.id ?? this.tokenId(content);
+      const existing = knownId(json, content);
       if (existing !== undefined) {
         ids.push(existing);
         continue;
@@ -219,7 +218,7 @@ export class Tokenizer {
       config.additional_special_tokens = [...extra, content];
       ids.push(id);
     }
-    if (missing.length) this.def = define(json, config);
+    if (missing.length) this.def = define(json, config, maxId);
     tokens.forEach((content, i) => {
       const got = this.encode(content);
       if (got.length !== 1 || got[0] !== ids[i]) {
