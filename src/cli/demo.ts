@@ -28,12 +28,22 @@ export const demoCommand: CommandSpec = {
     const demo = DEMO_CONFIG.from(args.values);
     const run = RUN_CONFIG.from(args.values);
     const data = DATA_SOURCE_CONFIG.from(args.values).data;
+    if (demo.seeds.length === 0 && (demo.sharePretraining || demo.ablations === "first-seed"))
+      throw new Error(
+        `demo: --share-pretraining and --ablations first-seed share work between seeds and need --seeds (e.g. --seeds 1,2,3)`,
+      );
+    if (demo.sharePretraining && demo.model)
+      throw new Error(`demo: --share-pretraining has nothing to share with --model (no pretraining stage)`);
     checkRunFolder(demo.out, demoFolderClaim({ ...run, model: demo.model, data, seeds: demo.seeds.length > 0 }));
     const device = deviceFrom(args);
     const source = await dataSourceFrom(args);
     const options = demoOptions(demo, { source, device, ...DISTRIBUTED_CONFIG.from(args.values), ...run });
     if (demo.seeds.length > 0) {
-      const { text } = await runDemoSeeds(options, demo.seeds.map(Number), demo.baseline);
+      const { text } = await runDemoSeeds(options, demo.seeds.map(Number), {
+        baseline: demo.baseline,
+        ablationsFirstSeedOnly: demo.ablations === "first-seed",
+        sharePretraining: demo.sharePretraining,
+      });
       if (!isRankZeroProcess()) return;
       console.log(text);
       console.log(`per-seed reports: ${options.out}/seed-<s>/report.html; summary: ${options.out}/seeds.txt`);

@@ -9,6 +9,8 @@
  *   out); needs per-user results of every seed on the same test records.
  *
  * A method is identified by its report's `run` label (the demo's "BIGRec", "LatentR3 (on BIGRec)", …).
+ * A method that only some seeds ran (the demo's ablations with `--ablations first-seed`) is not
+ * summarised: a mean over fewer seeds would sit in the same column as the others; it is listed instead.
  */
 import { DEFAULT_ALPHA, formatP, PAIRED_METRICS, type PairedMetric } from "./compare-paired.js";
 import { metricAt } from "./metrics.js";
@@ -52,9 +54,11 @@ export interface SeedsSummary {
   seeds: number[];
   baseline: string;
   alpha: number;
-  /** Methods in the order of the first seed's reports. */
+  /** Methods that every seed ran, in the order they first appear. */
   methods: { method: string; metrics: MetricSummary[] }[];
   tests: SeedTest[];
+  /** Methods that only some seeds ran, with those seeds: not summarised. */
+  partial: { method: string; seeds: number[] }[];
 }
 
 export interface SeedsOptions {
@@ -76,32 +80,38 @@ function meanStd(values: readonly number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
-/** Every method's report in every seed, or an error naming the seed and method that is missing. */
-function reportsByMethod(runs: readonly SeedReports[]): Map<string, Report[]> {
+/**
+ * The reports of every method that every seed ran, in the order of the methods' first appearance, and
+ * the methods only some seeds ran.
+ */
+function reportsByMethod(runs: readonly SeedReports[]): {
+  complete: Map<string, Report[]>;
+  partial: { method: string; seeds: number[] }[];
+} {
   if (runs.length === 0) throw new Error("seeds: no runs to summarise");
-  const methods = runs[0]!.reports.map((r) => r.run);
-  const out = new Map<string, Report[]>();
+  const methods = [...new Set(runs.flatMap((run) => run.reports.map((r) => r.run)))];
+  const complete = new Map<string, Report[]>();
+  const partial: { method: string; seeds: number[] }[] = [];
   for (const method of methods) {
-    out.set(
-      method,
-      runs.map((run) => {
-        const found = run.reports.find((r) => r.run === method);
-        if (!found) throw new Error(`seeds: seed ${run.seed} has no report for "${method}"`);
-        return found;
-      }),
-    );
+    const found = runs.map((run) => run.reports.find((r) => r.run === method));
+    if (found.every((r): r is Report => r !== undefined)) complete.set(method, found);
+    else partial.push({ method, seeds: runs.filter((_, i) => found[i]).map((run) => run.seed) });
   }
-  return out;
+  return { complete, partial };
 }
 
 /** Mean ± std per method and metric, and the tests against the baseline. */
 export function summariseSeeds(runs: readonly SeedReports[], options: SeedsOptions): SeedsSummary {
-  const byMethod = reportsByMethod(runs);
+  const { complete: byMethod, partial } = reportsByMethod(runs);
   const base = byMethod.get(options.baseline);
-  if (!base)
+  if (!base) {
+    const some = partial.find((p) => p.method === options.baseline);
     throw new Error(
-      `seeds: baseline "${options.baseline}" is not among the methods (${[...byMethod.keys()].map((m) => JSON.stringify(m)).join(", ")})`,
+      some
+        ? `seeds: baseline "${options.baseline}" was run in seed(s) ${some.seeds.join(", ")} only, not in every seed`
+        : `seeds: baseline "${options.baseline}" is not among the methods (${[...byMethod.keys()].map((m) => JSON.stringify(m)).join(", ")})`,
     );
+  }
   const alpha = options.alpha ?? DEFAULT_ALPHA;
   const evaluated = (reports: Report[], k: number) => reports.every((r) => r.metrics.ks.includes(k));
   const methods = [...byMethod].map(([method, reports]) => ({
@@ -141,7 +151,7 @@ export function summariseSeeds(runs: readonly SeedReports[], options: SeedsOptio
       };
     }
   }
-  return { seeds: runs.map((r) => r.seed), baseline: options.baseline, alpha, methods, tests };
+  return { seeds: runs.map((r) => r.seed), baseline: options.baseline, alpha, methods, tests, partial };
 }
 
 /** Each record's metric averaged over seeds, for the method and the baseline; a string says why not. */
@@ -195,9 +205,11 @@ export function formatSeedsSummary(s: SeedsSummary): string {
       t.overRecords ? (t.overRecords.significant ? "" : "n.s.") : (t.note ?? ""),
     ]),
   ];
+  const partial = s.partial.map((p) => `${p.method} (seed ${p.seeds.join(", ")})`).join("; ");
   return [
     `${s.seeds.length} seed(s): ${s.seeds.join(", ")}; mean ± sample std over seeds`,
     ...aligned(means),
+    ...(partial ? [`Run in some seeds only, not summarised (their seed's report has them): ${partial}`] : []),
     "",
     `Against ${s.baseline}: paired t-test over seeds (pairs = same seed; the paper's Appendix E) and over test records of the seed-averaged metric, ` +
       `with its paired bootstrap interval; n.s. = not significant at α = ${s.alpha} over records (p ≥ α or the interval contains 0)`,

@@ -85,6 +85,14 @@ export const DEMO_CONFIG = configTable("demo", {
     valueName: "S,S,...",
   },
   baseline: string("BIGRec", "the method (report label) the --seeds paired tests compare against"),
+  ablations: choice(
+    ["every-seed", "first-seed", "none"],
+    "every-seed",
+    "the three ablations (w/o LatentRATT, w/o batch advantage, original GRPO): in every seed, in the first seed only, or none",
+  ),
+  sharePretraining: boolean(
+    "with --seeds: pretrain once (first seed) and fine-tune every seed from it, as the paper's seeds fine-tune one fixed Qwen2.5",
+  ),
   baselineEpochs: int(
     50,
     "maximum epochs of each traditional baseline (Caser, GRU4Rec, SASRec; early stopping, patience 5)",
@@ -119,6 +127,7 @@ export function demoOptions(
       seed,
     }),
     ablationRlSteps: c.quick ? 2 : c.ablationRlSteps,
+    ...(c.ablations === "none" ? { withoutAblations: true } : {}),
     // Each evaluation sets its own length penalty (BIGRec 1, D3 0).
     decode: { ...DECODING_CONFIG.pick("beams", "maxNewTokens", "batchSize").defaults(), limit: c.quick ? 30 : c.limit },
     baselines: { epochs: c.quick ? 1 : c.baselineEpochs, patience: 5 },
@@ -144,6 +153,11 @@ export interface DemoOptions {
   rl: LrGrpoConfig;
   /** RL steps of the two ablations (w/o batch advantage, original GRPO). */
   ablationRlSteps: number;
+  /**
+   * Leave out the three ablation stages and their evaluations. Absent rather than false by default, so
+   * that run folders written before the option existed keep their settings and resume.
+   */
+  withoutAblations?: true;
   decode: { beams: number; batchSize: number; maxNewTokens: number; limit: number };
   /** Training of the sequential baselines: each architecture's defaults with these epochs and patience. */
   baselines: { epochs: number; patience: number };
@@ -152,6 +166,46 @@ export interface DemoOptions {
 interface Trained {
   modelDir: string;
   cost: StageCost;
+}
+
+/** One row of the demo's table: what is evaluated (exactly one of model, baseline, popularity) and how. */
+interface Evaluation {
+  name: string;
+  label: string;
+  model?: Trained;
+  baseline?: Trained;
+  popularity?: PopularityRanking;
+  /** The training folder whose log goes into the report, when it is not `name`. */
+  trainDir?: string;
+  lp: number;
+  method: string;
+}
+
+/** The ablations' rows, evaluated like LatentR3 on BIGRec (lp 1). */
+function ablationEvaluations(a: { noRatt: Trained; groupAdv: Trained; exactMatch: Trained }): Evaluation[] {
+  return [
+    {
+      name: "no-ratt",
+      label: "w/o LatentRATT",
+      model: a.noRatt,
+      lp: 1,
+      method: "N=1 last hidden state as latent, SFT, lp 1",
+    },
+    {
+      name: "rl-group",
+      label: "w/o batch advantage",
+      model: a.groupAdv,
+      lp: 1,
+      method: "N=1, SFT + GRPO group advantage, lp 1",
+    },
+    {
+      name: "rl-original",
+      label: "original GRPO",
+      model: a.exactMatch,
+      lp: 1,
+      method: "N=1, SFT + GRPO with 0/1 exact-match reward, lp 1",
+    },
+  ];
 }
 
 /** What a demo writes in its folder: all that --overwrite removes. */
@@ -272,17 +326,23 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
     );
   const bigrec = await sft("bigrec", "BIGRec SFT", 0, "ratt");
   const latentSft = await sft("latent-sft", "latent SFT (N=1)", 1, "ratt");
-  const noRatt = await sft("no-ratt", "latent SFT w/o LatentRATT", 1, "last-hidden");
   const rl = (name: string, label: string, config: LrGrpoConfig) =>
     stage(name, label, () => rlStage({ ...common, dir: dir(name), model: latentSft.modelDir, config, label: name }));
   const lrGrpo = await rl("rl", "LR-GRPO", opts.rl);
-  const ablation = { ...opts.rl, maxSteps: opts.ablationRlSteps };
-  const groupAdv = await rl("rl-group", "LR-GRPO w/o batch advantage", { ...ablation, advantage: "group" });
-  const exactMatch = await rl("rl-original", "original GRPO (0/1 exact match)", {
-    ...ablation,
-    advantage: "group",
-    reward: "exact-match",
-  });
+  const ablations = opts.withoutAblations ? undefined : await trainAblations();
+  if (!ablations) log("ablations (w/o LatentRATT, w/o batch advantage, original GRPO) left out");
+
+  async function trainAblations() {
+    const noRatt = await sft("no-ratt", "latent SFT w/o LatentRATT", 1, "last-hidden");
+    const ablation = { ...opts.rl, maxSteps: opts.ablationRlSteps };
+    const groupAdv = await rl("rl-group", "LR-GRPO w/o batch advantage", { ...ablation, advantage: "group" });
+    const exactMatch = await rl("rl-original", "original GRPO (0/1 exact match)", {
+      ...ablation,
+      advantage: "group",
+      reward: "exact-match",
+    });
+    return { noRatt, groupAdv, exactMatch };
+  }
 
   const baseline = (arch: Arch, label: string) =>
     stage(arch, label, () =>
@@ -317,16 +377,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
   }
 
   // Evaluation of every variant by the same evaluator.
-  const evaluations: {
-    name: string;
-    label: string;
-    model?: Trained;
-    baseline?: Trained;
-    popularity?: PopularityRanking;
-    trainDir?: string;
-    lp: number;
-    method: string;
-  }[] = [
+  const evaluations: Evaluation[] = [
     {
       name: "popularity",
       label: "Most popular (title aggregate)",
@@ -366,27 +417,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
       lp: 0,
       method: "N=1 LatentRATT, SFT + LR-GRPO, lp 0",
     },
-    {
-      name: "no-ratt",
-      label: "w/o LatentRATT",
-      model: noRatt,
-      lp: 1,
-      method: "N=1 last hidden state as latent, SFT, lp 1",
-    },
-    {
-      name: "rl-group",
-      label: "w/o batch advantage",
-      model: groupAdv,
-      lp: 1,
-      method: "N=1, SFT + GRPO group advantage, lp 1",
-    },
-    {
-      name: "rl-original",
-      label: "original GRPO",
-      model: exactMatch,
-      lp: 1,
-      method: "N=1, SFT + GRPO with 0/1 exact-match reward, lp 1",
-    },
+    ...(ablations ? ablationEvaluations(ablations) : []),
   ];
   const reports: Report[] = [];
   for (const e of evaluations) {

@@ -18,7 +18,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../util/atomic-file.js";
 import { RunFolder } from "../train/run-folder.js";
 import { DataParallel } from "../distributed/index.js";
 import { demoFolderClaim, demoSettings, runDemo, type DemoOptions } from "./demo.js";
-import { claimOnRankZero, joinJob } from "./stages.js";
+import { MODEL_SUBDIR, claimOnRankZero, joinJob } from "./stages.js";
 
 export const SEEDS_JSON = "seeds.json";
 export const SEEDS_TXT = "seeds.txt";
@@ -58,6 +58,19 @@ export async function runSeeds(
   return { summary, text };
 }
 
+/** How a multi-seed demo shares work between its seeds. */
+export interface DemoSeedsPlan {
+  /** The method (report label) the paired tests compare against. */
+  baseline: string;
+  /** Run the ablations in the first seed only (the ablation table is one seed's, as in the paper). */
+  ablationsFirstSeedOnly: boolean;
+  /**
+   * Pretrain once, in the first seed, and fine-tune every seed from that model: the paper's seeds
+   * fine-tune one fixed pretrained Qwen2.5, so the spread is the fine-tuning's, not the pretraining's.
+   */
+  sharePretraining: boolean;
+}
+
 /**
  * `latentr3 demo --seeds …`: the demo once per seed, every component seeded with that seed. The
  * folder is claimed as a `demo --seeds` run (resumed seed by seed, or started over as a whole).
@@ -65,31 +78,42 @@ export async function runSeeds(
 export async function runDemoSeeds(
   opts: DemoOptions,
   seeds: readonly number[],
-  baseline = "BIGRec",
+  plan: DemoSeedsPlan = { baseline: "BIGRec", ablationsFirstSeedOnly: false, sharePretraining: false },
 ): Promise<{ summary: SeedsSummary; text: string }> {
   const dp = joinJob({ device: opts.device, backend: opts.backend });
+  // The sharing options are recorded only when set, so folders from before them still resume.
+  const sharing = {
+    ...(plan.ablationsFirstSeedOnly ? { ablations: "first-seed" } : {}),
+    ...(plan.sharePretraining ? { sharePretraining: true } : {}),
+  };
   claimOnRankZero(dp, opts.out, () =>
     RunFolder.claim(opts.out, {
       ...demoFolderClaim({ ...opts, model: opts.baseModel, data: opts.source.dir, seeds: true }),
-      settings: { seeds, baseline, ...demoSettings({ ...opts, seed: 0 }) },
+      settings: { seeds, baseline: plan.baseline, ...sharing, ...demoSettings({ ...opts, seed: 0 }) },
     }),
   );
+  const first = seeds[0]!;
+  const sharedBase =
+    plan.sharePretraining && !opts.baseModel ? join(seedDir(opts.out, first), "pretrain", MODEL_SUBDIR) : undefined;
   return runSeeds(
     seeds,
     opts.out,
     async (seed, dir) => {
+      const later = seed !== first;
       const { summary } = await runDemo({
         ...opts,
         overwrite: false,
         out: dir,
         seed,
+        ...(later && sharedBase ? { baseModel: sharedBase } : {}),
+        ...(later && plan.ablationsFirstSeedOnly ? { withoutAblations: true } : {}),
         pretrain: { ...opts.pretrain, seed },
         sft: { ...opts.sft, seed },
         rl: { ...opts.rl, seed },
       });
       return summary.reports;
     },
-    { baseline },
+    { baseline: plan.baseline },
     dp,
   );
 }

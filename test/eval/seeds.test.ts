@@ -42,10 +42,23 @@ test("tests against the baseline: over seeds (Appendix E) and over seed-averaged
 });
 
 test("a missing method, an unknown baseline, and missing per-user results are explained", () => {
+  // A method some seeds did not run is listed, not averaged over fewer seeds.
+  const partial = summariseSeeds([THREE_SEEDS[0]!, { seed: 9, reports: [makeReport("BIGRec", ranks(1))] }], {
+    baseline: "BIGRec",
+  });
+  assert.deepEqual(partial.partial, [{ method: "LatentR3", seeds: [1] }]);
+  assert.deepEqual(
+    partial.methods.map((m) => m.method),
+    ["BIGRec"],
+  );
+  assert.equal(partial.tests.length, 0);
+  assert.match(formatSeedsSummary(partial), /Run in some seeds only, not summarised .*: LatentR3 \(seed 1\)/);
   assert.throws(
     () =>
-      summariseSeeds([THREE_SEEDS[0]!, { seed: 9, reports: [makeReport("BIGRec", ranks(1))] }], { baseline: "BIGRec" }),
-    /seed 9 has no report for "LatentR3"/,
+      summariseSeeds([THREE_SEEDS[0]!, { seed: 9, reports: [makeReport("LatentR3", ranks(1))] }], {
+        baseline: "BIGRec",
+      }),
+    /baseline "BIGRec" was run in seed\(s\) 1 only, not in every seed/,
   );
   assert.throws(
     () => summariseSeeds(THREE_SEEDS, { baseline: "SASRec" }),
