@@ -18,7 +18,8 @@ export { DECODING_CONFIG, type DecodingConfig } from "./decode/decoding-config.j
 export { primePlain, primeLatent } from "./decode/prime.js";
 export { buildTitleTrie, recommend } from "./decode/recommend.js";
 export { catalogueEmbeddings, groundedRecommend, type GroundingCatalogue } from "./decode/grounded-recommend.js";
-export { nearestByL2, sequenceEmbeddings } from "./decode/grounding.js";
+export { nearestByL2 } from "./decode/grounding.js";
+export { pooledHiddenStates, type Pooling, type PoolingOptions } from "./llm/pooled-hidden-states.js";
 export { ItemMapping } from "./decode/item-mapping.js";
 export { trainSupervised, SUPERVISED_CONFIG, DEFAULT_SUPERVISED, type SupervisedConfig } from "./train/supervised.js";
 export { runSft, sftTask } from "./train/sft.js";

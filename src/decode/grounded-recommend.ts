@@ -13,7 +13,8 @@ import type { Item } from "../data/types.js";
 import { collatePrompts } from "../data/collate.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 import type { Recommender } from "../latent/recommender.js";
-import { greedyAnswers, groundingTokens, nearestByL2, sequenceEmbeddings, titleGroundingTokens } from "./grounding.js";
+import { greedyAnswers, groundingTokens, nearestByL2, titleGroundingTokens } from "./grounding.js";
+import { pooledHiddenStates } from "../llm/pooled-hidden-states.js";
 import { primeLatent, primePlain } from "./prime.js";
 import { cacheDir, trieTitles, type Recommendations } from "./recommend.js";
 import { titleTrieCacheKey } from "./title-trie-file.js";
@@ -86,12 +87,15 @@ export function catalogueEmbeddings(
 ): GroundingCatalogue {
   const titles = trieTitles(catalogueTitles);
   const compute = () =>
-    sequenceEmbeddings(
+    pooledHiddenStates(
       rec.model,
-      rec.tokenizer.padId,
       titles.map((t) => titleGroundingTokens(rec.tokenizer, t)),
-      opts.batchSize,
-      (done) => opts.onProgress?.(done, titles.length),
+      {
+        pooling: "last",
+        padId: rec.tokenizer.padId,
+        batchSize: opts.batchSize,
+        onProgress: (done) => opts.onProgress?.(done, titles.length),
+      },
     );
   if (opts.useCache === false) return { titles, embeddings: compute(), cached: false };
   const key = groundingCacheKey(rec.tokenizer.fingerprint(), weightsFingerprint(rec.model), titles);
@@ -160,11 +164,10 @@ export function groundedRecommend(
     primed.cache.dispose();
     primed.mask.dispose();
     primed.logits.dispose();
-    const embedded = sequenceEmbeddings(
+    const embedded = pooledHiddenStates(
       rec.model,
-      rec.tokenizer.padId,
       generated.map((g) => groundingTokens(g, rec.tokenizer.eosId)),
-      opts.batchSize,
+      { pooling: "last", padId: rec.tokenizer.padId, batchSize: opts.batchSize },
     );
     const nearest = nearestByL2(embedded, catalogue.embeddings, opts.listLength);
     embedded.dispose();

@@ -13,8 +13,7 @@
  * and answers always holds (a bare title may need a token it lacks, e.g. `)` that only occurs
  * merged as `)"⏎`). A generated catalogue title embeds exactly like its item.
  */
-import { cat, noGrad, tidy, type Tensor } from "../engine/index.js";
-import { collatePrompts } from "../data/collate.js";
+import { noGrad, tidy, type Tensor } from "../engine/index.js";
 import { targetText } from "../data/prompt.js";
 import { extendMask } from "../llm/attention-mask.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
@@ -46,48 +45,6 @@ export function groundingTokens(answer: GeneratedAnswer, eosId: number): number[
 
 export function titleGroundingTokens(tokenizer: GroundingTokenizer, title: string): number[] {
   return groundingTokens({ tokens: tokenizer.encode(targetText(title)), closed: true }, tokenizer.eosId);
-}
-
-/**
- * Embeddings [N, hidden] (f32) of token sequences: the final-norm hidden state at each sequence's
- * last token, sequences batched `batchSize` at a time with left padding so the last position is
- * every row's last token.
- */
-export function sequenceEmbeddings(
-  model: Qwen2Model,
-  padId: number,
-  sequences: readonly (readonly number[])[],
-  batchSize: number,
-  onProgress?: (done: number) => void,
-): Tensor {
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new RangeError(`sequenceEmbeddings: batchSize must be a positive integer, got ${batchSize}`);
-  }
-  const empty = sequences.findIndex((s) => s.length === 0);
-  if (sequences.length === 0 || empty !== -1) {
-    throw new RangeError(
-      `sequenceEmbeddings: ${sequences.length === 0 ? "no sequences" : `sequence ${empty} is empty`}`,
-    );
-  }
-  const parts: Tensor[] = [];
-  for (let i = 0; i < sequences.length; i += batchSize) {
-    parts.push(
-      noGrad(() =>
-        tidy(() => {
-          const batch = collatePrompts(sequences.slice(i, i + batchSize), padId, model.device);
-          const { hidden } = model.forward({ inputIds: batch.ids, attentionMask: batch.mask, logits: "none" });
-          return hidden
-            .select(1, hidden.dim(1) - 1)
-            .to("f32")
-            .keep();
-        }),
-      ),
-    );
-    onProgress?.(Math.min(i + batchSize, sequences.length));
-  }
-  const out = tidy(() => cat(parts, 0).keep());
-  for (const p of parts) p.dispose();
-  return out;
 }
 
 /**

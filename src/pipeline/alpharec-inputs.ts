@@ -11,11 +11,11 @@ import { openSafetensors, writeSafetensors } from "../engine/safetensors.js";
 import { loadEntry, toTensorData } from "../engine/tensor-io.js";
 import { InteractionGraph } from "../baselines/alpharec/graph.js";
 import type { AlphaRecInputs } from "../baselines/alpharec/model.js";
-import { meanPooledEmbeddings } from "../baselines/alpharec/title-embeddings.js";
 import type { SequenceRow } from "../baselines/sequences.js";
 import type { ItemVocabulary } from "../baselines/vocabulary.js";
 import type { Item } from "../data/types.js";
 import { titleGroundingTokens } from "../decode/grounding.js";
+import { pooledHiddenStates } from "../llm/pooled-hidden-states.js";
 import { Recommender } from "../latent/recommender.js";
 import { Progress } from "../util/progress.js";
 
@@ -54,7 +54,16 @@ export async function titleEmbeddings(
   // ("<span" exists only as '"<span' in the CDs prompts).
   const sequences = vocab.ids.slice(1).map((id) => titleGroundingTokens(llm.tokenizer, titleById.get(id) ?? ""));
   const progress = new Progress("alpharec title embeddings", sequences.length, process.stderr);
-  const titles = meanPooledEmbeddings(llm.model, sequences, { onBatch: (done) => progress.update(done) });
+  // The authors embed titles with text-embedding models (text-embedding-3-large by default; for LLMs
+  // such as Llama or Mistral, vectors from the hidden states); ours is the mean over the title's tokens.
+  const pooled = pooledHiddenStates(llm.model, sequences, {
+    pooling: "mean",
+    padId: llm.tokenizer.padId,
+    batchSize: 64,
+    onProgress: (done) => progress.update(done),
+  });
+  const titles = pooled.to("cpu");
+  pooled.dispose();
   progress.finish();
   llm.dispose();
   const out = cat([zeros([1, titles.dim(1)]), titles]);

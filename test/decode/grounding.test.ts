@@ -10,13 +10,8 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { int64, noGrad, tensor, tidy } from "../../src/engine/index.js";
-import {
-  closingQuoteAt,
-  greedyAnswers,
-  groundingTokens,
-  nearestByL2,
-  sequenceEmbeddings,
-} from "../../src/decode/grounding.js";
+import { pooledHiddenStates } from "../../src/llm/pooled-hidden-states.js";
+import { closingQuoteAt, greedyAnswers, groundingTokens, nearestByL2 } from "../../src/decode/grounding.js";
 import { catalogueEmbeddings } from "../../src/decode/grounded-recommend.js";
 import { primePlain } from "../../src/decode/prime.js";
 import { collatePrompts } from "../../src/data/collate.js";
@@ -74,33 +69,6 @@ test("the answer closes at its first quote-newline after the opening quote", () 
   assert.equal(closingQuoteAt("no quotes\n"), -1);
 });
 
-test("sequence embeddings are each sequence's last-token final hidden state, whatever the batch's padding", async () => {
-  const rec = await tinyRecommender(await smallSource(), { seed: 3 });
-  const sequences = [[5, 9, 11], [7, 3, 12, 15, 20, 2, 8], [4], [30, 31]];
-  const batched = sequenceEmbeddings(rec.model, rec.tokenizer.padId, sequences, 3);
-  assert.deepEqual(batched.shape, [4, rec.model.config.hidden_size]);
-  const width = rec.model.config.hidden_size;
-  const flat = batched.toList() as number[];
-  const got = sequences.map((_, i) => flat.slice(i * width, (i + 1) * width));
-  batched.dispose();
-  sequences.forEach((ids, i) => {
-    const direct = noGrad(() =>
-      tidy(() => {
-        const { hidden } = rec.model.forward({ inputIds: int64(ids, [1, ids.length]), logits: "none" });
-        return hidden
-          .select(1, ids.length - 1)
-          .reshape([-1])
-          .toList() as number[];
-      }),
-    );
-    const diff = direct.reduce((m, v, j) => Math.max(m, Math.abs(v - got[i]![j]!)), 0);
-    assert.ok(diff < 1e-4, `sequence ${i}: max |batched − direct| = ${diff}`);
-  });
-  assert.notDeepEqual(got[0], got[1]);
-  assert.throws(() => sequenceEmbeddings(rec.model, rec.tokenizer.padId, [[1], []], 2), /sequence 1 is empty/);
-  rec.dispose();
-});
-
 test("a generated catalogue title (its answer tokens, closed) grounds to that title", async () => {
   const source = await smallSource();
   const rec = await tinyRecommender(source, { seed: 6 });
@@ -114,11 +82,10 @@ test("a generated catalogue title (its answer tokens, closed) grounds to that ti
     tokens: rec.answerIds(catalogue.titles[j]!).slice(0, -1), // `"title"⏎` as generated, EOS excluded
     closed: true,
   }));
-  const embedded = sequenceEmbeddings(
+  const embedded = pooledHiddenStates(
     rec.model,
-    rec.tokenizer.padId,
     generated.map((g) => groundingTokens(g, rec.tokenizer.eosId)),
-    2,
+    { pooling: "last", padId: rec.tokenizer.padId, batchSize: 2 },
   );
   const nearest = nearestByL2(embedded, catalogue.embeddings, 1);
   assert.deepEqual(
