@@ -19,6 +19,7 @@ import {
 } from "../pipeline/stages.js";
 import { PRETRAIN_CONFIG } from "../train/pretrain.js";
 import { LR_GRPO_CONFIG } from "../train/rl/config.js";
+import { HELD_OUT_REWARD_CONFIG } from "../train/rl/held-out-reward.js";
 import { RUN_CONFIG, TRAINING_ARTIFACTS, checkRunFolder } from "../train/run-folder.js";
 import { SFT_CONFIG } from "../train/sft.js";
 import { LORA_CONFIG, loraFromConfig } from "../llm/lora.js";
@@ -115,8 +116,17 @@ const rl: CommandSpec = {
   description:
     "Per prompt K latent samples (sample 1 unnoised, the rest + N(0, σ²)); reward = −perplexity of the true title;\n" +
     "batch-level advantage; PPO clipped objective; cosine schedule with warm-up. Logs reward, advantage,\n" +
-    "clip fraction and grad norm per step to <out>/metrics.jsonl.",
-  options: [RL_STAGE, LR_GRPO_CONFIG, DATA_SOURCE_CONFIG, DEVICE_CONFIG, DISTRIBUTED_CONFIG, RUN_CONFIG],
+    "clip fraction and grad norm per step to <out>/metrics.jsonl, and every --eval-every steps the held-out reward\n" +
+    "(eval_reward: the unnoised reward on fixed selection-split prompts, which the batches' rewards are not).",
+  options: [
+    RL_STAGE,
+    LR_GRPO_CONFIG,
+    HELD_OUT_REWARD_CONFIG,
+    DATA_SOURCE_CONFIG,
+    DEVICE_CONFIG,
+    DISTRIBUTED_CONFIG,
+    RUN_CONFIG,
+  ],
   examples: [
     "latentr3 train rl --model runs/latent-sft/model --out runs/rl",
     "latentr3 train rl --model runs/latent-sft/model --advantage group --out runs/rl-group",
@@ -133,6 +143,7 @@ const rl: CommandSpec = {
         dir: stage.out,
         model,
         config: LR_GRPO_CONFIG.from(args.values),
+        heldOut: HELD_OUT_REWARD_CONFIG.from(args.values),
         device,
         ...DISTRIBUTED_CONFIG.from(args.values),
         ...run,

@@ -30,6 +30,7 @@ const SUPERVISED_SERIES = ["loss", "val_loss", "grad_norm"];
 const RL_SERIES = [
   "reward",
   "reward_unnoised",
+  "eval_reward",
   "advantage_std",
   "advantage_min",
   "advantage_max",

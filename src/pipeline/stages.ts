@@ -24,6 +24,7 @@ import { pretrainingCorpus, runPretrain } from "../train/pretrain.js";
 import { mapWithProgress, Progress } from "../util/progress.js";
 import { trainLrGrpo } from "../train/rl/lr-grpo.js";
 import type { LrGrpoConfig } from "../train/rl/config.js";
+import { HELD_OUT_REWARD_CONFIG, type HeldOutRewardConfig } from "../train/rl/held-out-reward.js";
 import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { runSft } from "../train/sft.js";
 import type { SupervisedConfig } from "../train/supervised.js";
@@ -299,10 +300,13 @@ export async function rlStage(
     model: string;
     config: LrGrpoConfig;
     label?: string;
+    /** The held-out reward's schedule (held-out-reward.ts); default every 10 steps on 64 selection prompts. */
+    heldOut?: HeldOutRewardConfig;
   } & RunFolderOptions &
     ParallelOptions,
 ): Promise<TrainedModel> {
   const dp = joinJob(opts);
+  const heldOutConfig = opts.heldOut ?? HELD_OUT_REWARD_CONFIG.defaults();
   const rec = await Recommender.load(opts.model, {}, { device: dp.device });
   if (!rec.reasoner || rec.reasoner.rattParameters().length === 0 || rec.freshLatentReadout) {
     throw new Error(
@@ -325,11 +329,16 @@ export async function rlStage(
       meta: rec.meta,
       data: describeSource(opts.source),
       training: opts.config,
+      heldOutReward: heldOutConfig,
       engine: engineInfo(),
       ...distributedConfig(dp),
     }),
   );
   const rows = mapWithProgress("rl: encoding training prompts", opts.source.splits.train, (e) => rec.trainingRow(e));
+  const heldOut = {
+    prompts: opts.source.splits.valid.slice(0, heldOutConfig.evalPrompts).map((e) => rec.trainingRow(e)),
+    every: heldOutConfig.evalEvery,
+  };
   // The exact-match reward (original-GRPO ablation) generates answers, so it needs the title trie.
   const trie =
     opts.config.reward === "exact-match"
@@ -343,6 +352,7 @@ export async function rlStage(
     label: opts.label,
     trie,
     dp,
+    heldOut,
   });
   const modelDir = run.path(MODEL_SUBDIR);
   await saveOnRankZero(dp, rec, modelDir);

@@ -10,6 +10,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Generator, noGrad, randn, tidy, zeros } from "../../src/engine/index.js";
 import { constrainedBeamSearch } from "../../src/decode/beam-search.js";
@@ -364,5 +365,36 @@ test("policy strategies refuse what cannot work: pathwise with a 0/1 reward", as
     ),
     /--policy pathwise .* --reward exact-match is a step function/,
   );
+  rec.dispose();
+});
+
+test("held-out reward: the unnoised reward on fixed prompts before step 1, every `every` steps and after the last", async () => {
+  const { rec, rows } = await loadSft();
+  // Six selection prompts: a full and a partial micro-batch of 4.
+  const heldOut = source.splits.valid.slice(0, 6).map((e) => rec.trainingRow(e));
+  const before = unnoisedReward(rec, heldOut);
+  const run = new RunFolder(join(folder.dir, `rl-${runs++}`));
+  const { history } = await trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, { ...CONFIG, maxSteps: 3 }, run, {
+    heldOut: { prompts: heldOut, every: 2 },
+  });
+  const after = unnoisedReward(rec, heldOut);
+  assert.ok(
+    Math.abs(history[0]!.eval_reward_initial! - before) < 1e-4,
+    `initial ${history[0]!.eval_reward_initial} vs ${before}`,
+  );
+  assert.deepEqual(
+    history.map((h) => h.eval_reward === undefined),
+    [true, false, false],
+    "measured after step 2 (every 2) and after the last step (3)",
+  );
+  assert.ok(Math.abs(history[2]!.eval_reward! - after) < 1e-4, `final ${history[2]!.eval_reward} vs ${after}`);
+  assert.ok(history.slice(1).every((h) => h.eval_reward_initial === undefined));
+  assert.notEqual(after, before, "three steps at lr 1e-3 move LatentRATT and the held-out reward");
+  const logged = run.path("metrics.jsonl");
+  const lines = readFileSync(logged, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(lines.filter((l) => "eval_reward" in l).length, 2, "metrics.jsonl carries the held-out rewards");
   rec.dispose();
 });

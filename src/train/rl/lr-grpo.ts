@@ -32,6 +32,7 @@ import { Trainer } from "../trainer.js";
 import type { RunFolder } from "../run-folder.js";
 import { advantages, summary } from "./advantage.js";
 import type { LrGrpoConfig } from "./config.js";
+import { heldOutReward } from "./held-out-reward.js";
 import { drawLatents, stepNoise } from "./latent-samples.js";
 import { addClipStats, NO_CLIP_STATS } from "./policy-loss.js";
 import { strategiesFor, type SampledMicroBatch } from "./strategies.js";
@@ -60,6 +61,10 @@ export interface LrGrpoStepStats {
   loss: number;
   /** Wall-clock seconds of this step (sampling + update): the training-cost comparison. */
   step_seconds: number;
+  /** Mean unnoised reward on the held-out prompts after this step (every `heldOut.every` steps and the last). */
+  eval_reward?: number;
+  /** The same before the first step (in step 1's row). */
+  eval_reward_initial?: number;
 }
 
 interface Sampled extends SampledMicroBatch {
@@ -79,6 +84,8 @@ export async function trainLrGrpo(
     /** The catalogue's title trie: required by the exact-match reward, which generates answers. */
     trie?: TitleTrie;
     dp?: DataParallel;
+    /** Prompts never trained on, scored every `every` steps (held-out-reward.ts); `every` 0 = never. */
+    heldOut?: { prompts: readonly PromptTarget[]; every: number };
   } = {},
 ): Promise<{ steps: number; history: LrGrpoStepStats[]; seconds: number }> {
   const label = opts.label ?? "rl";
@@ -113,9 +120,13 @@ export async function trainLrGrpo(
     initialState: { step: 0, history: [] as LrGrpoStepStats[] },
   });
   const k = config.samples;
+  const heldOut = opts.heldOut && opts.heldOut.every > 0 && opts.heldOut.prompts.length > 0 ? opts.heldOut : undefined;
+  const scoreHeldOut = (prompts: readonly PromptTarget[]) =>
+    heldOutReward(reasoner, prompts, padId, config.microPrompts, dp);
 
   while (!trainer.done) {
     const step = trainer.state.step;
+    const initial = heldOut && step === 0 ? { eval_reward_initial: scoreHeldOut(heldOut.prompts) } : {};
     const indices = batchesOf(Math.floor(step / perEpoch))[step % perEpoch]!;
     const prompts = indices.map((i) => train[i]!);
     const local = dp.shard(prompts);
@@ -207,6 +218,10 @@ export async function trainLrGrpo(
       learning_rate: update.lr,
       loss: lossTotal / config.iterations,
       step_seconds: (performance.now() - stepStart) / 1000,
+      ...initial,
+      ...(heldOut && ((step + 1) % heldOut.every === 0 || step + 1 === totalSteps)
+        ? { eval_reward: scoreHeldOut(heldOut.prompts) }
+        : {}),
     };
     trainer.state.history.push(stats);
     const { step: _logged, ...metrics } = stats;
@@ -214,6 +229,7 @@ export async function trainLrGrpo(
       reward: stats.reward,
       unnoised: stats.reward_unnoised,
       "adv std": stats.advantage_std,
+      ...(stats.eval_reward === undefined ? {} : { "held-out": stats.eval_reward }),
     });
   }
   const seconds = trainer.finish();

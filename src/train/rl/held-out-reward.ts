@@ -1,0 +1,57 @@
+/**
+ * The policy's reward on a fixed set of prompts the RL stage does not train on (the selection split's
+ * first prompts): the mean unnoised −PPL of their true titles. The per-step `reward_unnoised` is over
+ * each step's random batch, so its curve follows which prompts a batch holds as much as learning; this
+ * one is measured on the same prompts every time, so a change is the policy's. It does not affect
+ * training (no gradients, no randomness), so it is not part of what a resumed run must match.
+ */
+import { noGrad, tidy, zeros } from "../../engine/index.js";
+import type { LatentReasoner } from "../../latent/latent-reasoner.js";
+import { collatePromptTarget, type PromptTarget } from "../../data/collate.js";
+import type { DataParallel } from "../../distributed/index.js";
+import { configTable, int, type ConfigOf } from "../../util/config-table.js";
+import { answerLogProbs, drawLatents, repeatTargets } from "./latent-samples.js";
+import { negativePerplexityReward } from "./reward.js";
+
+export const HELD_OUT_REWARD_CONFIG = configTable("held-out reward", {
+  evalEvery: int(
+    10,
+    "steps between held-out rewards (mean unnoised −PPL of the selection split's first --eval-prompts titles; 0 = never)",
+    { min: 0 },
+  ),
+  evalPrompts: int(64, "selection-split prompts of the held-out reward", { min: 1 }),
+});
+export type HeldOutRewardConfig = ConfigOf<typeof HELD_OUT_REWARD_CONFIG>;
+
+/**
+ * Mean unnoised reward over `prompts`, `microPrompts` at a time. Under data parallelism each rank
+ * scores its share and the sums are combined, so every rank returns the same value.
+ */
+export function heldOutReward(
+  reasoner: LatentReasoner,
+  prompts: readonly PromptTarget[],
+  padId: number,
+  microPrompts: number,
+  dp: DataParallel,
+): number {
+  const local = dp.shard(prompts);
+  let sum = 0;
+  for (let i = 0; i < local.length; i += microPrompts) {
+    const micro = local.slice(i, i + microPrompts);
+    sum += noGrad(() =>
+      tidy(() => {
+        const batch = collatePromptTarget(micro, padId, reasoner.model.device);
+        const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
+        const noise = zeros([micro.length, reasoner.model.config.hidden_size], { device: reasoner.model.device });
+        const draw = drawLatents(reasoner, prefilled, noise, 1);
+        const answers = repeatTargets(batch, 1);
+        const logp = answerLogProbs(reasoner, draw, answers, draw.sample);
+        draw.thought.cache.dispose();
+        prefilled.cache.dispose();
+        return negativePerplexityReward(logp, answers.mask.sum(1)).sum().item();
+      }),
+    );
+  }
+  const [total] = dp.sum([sum]) as [number];
+  return total / prompts.length;
+}
