@@ -116,8 +116,8 @@ const rl: CommandSpec = {
   description:
     "Per prompt K latent samples (sample 1 unnoised, the rest + N(0, σ²)); reward = −perplexity of the true title;\n" +
     "batch-level advantage; PPO clipped objective; cosine schedule with warm-up. Logs reward, advantage,\n" +
-    "clip fraction and grad norm per step to <out>/metrics.jsonl, and every --eval-every steps the held-out reward\n" +
-    "(eval_reward: the unnoised reward on fixed selection-split prompts, which the batches' rewards are not).",
+    "clip fraction and grad norm per step to <out>/metrics.jsonl, and every --eval-every steps the unnoised reward\n" +
+    "on fixed prompts (eval_reward: selection split, never trained on; eval_train_reward: training prompts).",
   options: [
     RL_STAGE,
     LR_GRPO_CONFIG,

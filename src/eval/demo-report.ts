@@ -31,6 +31,7 @@ const RL_SERIES = [
   "reward",
   "reward_unnoised",
   "eval_reward",
+  "eval_train_reward",
   "advantage_std",
   "advantage_min",
   "advantage_max",

@@ -24,7 +24,7 @@ import { pretrainingCorpus, runPretrain } from "../train/pretrain.js";
 import { mapWithProgress, Progress } from "../util/progress.js";
 import { trainLrGrpo } from "../train/rl/lr-grpo.js";
 import type { LrGrpoConfig } from "../train/rl/config.js";
-import { HELD_OUT_REWARD_CONFIG, type HeldOutRewardConfig } from "../train/rl/held-out-reward.js";
+import { HELD_OUT_REWARD_CONFIG, spreadOver, type HeldOutRewardConfig } from "../train/rl/held-out-reward.js";
 import { RunFolder, TRAINING_ARTIFACTS } from "../train/run-folder.js";
 import { runSft } from "../train/sft.js";
 import type { SupervisedConfig } from "../train/supervised.js";
@@ -336,7 +336,8 @@ export async function rlStage(
   );
   const rows = mapWithProgress("rl: encoding training prompts", opts.source.splits.train, (e) => rec.trainingRow(e));
   const heldOut = {
-    prompts: opts.source.splits.valid.slice(0, heldOutConfig.evalPrompts).map((e) => rec.trainingRow(e)),
+    prompts: spreadOver(opts.source.splits.valid, heldOutConfig.evalPrompts).map((e) => rec.trainingRow(e)),
+    trainPrompts: spreadOver(rows, heldOutConfig.evalPrompts),
     every: heldOutConfig.evalEvery,
   };
   // The exact-match reward (original-GRPO ablation) generates answers, so it needs the title trie.

@@ -22,6 +22,7 @@ import { LATENT_RATT_PREFIX } from "../../src/latent/latent-ratt.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { collatePromptTarget, type PromptTarget } from "../../src/data/collate.js";
 import { trainLrGrpo } from "../../src/train/rl/lr-grpo.js";
+import { spreadOver } from "../../src/train/rl/held-out-reward.js";
 import { answerLogProbs, drawLatents, latentNoise, repeatTargets } from "../../src/train/rl/latent-samples.js";
 import { DEFAULT_LR_GRPO, type LrGrpoConfig } from "../../src/train/rl/config.js";
 import { RunFolder } from "../../src/train/run-folder.js";
@@ -368,33 +369,38 @@ test("policy strategies refuse what cannot work: pathwise with a 0/1 reward", as
   rec.dispose();
 });
 
-test("held-out reward: the unnoised reward on fixed prompts before step 1, every `every` steps and after the last", async () => {
+test("fixed-prompt rewards: held-out and training prompts before step 1, every `every` steps and after the last", async () => {
   const { rec, rows } = await loadSft();
   // Six selection prompts: a full and a partial micro-batch of 4.
   const heldOut = source.splits.valid.slice(0, 6).map((e) => rec.trainingRow(e));
-  const before = unnoisedReward(rec, heldOut);
+  const before = { held: unnoisedReward(rec, heldOut), train: unnoisedReward(rec, rows) };
   const run = new RunFolder(join(folder.dir, `rl-${runs++}`));
   const { history } = await trainLrGrpo(rec.reasoner!, rows, rec.tokenizer.padId, { ...CONFIG, maxSteps: 3 }, run, {
-    heldOut: { prompts: heldOut, every: 2 },
+    heldOut: { prompts: heldOut, trainPrompts: rows, every: 2 },
   });
-  const after = unnoisedReward(rec, heldOut);
-  assert.ok(
-    Math.abs(history[0]!.eval_reward_initial! - before) < 1e-4,
-    `initial ${history[0]!.eval_reward_initial} vs ${before}`,
-  );
+  const after = { held: unnoisedReward(rec, heldOut), train: unnoisedReward(rec, rows) };
+  const close = (got: number | undefined, want: number, what: string) =>
+    assert.ok(got !== undefined && Math.abs(got - want) < 1e-4, `${what}: ${got} vs ${want}`);
+  close(history[0]!.eval_reward_initial, before.held, "held-out before");
+  close(history[0]!.eval_train_reward_initial, before.train, "training prompts before");
   assert.deepEqual(
     history.map((h) => h.eval_reward === undefined),
     [true, false, false],
     "measured after step 2 (every 2) and after the last step (3)",
   );
-  assert.ok(Math.abs(history[2]!.eval_reward! - after) < 1e-4, `final ${history[2]!.eval_reward} vs ${after}`);
+  close(history[2]!.eval_reward, after.held, "held-out after");
+  close(history[2]!.eval_train_reward, after.train, "training prompts after");
   assert.ok(history.slice(1).every((h) => h.eval_reward_initial === undefined));
-  assert.notEqual(after, before, "three steps at lr 1e-3 move LatentRATT and the held-out reward");
-  const logged = run.path("metrics.jsonl");
-  const lines = readFileSync(logged, "utf8")
+  assert.notEqual(after.held, before.held, "three steps at lr 1e-3 move LatentRATT and the held-out reward");
+  const lines = readFileSync(run.path("metrics.jsonl"), "utf8")
     .trim()
     .split("\n")
-    .map((l) => JSON.parse(l));
-  assert.equal(lines.filter((l) => "eval_reward" in l).length, 2, "metrics.jsonl carries the held-out rewards");
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(lines.filter((l) => "eval_reward" in l && "eval_train_reward" in l).length, 2, "both in metrics.jsonl");
   rec.dispose();
+});
+
+test("spreadOver: n items evenly over a list, in order; all of a shorter list", () => {
+  assert.deepEqual(spreadOver([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4), [0, 2, 5, 7]);
+  assert.deepEqual(spreadOver([1, 2], 5), [1, 2]);
 });

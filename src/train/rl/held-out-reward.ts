@@ -1,9 +1,11 @@
 /**
- * The policy's reward on a fixed set of prompts the RL stage does not train on (the selection split's
- * first prompts): the mean unnoised −PPL of their true titles. The per-step `reward_unnoised` is over
- * each step's random batch, so its curve follows which prompts a batch holds as much as learning; this
- * one is measured on the same prompts every time, so a change is the policy's. It does not affect
- * training (no gradients, no randomness), so it is not part of what a resumed run must match.
+ * The policy's reward on fixed prompts: the mean unnoised −PPL of their true titles, on prompts the RL
+ * stage does not train on (spread over the selection split) and on prompts it does (spread over the
+ * training set). The per-step `reward_unnoised` is over each step's random batch, so its curve follows
+ * which prompts a batch holds as much as learning; these are measured on the same prompts every time,
+ * so a change is the policy's — on its own objective (training prompts) and beyond it (held out). They
+ * do not affect training (no gradients, no randomness), so they are not part of what a resumed run must
+ * match.
  */
 import { noGrad, tidy, zeros } from "../../engine/index.js";
 import type { LatentReasoner } from "../../latent/latent-reasoner.js";
@@ -16,12 +18,18 @@ import { negativePerplexityReward } from "./reward.js";
 export const HELD_OUT_REWARD_CONFIG = configTable("held-out reward", {
   evalEvery: int(
     10,
-    "steps between held-out rewards (mean unnoised −PPL of the selection split's first --eval-prompts titles; 0 = never)",
+    "steps between fixed-prompt rewards (mean unnoised −PPL on --eval-prompts selection and as many training prompts; 0 = never)",
     { min: 0 },
   ),
-  evalPrompts: int(64, "selection-split prompts of the held-out reward", { min: 1 }),
+  evalPrompts: int(64, "prompts of each fixed-prompt reward, spread evenly over the split", { min: 1 }),
 });
 export type HeldOutRewardConfig = ConfigOf<typeof HELD_OUT_REWARD_CONFIG>;
+
+/** `n` items spread evenly over `xs` (all of them when n ≥ its length), in order. */
+export function spreadOver<T>(xs: readonly T[], n: number): T[] {
+  if (n >= xs.length) return [...xs];
+  return Array.from({ length: n }, (_, i) => xs[Math.floor((i * xs.length) / n)]!);
+}
 
 /**
  * Mean unnoised reward over `prompts`, `microPrompts` at a time. Under data parallelism each rank

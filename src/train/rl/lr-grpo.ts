@@ -65,6 +65,9 @@ export interface LrGrpoStepStats {
   eval_reward?: number;
   /** The same before the first step (in step 1's row). */
   eval_reward_initial?: number;
+  /** Mean unnoised reward on fixed training prompts (the objective itself, on prompts it trains on), as eval_reward. */
+  eval_train_reward?: number;
+  eval_train_reward_initial?: number;
 }
 
 interface Sampled extends SampledMicroBatch {
@@ -84,8 +87,11 @@ export async function trainLrGrpo(
     /** The catalogue's title trie: required by the exact-match reward, which generates answers. */
     trie?: TitleTrie;
     dp?: DataParallel;
-    /** Prompts never trained on, scored every `every` steps (held-out-reward.ts); `every` 0 = never. */
-    heldOut?: { prompts: readonly PromptTarget[]; every: number };
+    /**
+     * Fixed prompts scored every `every` steps (held-out-reward.ts; `every` 0 = never): `prompts` never
+     * trained on, and `trainPrompts` from the training set.
+     */
+    heldOut?: { prompts: readonly PromptTarget[]; trainPrompts?: readonly PromptTarget[]; every: number };
   } = {},
 ): Promise<{ steps: number; history: LrGrpoStepStats[]; seconds: number }> {
   const label = opts.label ?? "rl";
@@ -121,12 +127,18 @@ export async function trainLrGrpo(
   });
   const k = config.samples;
   const heldOut = opts.heldOut && opts.heldOut.every > 0 && opts.heldOut.prompts.length > 0 ? opts.heldOut : undefined;
-  const scoreHeldOut = (prompts: readonly PromptTarget[]) =>
-    heldOutReward(reasoner, prompts, padId, config.microPrompts, dp);
+  const score = (prompts: readonly PromptTarget[]) => heldOutReward(reasoner, prompts, padId, config.microPrompts, dp);
+  const monitor = (suffix: "" | "_initial"): Partial<LrGrpoStepStats> =>
+    heldOut
+      ? {
+          [`eval_reward${suffix}`]: score(heldOut.prompts),
+          ...(heldOut.trainPrompts?.length ? { [`eval_train_reward${suffix}`]: score(heldOut.trainPrompts) } : {}),
+        }
+      : {};
 
   while (!trainer.done) {
     const step = trainer.state.step;
-    const initial = heldOut && step === 0 ? { eval_reward_initial: scoreHeldOut(heldOut.prompts) } : {};
+    const initial = step === 0 ? monitor("_initial") : {};
     const indices = batchesOf(Math.floor(step / perEpoch))[step % perEpoch]!;
     const prompts = indices.map((i) => train[i]!);
     const local = dp.shard(prompts);
@@ -219,9 +231,7 @@ export async function trainLrGrpo(
       loss: lossTotal / config.iterations,
       step_seconds: (performance.now() - stepStart) / 1000,
       ...initial,
-      ...(heldOut && ((step + 1) % heldOut.every === 0 || step + 1 === totalSteps)
-        ? { eval_reward: scoreHeldOut(heldOut.prompts) }
-        : {}),
+      ...(heldOut && ((step + 1) % heldOut.every === 0 || step + 1 === totalSteps) ? monitor("") : {}),
     };
     trainer.state.history.push(stats);
     const { step: _logged, ...metrics } = stats;
