@@ -77,5 +77,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`latentr3 … | head`) closes the pipe. Node turns that into an EPIPE error
+// event, which would end the process with a stack trace; end it quietly instead, with the status a
+// SIGPIPE death gives a Unix tool (128 + 13). A killed run resumes from its checkpoints.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  process.exit(141);
+});
+
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
