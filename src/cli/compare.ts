@@ -15,7 +15,7 @@ const COMPARE_OPTIONS = configTable("compare", {
   ),
   seedsFrom: optional(
     "string",
-    "regular expression whose capture group is the seed in a run's name (e.g. \"-seed(\\d+)$\"): runs equal apart from it are one method's seeds, summarised as mean ± std with tests over seeds and seed-averaged records; runs it does not match stand in every seed",
+    'regular expression whose capture group is the seed in a run\'s name (e.g. "-seed(\\d+)$": runs equal apart from it are one method\'s seeds) or else in its folder (e.g. "seed-(\\d+)/": the report\'s run name is the method), summarised as mean ± std with tests over seeds and seed-averaged records; runs it matches nowhere stand in every seed',
   ),
 });
 
@@ -44,7 +44,7 @@ export const compareCommand: CommandSpec = {
     const paired = runs.length > 1 ? pairedComparisons(runs, { baseline }) : undefined;
     if (paired) console.log(`\n${pairedTable(paired)}`);
     if (pattern) {
-      const baselineMethod = methodOf(findBaseline(runs, baseline).label, pattern);
+      const baselineMethod = methodOf(findBaseline(runs, baseline), pattern);
       const summary = summariseSeeds(seedRunsFromLabels(runs, pattern), { baseline: baselineMethod });
       console.log(`\n${formatSeedsSummary(summary)}`);
     }

@@ -1,9 +1,12 @@
 /**
- * Evaluated runs named by method and seed ("pathwise-lr1e-4-seed2"), grouped for the seeds summary
- * (seeds.ts): a pattern with one capture group finds the seed in each run's label; runs whose labels
- * are equal once the match is removed are the seeds of one method, named by that remainder. A run the
- * pattern does not match — a baseline trained once, such as the latent SFT every RL seed starts from —
- * stands in every seed.
+ * Evaluated runs of several methods and seeds, grouped for the seeds summary (seeds.ts). A pattern with
+ * one capture group finds the seed:
+ * - in a run's label ("pathwise-lr1e-4-seed2"): runs whose labels are equal once the match is removed
+ *   are the seeds of one method, named by that remainder;
+ * - else in its folder (`demo --seeds`'s "runs/cds/seed-2/eval/d3"): the method is the report's run
+ *   name ("D3").
+ * A run the pattern matches nowhere — a baseline trained once, such as the latent SFT every RL seed
+ * starts from — stands in every seed.
  */
 import type { RunReport } from "./compare.js";
 import type { SeedReports } from "./seeds.js";
@@ -26,7 +29,7 @@ export function seedRunsFromLabels(runs: readonly RunReport[], pattern: RegExp):
   const shared: RunReport[] = [];
   const bySeed = new Map<number, Map<string, RunReport>>();
   for (const run of runs) {
-    const parsed = parseLabel(run.label, pattern);
+    const parsed = parseRun(run, pattern);
     if (!parsed) {
       shared.push(run);
       continue;
@@ -56,13 +59,18 @@ export function seedRunsFromLabels(runs: readonly RunReport[], pattern: RegExp):
     }));
 }
 
-/** The method a run belongs to under `pattern`: its label without the seed's match, or the whole label. */
-export function methodOf(label: string, pattern: RegExp): string {
-  return parseLabel(label, pattern)?.method ?? label;
+/** The method a run belongs to under `pattern` (see the top of this file); an unmatched run's is its label. */
+export function methodOf(run: RunReport, pattern: RegExp): string {
+  return parseRun(run, pattern)?.method ?? run.label;
 }
 
-function parseLabel(label: string, pattern: RegExp): { method: string; seed: string } | undefined {
-  const match = pattern.exec(label);
-  if (!match) return undefined;
-  return { method: label.slice(0, match.index) + label.slice(match.index + match[0].length), seed: match[1] ?? "" };
+function parseRun(run: RunReport, pattern: RegExp): { method: string; seed: string } | undefined {
+  const inLabel = pattern.exec(run.label);
+  if (inLabel)
+    return {
+      method: run.label.slice(0, inLabel.index) + run.label.slice(inLabel.index + inLabel[0].length),
+      seed: inLabel[1] ?? "",
+    };
+  const inFolder = pattern.exec(run.dir);
+  return inFolder ? { method: run.report.run, seed: inFolder[1] ?? "" } : undefined;
 }

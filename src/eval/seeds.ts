@@ -191,8 +191,16 @@ function aligned(rows: string[][]): string[] {
 
 /** Two aligned text tables: mean ± std per method, then the tests against the baseline. */
 export function formatSeedsSummary(s: SeedsSummary): string {
-  const metricNames = s.methods[0]?.metrics.map((m) => m.metric) ?? [];
-  const means = [["method", ...metricNames], ...s.methods.map((m) => [m.method, ...m.metrics.map(pm)])];
+  // Every metric some method has (a baseline ranking 20 items has @20, a list of 10 has not), "–" elsewhere.
+  const metricNames = [...new Set(s.methods.flatMap((m) => m.metrics.map((x) => x.metric)))];
+  const cell = (m: SeedsSummary["methods"][number], name: string) => {
+    const found = m.metrics.find((x) => x.metric === name);
+    return found ? pm(found) : "–";
+  };
+  const means = [
+    ["method", ...metricNames],
+    ...s.methods.map((m) => [m.method, ...metricNames.map((name) => cell(m, name))]),
+  ];
   const tests = [
     ["method", "metric", "p over seeds", "p over records", "difference (records)", "95% interval", ""],
     ...s.tests.map((t) => [

@@ -31,8 +31,39 @@ test("runs named by method and seed: one SeedReports per seed, the unmatched bas
   // Against a baseline trained once, the over-seeds test pairs each seed with that one run: d = [0.02, 0.04].
   const test = summary.tests.find((t) => t.method === "rl" && t.metric === "HR@10")!;
   assert.ok(Math.abs(test.overSeeds!.meanDifference - 0.03) < 1e-12);
-  assert.equal(methodOf("rl-seed2", PATTERN), "rl");
-  assert.equal(methodOf("sft", PATTERN), "sft");
+  assert.equal(methodOf(run("rl-seed2", 1), PATTERN), "rl");
+  assert.equal(methodOf(run("sft", 1), PATTERN), "sft");
+});
+
+test("the seed in the folder: the method is the report's run name (demo --seeds layout)", () => {
+  const inFolder = (seed: number, name: string, hits: number): RunReport => ({
+    dir: `runs/cds/seed-${seed}/eval/${name}`,
+    label: `${name.toUpperCase()} (${name})`,
+    report: makeReport(name.toUpperCase(), ranks(hits)),
+  });
+  const runs = [inFolder(1, "d3", 20), inFolder(2, "d3", 22), inFolder(1, "rl-d3", 23), inFolder(2, "rl-d3", 26)];
+  const pattern = seedPattern("seed-(\\d+)/");
+  const seeds = seedRunsFromLabels(runs, pattern);
+  assert.deepEqual(
+    seeds.map((s) => [s.seed, s.reports.map((r) => [r.run, r.metrics.hr["10"]])]),
+    [
+      [
+        1,
+        [
+          ["D3", 0.2],
+          ["RL-D3", 0.23],
+        ],
+      ],
+      [
+        2,
+        [
+          ["D3", 0.22],
+          ["RL-D3", 0.26],
+        ],
+      ],
+    ],
+  );
+  assert.equal(methodOf(runs[3]!, pattern), "RL-D3");
 });
 
 test("--seeds-from refuses what cannot be grouped, naming the runs", () => {

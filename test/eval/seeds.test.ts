@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatSeedsSummary, summariseSeeds } from "../../src/eval/seeds.js";
-import { makeReport } from "./report-fixture.js";
+import { makeReport, metricsOf, FIXTURE_KS } from "./report-fixture.js";
 import { ranks, THREE_SEEDS } from "./seeds-fixture.js";
 
 test("mean ± sample std per method and metric", () => {
@@ -72,4 +72,18 @@ test("a missing method, an unknown baseline, and missing per-user results are ex
   const one = summariseSeeds([THREE_SEEDS[0]!], { baseline: "BIGRec" });
   assert.ok(Number.isNaN(one.methods[0]!.metrics[0]!.std));
   assert.equal(one.tests[0]!.overSeeds, undefined);
+});
+
+test("the text table has a column for every metric some method has, and – where a method lacks it", () => {
+  // A full-ranking baseline reports @20; the LLM methods' lists of 10 do not.
+  const withAt20 = (hits: number) =>
+    makeReport("SASRec", ranks(hits), { metrics: metricsOf(ranks(hits), 0, [...FIXTURE_KS, 20]) });
+  const runs = THREE_SEEDS.map((s, i) => ({ ...s, reports: [...s.reports, withAt20(20 + i)] }));
+  const text = formatSeedsSummary(summariseSeeds(runs, { baseline: "BIGRec" }));
+  const [header, ...rows] = text.split("\n").slice(1, 5);
+  assert.match(header!, /^method +HR@5 +NDCG@5 +HR@10 +NDCG@10 +HR@20 +NDCG@20$/);
+  const bigrec = rows.find((r) => r.startsWith("BIGRec"))!;
+  assert.match(bigrec, / – +–$/);
+  const sasrec = rows.find((r) => r.startsWith("SASRec"))!;
+  assert.match(sasrec, /0\.2100 ± 0\.0100 +0\.2100 ± 0\.0100$/);
 });
