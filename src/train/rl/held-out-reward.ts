@@ -12,8 +12,8 @@ import type { LatentReasoner } from "../../latent/latent-reasoner.js";
 import { collatePromptTarget, type PromptTarget } from "../../data/collate.js";
 import type { DataParallel } from "../../distributed/index.js";
 import { configTable, int, type ConfigOf } from "../../util/config-table.js";
-import { answerLogProbs, drawLatents, repeatTargets } from "./latent-samples.js";
-import { negativePerplexityReward } from "./reward.js";
+import { drawLatents } from "./latent-samples.js";
+import { REWARDS } from "./strategies.js";
 
 export const HELD_OUT_REWARD_CONFIG = configTable("held-out reward", {
   evalEvery: int(
@@ -52,11 +52,10 @@ export function heldOutReward(
         const prefilled = reasoner.prefill(batch.promptIds, batch.promptMask);
         const noise = zeros([micro.length, reasoner.model.config.hidden_size], { device: reasoner.model.device });
         const draw = drawLatents(reasoner, prefilled, noise, 1);
-        const answers = repeatTargets(batch, 1);
-        const logp = answerLogProbs(reasoner, draw, answers, draw.sample);
+        const { rewards } = REWARDS.perplexity.score({ reasoner, draw, batch, k: 1, padId });
         draw.thought.cache.dispose();
         prefilled.cache.dispose();
-        return negativePerplexityReward(logp, answers.mask.sum(1)).sum().item();
+        return rewards.reduce((a, b) => a + b, 0);
       }),
     );
   }
