@@ -24,7 +24,7 @@ import {
 } from "../pipeline/stages.js";
 import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
-const EVAL_RUN = RUN_CONFIG.pick("overwrite");
+const EVAL_RUN = RUN_CONFIG;
 
 const POPULARITY_MODELS: Record<string, PopularityRanking | undefined> = {
   popularity: "titles",
@@ -62,6 +62,7 @@ export const evalCommand: CommandSpec = {
   examples: [
     "latentr3 eval --model runs/bigrec/model --out runs/bigrec/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
+    "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval --resume   # after a kill: decodes only the users not yet saved",
     "latentr3 eval --method cot --model ~/models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --limit 100 --out runs/cds-cot",
     "latentr3 eval --model runs/bigrec/model --decoding grounding --out runs/bigrec/eval-grounding",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
@@ -71,7 +72,9 @@ export const evalCommand: CommandSpec = {
     const stage = EVAL_STAGE.from(args.values);
     const decode = DECODING_CONFIG.from(args.values);
     const zeroShot = ZERO_SHOT_CONFIG.from(args.values);
-    const { overwrite } = EVAL_RUN.from(args.values);
+    const { overwrite, resume } = EVAL_RUN.from(args.values);
+    if (overwrite && resume)
+      throw new Error("--resume continues the evaluation in --out and --overwrite starts it over: pass one");
     const popularity = POPULARITY_MODELS[stage.model];
     const model = popularity ? stage.model : modelFolderFrom(args);
     const baseline = !popularity && isBaselineFolder(model);
@@ -98,7 +101,7 @@ export const evalCommand: CommandSpec = {
     checkRunFolder(dir, {
       command: STAGE_COMMANDS.eval,
       inputs: { model: popularity ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
-      resume: false,
+      resume,
       overwrite,
       artifacts: EVAL_ARTIFACTS,
     });
@@ -111,7 +114,7 @@ export const evalCommand: CommandSpec = {
       console.log(`report: ${join(dir, "report.html")}`);
     };
     if (popularity) {
-      print(popularityStage({ source, dir, limit: stage.limit, ranking: popularity, overwrite }));
+      print(popularityStage({ source, dir, limit: stage.limit, ranking: popularity, overwrite, resume }));
       return;
     }
     if (baseline) {
@@ -131,6 +134,7 @@ export const evalCommand: CommandSpec = {
           batchSize: BASELINE_EVAL_BATCH,
           device: dp.device,
           overwrite,
+          resume,
         }),
       );
       return;
@@ -161,6 +165,7 @@ export const evalCommand: CommandSpec = {
           label: stage.label,
           limit: stage.limit,
           overwrite,
+          resume,
           device: dp.device,
         }),
       );
@@ -183,6 +188,7 @@ export const evalCommand: CommandSpec = {
       trainingLog: join(model, "..", "metrics.jsonl"),
       modelDir: model,
       overwrite,
+      resume,
     });
     print(report);
   },

@@ -16,7 +16,7 @@ import type { Recommender } from "../latent/recommender.js";
 import { greedyAnswers, groundingTokens, nearestByL2, titleGroundingTokens } from "./grounding.js";
 import { pooledHiddenStates } from "../llm/pooled-hidden-states.js";
 import { primeLatent, primePlain } from "./prime.js";
-import { cacheDir, trieTitles, type Recommendations } from "./recommend.js";
+import { cacheDir, trieTitles, type DecodedBatch, type Recommendations } from "./recommend.js";
 import { titleTrieCacheKey } from "./title-trie-file.js";
 
 /** The catalogue side of grounding: distinct titles and their text embeddings [titles, hidden]. */
@@ -126,7 +126,7 @@ export interface GroundedRecommendOptions {
   maxNewTokens: number;
   /** Users decoded together. */
   batchSize: number;
-  onProgress?: (done: number) => void;
+  onBatch?: (batch: DecodedBatch) => void;
 }
 
 export interface GroundedRecommendations extends Omit<Recommendations, "scores"> {
@@ -179,7 +179,11 @@ export function groundedRecommend(
       titles[j] = nearest[k]!.map((n) => catalogue.titles[n]!);
       answers[j] = rec.tokenizer.decode(generated[k]!.tokens);
     });
-    opts.onProgress?.(Math.min(i + opts.batchSize, order.length));
+    opts.onBatch?.({
+      indices: idx,
+      titles: idx.map((j) => titles[j]!),
+      done: Math.min(i + opts.batchSize, order.length),
+    });
   }
   timing.totalMs = performance.now() - start;
   return { titles, answers, timing };

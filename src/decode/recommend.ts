@@ -41,12 +41,19 @@ export function buildTitleTrie(rec: Recommender, catalogueTitles: readonly strin
 export interface RecommendOptions extends BeamSearchOptions {
   /** Users decoded together (rows = users × beams during the search). */
   batchSize: number;
-  /** Called after each batch with the number of users done. */
-  onProgress?: (done: number) => void;
+  /** Called after each batch: its examples (indices into the input) and their titles, and how many are done. */
+  onBatch?: (batch: DecodedBatch) => void;
   /** An example's prompt ids (default: the recommender's prompt; zero-shot methods bring their own). */
   promptIds?: (example: { history: readonly Item[] }) => number[];
   /** Primes one batch of `examples` (default: prompt, plus latent thoughts for LatentR3). */
   prime?: (ids: Tensor, mask: Tensor, examples: readonly { history: readonly Item[] }[]) => PrimedDecoder;
+}
+
+/** One decoded batch, as `onBatch` reports it. */
+export interface DecodedBatch {
+  indices: readonly number[];
+  titles: readonly (readonly string[])[];
+  done: number;
 }
 
 export interface Recommendations {
@@ -100,7 +107,11 @@ export function recommend(
         scores[j] = hyps.map((h) => h.score);
       });
     });
-    opts.onProgress?.(Math.min(i + opts.batchSize, order.length));
+    opts.onBatch?.({
+      indices: idx,
+      titles: idx.map((j) => titles[j]!),
+      done: Math.min(i + opts.batchSize, order.length),
+    });
   }
   timing.totalMs = performance.now() - start;
   return { titles, scores, timing };

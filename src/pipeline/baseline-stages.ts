@@ -28,7 +28,14 @@ import { boolean, choice, configTable, list, optional, required, type ConfigOf }
 import { DataParallel, distributedEnv } from "../distributed/index.js";
 import { TITLE_EMBEDDINGS_FILE, alphaRecInputs } from "./alpharec-inputs.js";
 import { readConfig } from "../llm/checkpoint.js";
-import { MODEL_SUBDIR, claimEvaluation, describeSource, testUsers, type RunFolderOptions } from "./stages.js";
+import {
+  MODEL_SUBDIR,
+  claimEvaluation,
+  describeSource,
+  testUsers,
+  type FolderMode,
+  type RunFolderOptions,
+} from "./stages.js";
 
 /** Cut-off of the selection metric: NDCG@10, the paper's headline metric. */
 export const SELECTION_K = 10;
@@ -181,7 +188,7 @@ function alphaRecSizes(arch: Arch, opts: BaselineTrainOptions): ConfigOverrides 
   };
 }
 
-export interface BaselineEvaluateOptions {
+export interface BaselineEvaluateOptions extends FolderMode {
   source: DataSource;
   dir: string;
   modelDir: string;
@@ -191,8 +198,6 @@ export interface BaselineEvaluateOptions {
   limit: number;
   batchSize: number;
   device?: Device;
-  /** Replace an earlier evaluation in `dir`. */
-  overwrite?: boolean;
 }
 
 /**
@@ -216,7 +221,7 @@ export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
     opts.dir,
     { model: resolve(opts.modelDir), method: opts.method, data: describeSource(source), limit: opts.limit },
     { model: opts.modelDir, data: source.dir },
-    opts.overwrite ?? false,
+    opts,
   );
   const model = loadBaseline(opts.modelDir, { device: opts.device });
   const vocab = new ItemVocabulary(source.items);

@@ -461,7 +461,8 @@ export async function runDemo(opts: DemoOptions): Promise<{ report: string; summ
         ...opts.decode,
         trainingLog: trainingLogOf(dir(e.trainDir ?? e.name)),
         modelDir: e.model.modelDir,
-        overwrite: true,
+        // A killed demo's unfinished decoding continues from the rankings it saved.
+        ...(opts.resume ? { resume: true } : { overwrite: true }),
       });
       rec.dispose();
     } else {

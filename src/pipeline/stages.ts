@@ -33,12 +33,19 @@ import { corpusTexts, type DataSource } from "../data/data-source.js";
 import { evaluationReport } from "../eval/evaluate.js";
 import { readMetricsJsonl } from "../eval/jsonl.js";
 import { mostPopular, type PopularityRanking } from "../eval/popularity-baseline.js";
-import { latencyFigures, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/report.js";
+import { latencyFigures, readReport, REPORT_HTML, REPORT_JSON, writeReport } from "../eval/report.js";
 import type { Report } from "../eval/report-schema.js";
 import { recommendSharded, shardedDecoding } from "./sharded-recommend.js";
-import { catalogueEmbeddings, groundedRecommend } from "../decode/grounded-recommend.js";
+import { catalogueEmbeddings, groundedRecommend, weightsFingerprint } from "../decode/grounded-recommend.js";
 import type { Decoding } from "../decode/decoding-config.js";
-import type { Recommendations } from "../decode/recommend.js";
+import type { DecodedBatch, Recommendations } from "../decode/recommend.js";
+import {
+  PARTIAL_PREDICTIONS,
+  PartialPredictionWriter,
+  PREDICTIONS_JSONL,
+  readPartialPredictions,
+  writePredictions,
+} from "./prediction-log.js";
 import type { Example } from "../data/types.js";
 
 export const MODEL_SUBDIR = "model";
@@ -134,7 +141,14 @@ export const STAGE_COMMANDS = {
 
 /** COT's reasoning text of the first test users (--save-reasoning). */
 export const REASONING_JSONL = "reasoning.jsonl";
-export const EVAL_ARTIFACTS = ["config.json", REPORT_JSON, REPORT_HTML, REASONING_JSONL] as const;
+export const EVAL_ARTIFACTS = [
+  "config.json",
+  REPORT_JSON,
+  REPORT_HTML,
+  REASONING_JSONL,
+  PREDICTIONS_JSONL,
+  PARTIAL_PREDICTIONS,
+] as const;
 
 /** The training settings with `precision: auto` resolved for the device, as the run's config states them. */
 function withResolvedPrecision(config: SupervisedConfig, device: Device): SupervisedConfig {
@@ -360,24 +374,45 @@ export async function rlStage(
   return { rec, modelDir, seconds: result.seconds, steps: result.steps };
 }
 
-/** Claims an evaluation's folder: a used one is re-evaluated only with --overwrite. */
+/** How a stage treats a used folder: start over (`overwrite`) or continue the run in it (`resume`). */
+export interface FolderMode {
+  overwrite?: boolean;
+  resume?: boolean;
+}
+
+/**
+ * Claims an evaluation's folder: a used one is evaluated again only with --overwrite, or continued
+ * with --resume (same settings). With `weights` (the fingerprint of the evaluated model), a folder
+ * evaluated with other weights is refused on --resume: its rankings belong to a model trained since.
+ */
 export function claimEvaluation(
   dp: DataParallel,
   dir: string,
   settings: Record<string, unknown>,
   inputs: Record<string, string | undefined>,
-  overwrite: boolean,
+  mode: FolderMode,
+  weights?: string,
 ): RunFolder {
-  return claimOnRankZero(dp, dir, () =>
-    RunFolder.claim(dir, {
+  return claimOnRankZero(dp, dir, () => {
+    const run = RunFolder.claim(dir, {
       command: STAGE_COMMANDS.eval,
       settings,
       inputs,
-      resume: false,
-      overwrite,
+      resume: mode.resume ?? false,
+      overwrite: mode.overwrite ?? false,
       artifacts: EVAL_ARTIFACTS,
-    }),
-  );
+    });
+    if (weights !== undefined) {
+      const stored = run.readConfig<{ weights?: string }>()?.weights;
+      if (stored !== undefined && stored !== weights) {
+        throw new Error(
+          `--resume: ${dir} was evaluated with other weights than ${String(settings.model)} holds now (trained again since?): start over with --overwrite`,
+        );
+      }
+      run.extendConfig({ weights });
+    }
+    return run;
+  });
 }
 
 export interface EvaluateOptions {
@@ -388,6 +423,8 @@ export interface EvaluateOptions {
   modelDir?: string;
   /** Replace an earlier evaluation in `dir`. */
   overwrite?: boolean;
+  /** Continue an interrupted evaluation in `dir` from the rankings it saved (prediction-log.ts). */
+  resume?: boolean;
   run: string;
   method: string;
   lengthPenalty: number;
@@ -412,7 +449,10 @@ export interface EvaluateOptions {
 /**
  * Full-ranking evaluation with constrained beam search: report.json + report.html in `dir`. In a
  * distributed job each rank decodes its share of the test users; the rankings are gathered in the
- * users' order and rank 0 writes the one report.
+ * users' order and rank 0 writes the one report. Every decoded batch is saved as it finishes, so
+ * `resume` decodes only the users an interrupted evaluation had not reached; a batch is the same
+ * users in the same order either way (recommend() sorts by prompt length, the saved batches are
+ * that order's first ones), so in one process the resumed report equals an uninterrupted one.
  */
 export function evaluateStage(opts: EvaluateOptions): Report {
   if (opts.rec.freshLatentReadout) {
@@ -443,16 +483,18 @@ export function evaluateStage(opts: EvaluateOptions): Report {
       ...opts.settings,
     },
     { model: opts.modelDir, data: opts.source.dir },
-    opts.overwrite ?? false,
+    opts,
+    weightsFingerprint(opts.rec.model),
   );
-  // Rank 0 shows the progress of its own share (the ranks' shares differ by at most one user).
-  const progress = dp.isRankZero ? new Progress(`eval ${opts.run}`, dp.shard(test).length) : undefined;
-  const decoded =
-    opts.decoding === "grounding"
-      ? groundedDecoding(dp, opts, test, progress)
-      : constrainedDecoding(dp, opts, test, progress);
-  const { titles: predictions, timing } = decoded;
-  progress?.finish();
+  if (opts.resume && existsSync(join(opts.dir, REPORT_JSON))) return readReport(opts.dir);
+  const earlier = opts.resume ? readPartialPredictions(opts.dir, test) : new Map<number, string[]>();
+  // Every rank has read the saved rankings before any appends to (or trims) its own file.
+  dp.barrier();
+  const pending = test.map((_, row) => row).filter((row) => !earlier.has(row));
+  const predictions = test.map((_, row) => earlier.get(row) ?? []);
+  const decoded = pending.length > 0 ? decodePending(dp, opts, test, pending) : undefined;
+  decoded?.titles.forEach((titles, k) => (predictions[pending[k]!] = titles));
+  const timing = decoded?.timing;
   const report = evaluationReport({
     run: opts.run,
     method: opts.method,
@@ -463,21 +505,30 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     predictions,
     train: opts.source.splits.train,
     catalogue: opts.source.items,
-    latency: latencyFigures(
-      test.length,
-      timing.totalMs,
-      {
-        "prompt + latent prefill": timing.primeMs,
-        [decoded.searchStage]: timing.searchMs,
-        "inside libtorch": timing.tensorMs,
-        ...decoded.setupStages,
-      },
-      { device: opts.rec.model.device, batchSize: opts.batchSize },
-    ),
+    ...(decoded && timing
+      ? {
+          latency: latencyFigures(
+            pending.length,
+            timing.totalMs,
+            {
+              "prompt + latent prefill": timing.primeMs,
+              [decoded.searchStage]: timing.searchMs,
+              "inside libtorch": timing.tensorMs,
+              ...decoded.setupStages,
+            },
+            { device: opts.rec.model.device, batchSize: opts.batchSize },
+          ),
+        }
+      : {}),
     ...(opts.trainingLog && existsSync(opts.trainingLog) ? { training: readMetricsJsonl(opts.trainingLog) } : {}),
     notes: [
-      ...decoded.notes,
+      ...(decoded?.notes ?? []),
       `${test.length} of ${opts.source.splits.test.length} test users`,
+      ...(earlier.size > 0
+        ? [
+            `resumed: ${earlier.size} users' rankings read back from the interrupted evaluation; the latency covers the ${pending.length} decoded by this run`,
+          ]
+        : []),
       `data protocol: ${opts.source.splits.protocol}`,
       ...(dp.isDistributed
         ? [
@@ -487,9 +538,42 @@ export function evaluateStage(opts: EvaluateOptions): Report {
       ...(opts.notes ?? []),
     ],
   });
-  if (dp.isRankZero) writeReport(opts.dir, report);
+  if (dp.isRankZero) {
+    writePredictions(opts.dir, test, predictions);
+    writeReport(opts.dir, report);
+  }
   dp.barrier();
   return report;
+}
+
+/**
+ * Decodes the `pending` rows of `test` (each rank its share), appending every finished batch to the
+ * rank's partial predictions file; returns the rankings gathered in `pending`'s order.
+ */
+function decodePending(
+  dp: DataParallel,
+  opts: EvaluateOptions,
+  test: readonly Example[],
+  pending: readonly number[],
+): StageDecoding {
+  const writer = new PartialPredictionWriter(opts.dir, dp.rank, test);
+  const shareRows = dp.shard(pending);
+  // Rank 0 shows the progress of its own share (the ranks' shares differ by at most one user).
+  const progress = dp.isRankZero ? new Progress(`eval ${opts.run}`, shareRows.length) : undefined;
+  const onBatch = (batch: DecodedBatch) => {
+    writer.append(
+      batch.indices.map((i) => shareRows[i]!),
+      batch.titles,
+    );
+    progress?.update(batch.done);
+  };
+  const users = pending.map((row) => test[row]!);
+  const decoded =
+    opts.decoding === "grounding"
+      ? groundedDecoding(dp, opts, users, onBatch)
+      : constrainedDecoding(dp, opts, users, onBatch);
+  progress?.finish();
+  return decoded;
 }
 
 interface StageDecoding {
@@ -505,7 +589,7 @@ function constrainedDecoding(
   dp: DataParallel,
   opts: EvaluateOptions,
   test: readonly Example[],
-  progress: Progress | undefined,
+  onBatch: (batch: DecodedBatch) => void,
 ): StageDecoding {
   const trieStart = performance.now();
   const trie = buildTitleTrie(
@@ -519,7 +603,7 @@ function constrainedDecoding(
     maxNewTokens: opts.maxNewTokens,
     batchSize: opts.batchSize,
     ...opts.prompting,
-    onProgress: (done) => progress?.update(done),
+    onBatch,
   });
   return {
     ...decoded,
@@ -533,7 +617,7 @@ function groundedDecoding(
   dp: DataParallel,
   opts: EvaluateOptions,
   test: readonly Example[],
-  progress: Progress | undefined,
+  onBatch: (batch: DecodedBatch) => void,
 ): StageDecoding {
   const embedStart = performance.now();
   const catalogue = catalogueEmbeddings(
@@ -547,7 +631,7 @@ function groundedDecoding(
       listLength: opts.beams,
       maxNewTokens: opts.maxNewTokens,
       batchSize: opts.batchSize,
-      onProgress: (done) => progress?.update(done),
+      onBatch,
     }),
   );
   catalogue.embeddings.dispose();
@@ -578,13 +662,14 @@ export function testUsers(source: DataSource, limit: number) {
  * The most-popular baseline through the same evaluator, ranked by title aggregate (`"titles"`, the
  * default) or by item (`"items"`, also scored by item id); popularity-baseline.ts says why both exist.
  */
-export function popularityStage(opts: {
-  source: DataSource;
-  dir: string;
-  limit: number;
-  ranking?: PopularityRanking;
-  overwrite?: boolean;
-}): Report {
+export function popularityStage(
+  opts: {
+    source: DataSource;
+    dir: string;
+    limit: number;
+    ranking?: PopularityRanking;
+  } & FolderMode,
+): Report {
   const test = testUsers(opts.source, opts.limit);
   const ranking = opts.ranking ?? "titles";
   // Cheap enough that every rank of a job computes it; rank 0 writes it.
@@ -598,7 +683,7 @@ export function popularityStage(opts: {
       limit: opts.limit,
     },
     { data: opts.source.dir },
-    opts.overwrite ?? false,
+    opts,
   );
   const { titles, itemIds } = mostPopular(opts.source.splits.train, ranking);
   const report = evaluationReport({
