@@ -43,11 +43,14 @@ test("SIGTERM drains the queued requests, refuses new ones, and exits 0", async 
     "60000",
   ]);
   let stderr = "";
+  let signalled: () => void = () => {};
+  const draining = new Promise<void>((resolve) => (signalled = resolve));
   const listening = new Promise<string>((resolve) =>
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
       const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
       if (url) resolve(url);
+      if (/SIGTERM: new requests get 503/.test(stderr)) signalled();
     }),
   );
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
@@ -56,7 +59,9 @@ test("SIGTERM drains the queued requests, refuses new ones, and exits 0", async 
   const queued = users.map((u) => postRecommend(url, { history: u.history.map((i) => i.id), k: 3 }));
   while ((await request(`${url}/healthz`)).body.queue.depth < users.length) await new Promise((r) => setTimeout(r, 20));
   child.kill("SIGTERM");
-  // Sent after the signal: refused (503 while draining, or no connection once closed), never decoded.
+  // Sent once the server has taken the signal (on a loaded machine a request sent right after kill()
+  // can still arrive first): refused (503 while draining, or no connection once closed), never decoded.
+  await draining;
   const late = postRecommend(url, { history: [users[0]!.history[0]!.id] }).then(
     (a) => a.status,
     (e: NodeJS.ErrnoException) => e.code,
