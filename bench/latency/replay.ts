@@ -12,16 +12,17 @@ import type { Qwen2Model } from "../../src/llm/qwen2.js";
 /** Milliseconds to replay `steps` on `primed` (whose cache it consumes like the search does). */
 export function replaySearch(model: Qwen2Model, primed: PrimedDecoder, steps: readonly SearchStep[]): number {
   const start = performance.now();
+  let rows = primed.logits.dim(0);
   const decoder = modelDecoder(model, primed);
-  const rows = () => primed.cache.batchSize;
   for (const step of steps) {
     // Which entries are gathered does not change the cost, only how many.
-    const n = rows();
+    const n = rows;
     decoder.logProbs(
       Array.from({ length: step.gathered }, (_, i) => (i % n) * decoder.vocabSize + ((i * 7919) % decoder.vocabSize)),
     );
     if (!step.parents || !step.tokens) break;
     decoder.advance(step.parents, step.tokens);
+    rows = step.parents.length;
   }
   decoder.dispose();
   return performance.now() - start;

@@ -7,6 +7,7 @@
 import { int64, noGrad, tidy, type Tensor } from "../engine/index.js";
 import { extendMask } from "../llm/attention-mask.js";
 import type { KVCache } from "../llm/kv-cache.js";
+import { SharedPrefixCache } from "../llm/shared-prefix-cache.js";
 import type { Qwen2Model } from "../llm/qwen2.js";
 
 /** The decoder state after the prompt (and latent thoughts) were fed: one row per prompt. */
@@ -25,7 +26,7 @@ export interface SearchDecoder {
   logProbs(indices: readonly number[]): Float32Array;
   /** Keeps cache rows `parents` (reorder / fork) and feeds each kept row its token. */
   advance(parents: readonly number[], tokens: readonly number[]): void;
-  /** Frees the decoder's own tensors (never the primed ones it was made from). */
+  /** Frees the decoder's own tensors (and the cache it took over; never the primed mask and logits). */
   dispose(): void;
 }
 
@@ -36,7 +37,7 @@ export interface SearchDecoder {
  */
 export function advanceBeams(
   model: Qwen2Model,
-  cache: KVCache,
+  cache: SharedPrefixCache,
   mask: Tensor,
   parents: readonly number[],
   tokens: readonly number[],
@@ -44,7 +45,7 @@ export function advanceBeams(
   return noGrad(() =>
     tidy(() => {
       const rows = int64(parents, undefined, mask.device);
-      cache.selectRows(rows);
+      cache.selectRows(parents);
       const next = extendMask(mask.indexSelect(0, rows));
       const ids = int64(tokens, [tokens.length, 1], mask.device);
       const logits = model.forward({ inputIds: ids, attentionMask: next, cache, logits: "last" }).logits!.squeeze(1);
@@ -53,8 +54,12 @@ export function advanceBeams(
   );
 }
 
-/** A search decoder over a Qwen2 model; it consumes `primed.cache` (the search grows and reorders it). */
+/**
+ * A search decoder over a Qwen2 model. It takes over `primed.cache`'s keys/values as the prompt
+ * every beam shares (shared-prefix-cache.ts), leaving that cache empty.
+ */
 export function modelDecoder(model: Qwen2Model, primed: PrimedDecoder): SearchDecoder {
+  const cache = new SharedPrefixCache(primed.cache);
   // Aliases, so disposing them never frees the caller's tensors.
   let mask = primed.mask.view(primed.mask.shape).keep();
   let logits = primed.logits.view(primed.logits.shape).keep();
@@ -67,12 +72,13 @@ export function modelDecoder(model: Qwen2Model, primed: PrimedDecoder): SearchDe
       });
     },
     advance(parents, tokens) {
-      const next = advanceBeams(model, primed.cache, mask, parents, tokens);
+      const next = advanceBeams(model, cache, mask, parents, tokens);
       mask.dispose();
       logits.dispose();
       ({ mask, logits } = next);
     },
     dispose() {
+      cache.dispose();
       mask.dispose();
       logits.dispose();
     },

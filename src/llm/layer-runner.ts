@@ -5,7 +5,8 @@
  * all of them. Kept out of qwen2.ts so the model file stays the equations.
  */
 import { gradientCheckpoint, isTrainingForward, tidy, type Tensor } from "../engine/index.js";
-import { appendKV, type KVAppend, type KVCache } from "./kv-cache.js";
+import { appendKV, KVCache, type KVAppend } from "./kv-cache.js";
+import type { AttendingCache, SharedPrefixCache } from "./shared-prefix-cache.js";
 
 export interface Rope {
   cos: Tensor;
@@ -14,7 +15,7 @@ export interface Rope {
 
 /** What the runner needs of a decoder layer. */
 export interface RunnableLayer {
-  forward(h: Tensor, rope: Rope, mask: Tensor, cache: KVAppend | undefined, layer: number): Tensor;
+  forward(h: Tensor, rope: Rope, mask: Tensor, cache: KVAppend | AttendingCache | undefined, layer: number): Tensor;
 }
 
 export interface LayerStep {
@@ -34,10 +35,11 @@ export function runLayer(
   h: Tensor,
   rope: Rope,
   mask: Tensor,
-  cache: KVCache | undefined,
+  cache: KVCache | SharedPrefixCache | undefined,
   checkpointing: boolean,
 ): Tensor {
-  if (!checkpointing || !isTrainingForward()) {
+  // A shared-prefix cache only decodes (no backward), so it never needs checkpointing.
+  if (!checkpointing || !isTrainingForward() || (cache && !(cache instanceof KVCache))) {
     return tidy(() => step.layer.forward(h, rope, mask, cache, step.index));
   }
   return checkpointedLayer(step, h, rope, mask, cache);

@@ -17,7 +17,11 @@ import { Embedding, Linear, ParamStore, RMSNorm, RotaryEmbedding, type ParamPath
 import { causalPaddingMask, positionsFromMask } from "./attention-mask.js";
 import { headDim, type Qwen2Config } from "./config.js";
 import { KVCache, type KVAppend } from "./kv-cache.js";
+import type { AttendingCache, SharedPrefixCache } from "./shared-prefix-cache.js";
 import { runLayer, type Rope } from "./layer-runner.js";
+
+/** What a layer's attention gets from the decoding cache: keys/values to attend over, or the attention itself. */
+type LayerCache = KVAppend | AttendingCache;
 
 class Attention {
   readonly q: Linear;
@@ -39,12 +43,14 @@ class Attention {
     this.o = new Linear(path.sub("o_proj"), this.heads * this.headDim, c.hidden_size, { bias: false, std });
   }
 
-  forward(x: Tensor, rope: Rope, mask: Tensor, cache: KVAppend | undefined, layer: number): Tensor {
+  forward(x: Tensor, rope: Rope, mask: Tensor, cache: LayerCache | undefined, layer: number): Tensor {
     const [b, t] = [x.dim(0), x.dim(1)];
     const split = (y: Tensor, h: number) => y.view([b, t, h, this.headDim]).transpose(1, 2); // [B, H, T, D]
     const q = applyRotary(split(this.q.forward(x), this.heads), rope.cos, rope.sin);
     let k = applyRotary(split(this.k.forward(x), this.kvHeads), rope.cos, rope.sin);
     let v = split(this.v.forward(x), this.kvHeads);
+    const output = (y: Tensor) => this.o.forward(y.transpose(1, 2).reshape([b, t, this.heads * this.headDim]));
+    if (cache && "attend" in cache) return output(cache.attend(layer, q, k, v, mask));
     if (cache) ({ k, v } = cache.append(layer, k, v));
     // Grouped-query attention: KV head j serves the `groups` consecutive query heads j·groups…. Rather
     // than copying K/V `groups` times (a fifth of decoding time), fold each group's queries into the
@@ -52,8 +58,9 @@ class Attention {
     const groups = this.heads / this.kvHeads;
     const folded = q.reshape([b, this.kvHeads, groups * t, this.headDim]);
     const foldedMask = groups > 1 && mask.dim(2) > 1 ? mask.repeat([1, 1, groups, 1]) : mask;
-    const y = scaledDotProductAttention(folded, k, v, { mask: foldedMask }).reshape([b, this.heads, t, this.headDim]);
-    return this.o.forward(y.transpose(1, 2).reshape([b, t, this.heads * this.headDim]));
+    return output(
+      scaledDotProductAttention(folded, k, v, { mask: foldedMask }).reshape([b, this.heads, t, this.headDim]),
+    );
   }
 }
 
@@ -83,7 +90,7 @@ class DecoderLayer {
     this.postAttentionNorm = new RMSNorm(path.sub("post_attention_layernorm"), c.hidden_size, c.rms_norm_eps);
     this.mlp = new Mlp(path.sub("mlp"), c);
   }
-  forward(h: Tensor, rope: Rope, mask: Tensor, cache: KVAppend | undefined, layer: number): Tensor {
+  forward(h: Tensor, rope: Rope, mask: Tensor, cache: LayerCache | undefined, layer: number): Tensor {
     const a = h.add(this.attention.forward(this.inputNorm.forward(h), rope, mask, cache, layer));
     return a.add(this.mlp.forward(this.postAttentionNorm.forward(a)));
   }
@@ -98,8 +105,8 @@ export interface ForwardInput {
   attentionMask?: Tensor;
   /** Explicit positions [B, T]; default derived from the mask (left padding aware). */
   positionIds?: Tensor;
-  /** Appended in place with this call's keys/values. */
-  cache?: KVCache;
+  /** Appended in place with this call's keys/values (a beam search's shared-prefix cache also attends). */
+  cache?: KVCache | SharedPrefixCache;
   /** Which positions get LM-head logits: all (default), only the last, or none. */
   logits?: "all" | "last" | "none";
 }
