@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import {
@@ -67,6 +67,11 @@ async function serve(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests, methods };
 }
 
+/** Resolves once `path` exists and is not empty. */
+async function partWritten(path: string): Promise<void> {
+  while (!existsSync(path) || statSync(path).size === 0) await new Promise((r) => setTimeout(r, 5));
+}
+
 test("download: an interrupted transfer resumes with a Range request and the bytes are exact", async () => {
   // The cut waits until the client has all 100,000 bytes in hand: a fixed delay let a loaded machine cut
   // before any byte reached the part file, and the retry then rightly started over without a Range.
@@ -81,7 +86,8 @@ test("download: an interrupted transfer resumes with a Range request and the byt
       sha256: SHA,
       onProgress: (p) => {
         progress.push(p.received);
-        if (p.received >= 100_000) arrived();
+        // Received is not yet written: cut only once the part file holds bytes (as a kill would find it).
+        if (p.received >= 100_000) void partWritten(`${dest}.part`).then(arrived);
       },
       progressIntervalMs: 0,
     });
