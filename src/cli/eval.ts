@@ -4,6 +4,7 @@ import type { CommandSpec } from "./command.js";
 import { dataSourceFrom, deviceFrom, modelFolderFrom } from "./options.js";
 import { isBaselineFolder } from "../baselines/folder.js";
 import { DATA_SOURCE_CONFIG } from "../data/data-source.js";
+import { selectionAsTest } from "../data/protocol.js";
 import { DECODING_CONFIG, type DecodingConfig } from "../decode/decoding-config.js";
 import { ZERO_SHOT_CONFIG } from "../decode/zero-shot.js";
 import { zeroShotEvaluateStage } from "../pipeline/zero-shot-stage.js";
@@ -37,6 +38,12 @@ function decodingLabel(decode: DecodingConfig): string {
   return decode.lengthPenalty === 0 ? "D3 decoding (lp 0)" : `BIGRec decoding (lp ${decode.lengthPenalty})`;
 }
 
+/** An LLM evaluation's folder beside its model, named by how it decodes. */
+function llmEvalFolder(method: string, decode: DecodingConfig): string {
+  if (method !== "model") return `eval-${method}`;
+  return decode.decoding === "grounding" ? "eval-grounding" : `eval-lp${decode.lengthPenalty}`;
+}
+
 /** Test users scored per batch by a baseline (a [batch, catalogue] score matrix). */
 const BASELINE_EVAL_BATCH = 256;
 
@@ -64,6 +71,7 @@ export const evalCommand: CommandSpec = {
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval",
     "latentr3 eval --model runs/bigrec/model --length-penalty 0 --out runs/d3/eval --resume   # after a kill: decodes only the users not yet saved",
     "latentr3 eval --method cot --model ~/models/Qwen2.5-1.5B-Instruct --data ../shared/data/amazon-cds --limit 100 --out runs/cds-cot",
+    "latentr3 eval --model runs/bigrec/model --split selection --out runs/bigrec/eval-selection   # for choosing a recipe",
     "latentr3 eval --model runs/bigrec/model --decoding grounding --out runs/bigrec/eval-grounding",
     "latentr3 eval --model popularity --data ../shared/data/amazon-cds --out runs/cds-popularity",
     "latentr3 launch --nproc 2 -- eval --model runs/bigrec/model --out runs/bigrec/eval   # test users split over 2 processes",
@@ -85,19 +93,8 @@ export const evalCommand: CommandSpec = {
     }
     const dir =
       stage.out ??
-      (popularity
-        ? `runs/${model}`
-        : join(
-            model,
-            "..",
-            baseline
-              ? "eval"
-              : zeroShot.method !== "model"
-                ? `eval-${zeroShot.method}`
-                : decode.decoding === "grounding"
-                  ? "eval-grounding"
-                  : `eval-lp${decode.lengthPenalty}`,
-          ));
+      (popularity ? `runs/${model}` : join(model, "..", baseline ? "eval" : llmEvalFolder(zeroShot.method, decode))) +
+        (stage.split === "selection" ? "-selection" : "");
     checkRunFolder(dir, {
       command: STAGE_COMMANDS.eval,
       inputs: { model: popularity ? undefined : model, data: DATA_SOURCE_CONFIG.from(args.values).data },
@@ -107,7 +104,8 @@ export const evalCommand: CommandSpec = {
     });
     // Under a launcher this worker joins the job and evaluates its share of the test users.
     const dp = joinJob({ device: deviceFrom(args), ...DISTRIBUTED_CONFIG.from(args.values) });
-    const source = await dataSourceFrom(args);
+    const loaded = await dataSourceFrom(args);
+    const source = stage.split === "selection" ? { ...loaded, splits: selectionAsTest(loaded.splits) } : loaded;
     const print = (report: Report) => {
       if (!dp.isRankZero) return;
       console.log(formatMetricsLine(report));

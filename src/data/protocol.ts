@@ -17,6 +17,8 @@ export interface ExperimentSplits {
   protocol: string;
   /** The rows rebuilt from histories, when they are part of `train`. */
   rebuilt?: RebuiltRows;
+  /** Set when `test` holds the selection rows (selectionAsTest): what a report names its split. */
+  evaluated?: "selection";
 }
 
 export interface ProtocolOptions {
@@ -72,5 +74,18 @@ export function experimentSplits(ds: LoadedDataset, options: ProtocolOptions = {
       `no train split: trained on ${rebuilt.rows.length} rows rebuilt from the histories of valid and test ` +
       `(${when}; --train-from-history, the default) + ${head.length} rows of ${heldOut}, tested on test`,
     rebuilt,
+  };
+}
+
+/**
+ * The splits with the selection rows in test's place, so that `eval --split selection` scores a
+ * candidate recipe on the rows that choose it and a choice never reads test.
+ */
+export function selectionAsTest(splits: ExperimentSplits): ExperimentSplits {
+  return {
+    ...splits,
+    test: splits.valid,
+    evaluated: "selection",
+    protocol: `${splits.protocol}; evaluated on the ${splits.valid.length} selection rows, not on test`,
   };
 }

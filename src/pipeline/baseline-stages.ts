@@ -32,6 +32,7 @@ import {
   MODEL_SUBDIR,
   claimEvaluation,
   describeSource,
+  evaluatedSplit,
   testUsers,
   type FolderMode,
   type RunFolderOptions,
@@ -215,6 +216,7 @@ function refuseUnderLauncher(what: string): void {
 export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
   const { source } = opts;
   const test = testUsers(source, opts.limit);
+  const evaluated = evaluatedSplit(source, test);
   refuseUnderLauncher("evaluation");
   claimEvaluation(
     DataParallel.single(),
@@ -239,7 +241,7 @@ export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
     method: opts.method ?? `${arch} (full ranking)`,
     model: `${arch}, ${model.store.numParameters()} parameters`,
     dataset: source.name,
-    split: "test",
+    split: evaluated.split,
     test,
     predictions: titles,
     rankedItems: itemIds,
@@ -257,7 +259,7 @@ export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
     ...(existsSync(log) ? { training: readMetricsJsonl(log) } : {}),
     notes: [
       `full ranking over ${vocab.size} items (${groups.titles.length} distinct titles); ranked lists of ${k}; a title ranks at its best-scored item`,
-      `${test.length} of ${source.splits.test.length} test users`,
+      evaluated.coverage,
       `data protocol: ${source.splits.protocol}`,
     ],
   });

@@ -76,13 +76,21 @@ export const EVAL_STAGE = configTable("evaluation run", {
   model: required(
     'model folder (LLM or baseline), "popularity" (most popular by title aggregate) or "popularity-items" (by item)',
   ),
-  out: optional("string", "run folder for report.json/report.html (default: <model>/../eval-lp<lp>)"),
+  out: optional(
+    "string",
+    "run folder for report.json/report.html (default: <model>/../eval-lp<lp>, with -selection for --split selection)",
+  ),
   run: optional("string", "run name in the report (default: the output folder name)"),
   label: optional("string", "method description in the report (default: from the model and --method)"),
   latent: optional("int", "override the model's number of latent thoughts (0 = evaluate without reasoning)", {
     min: 0,
   }),
-  limit: int(0, "evaluate only the first N test users (0 = all)", { min: 0 }),
+  limit: int(0, "evaluate only the first N users of --split (0 = all)", { min: 0 }),
+  split: choice(
+    ["test", "selection"],
+    "test",
+    "rows to evaluate: test, or the selection split (the rows that choose a recipe or a checkpoint; never choose on test)",
+  ),
 });
 
 /** A stage's place in a distributed job (a single process without a launcher). */
@@ -461,6 +469,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     );
   }
   const test = testUsers(opts.source, opts.limit);
+  const evaluated = evaluatedSplit(opts.source, test);
   const titles = new Set(opts.source.items.map((i) => i.title.trim())).size;
   if (opts.beams > titles) {
     throw new Error(`--beams ${opts.beams} exceeds the ${titles} distinct catalogue titles of ${opts.source.name}`);
@@ -500,7 +509,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     method: opts.method,
     model: opts.rec.model.config.hidden_size + "d × " + opts.rec.model.config.num_hidden_layers + " layers",
     dataset: opts.source.name,
-    split: "test",
+    split: evaluated.split,
     test,
     predictions,
     train: opts.source.splits.train,
@@ -523,7 +532,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     ...(opts.trainingLog && existsSync(opts.trainingLog) ? { training: readMetricsJsonl(opts.trainingLog) } : {}),
     notes: [
       ...(decoded?.notes ?? []),
-      `${test.length} of ${opts.source.splits.test.length} test users`,
+      evaluated.coverage,
       ...(earlier.size > 0
         ? [
             `resumed: ${earlier.size} users' rankings read back from the interrupted evaluation; the latency covers the ${pending.length} decoded by this run`,
@@ -649,6 +658,12 @@ function groundedDecoding(
   };
 }
 
+/** What a report says it evaluated: the split (test, or the selection rows of `eval --split selection`) and how much of it. */
+export function evaluatedSplit(source: DataSource, test: readonly Example[]) {
+  const split = source.splits.evaluated ?? "test";
+  return { split, coverage: `${test.length} of ${source.splits.test.length} ${split} users` };
+}
+
 /** The test users an evaluation covers; none is an error (a header-only split, every row skipped). */
 export function testUsers(source: DataSource, limit: number) {
   const test = limit > 0 ? source.splits.test.slice(0, limit) : source.splits.test;
@@ -671,6 +686,7 @@ export function popularityStage(
   } & FolderMode,
 ): Report {
   const test = testUsers(opts.source, opts.limit);
+  const evaluated = evaluatedSplit(opts.source, test);
   const ranking = opts.ranking ?? "titles";
   // Cheap enough that every rank of a job computes it; rank 0 writes it.
   const dp = joinJob({});
@@ -693,14 +709,14 @@ export function popularityStage(
         ? "most popular (train frequency, title aggregate)"
         : "most popular (train frequency, item ranked)",
     dataset: opts.source.name,
-    split: "test",
+    split: evaluated.split,
     test,
     predictions: test.map(() => titles),
     ...(itemIds ? { rankedItems: test.map(() => itemIds) } : {}),
     train: opts.source.splits.train,
     catalogue: opts.source.items,
     notes: [
-      `${test.length} of ${opts.source.splits.test.length} test users`,
+      evaluated.coverage,
       ranking === "titles"
         ? "titles ranked by the summed training frequency of all items sharing the title"
         : "items ranked by their own training frequency; each title listed once, at its most frequent item",

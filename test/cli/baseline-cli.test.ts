@@ -84,6 +84,26 @@ test("train baseline writes a model folder; eval recognises it and reports hits 
   assert.doesNotMatch(cmp.stdout, /not paired/);
 });
 
+test("eval --split selection scores the selection rows, agreeing with the NDCG@10 training selected on", async () => {
+  const r = await runCli(["eval", "--model", model, "--data", data, "--split", "selection"]);
+  ok(r, "eval --split selection");
+  const report = readReport(join(model, "..", "eval-selection"));
+  const { splits } = await loadDataset(data);
+  assert.equal(report.split, "selection");
+  assert.equal(report.metrics.records, splits.valid!.length);
+  assert.ok(report.notes?.includes(`${splits.valid!.length} of ${splits.valid!.length} selection users`));
+  // Training kept the epoch with the best selection NDCG@10 by title: the restored model scores it again.
+  const epochs = readFileSync(join(model, "..", "metrics.jsonl"), "utf8")
+    .trim()
+    .split("\n");
+  const best = Math.max(...epochs.map((line) => (JSON.parse(line) as { selection: number }).selection));
+  assert.ok(Math.abs(report.metrics.ndcg[10]! - best) < 1e-9, `${report.metrics.ndcg[10]} vs ${best}`);
+  const perUser = readFileSync(join(model, "..", "eval-selection", "per-user.jsonl"), "utf8")
+    .trim()
+    .split("\n");
+  assert.equal((JSON.parse(perUser[0]!) as { user: string }).user, splits.valid![0]!.userId);
+});
+
 test("a used baseline run folder needs --resume (same settings) or --overwrite; a grid resumes point by point", async () => {
   const out = join(root, "gru4rec");
   const again = ["train", "baseline", "--arch", "gru4rec", "--data", data, "--out", out];
