@@ -81,8 +81,6 @@ export const evalCommand: CommandSpec = {
     const decode = DECODING_CONFIG.from(args.values);
     const zeroShot = ZERO_SHOT_CONFIG.from(args.values);
     const { overwrite, resume } = EVAL_RUN.from(args.values);
-    if (overwrite && resume)
-      throw new Error("--resume continues the evaluation in --out and --overwrite starts it over: pass one");
     const popularity = POPULARITY_MODELS[stage.model];
     const model = popularity ? stage.model : modelFolderFrom(args);
     const baseline = !popularity && isBaselineFolder(model);

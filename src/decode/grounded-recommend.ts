@@ -73,6 +73,8 @@ export interface CatalogueEmbeddingOptions {
   /** Titles embedded together. */
   batchSize: number;
   useCache?: boolean;
+  /** The model's weightsFingerprint when the caller already has it (computing it reads every weight). */
+  weights?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -98,7 +100,7 @@ export function catalogueEmbeddings(
       },
     );
   if (opts.useCache === false) return { titles, embeddings: compute(), cached: false };
-  const key = groundingCacheKey(rec.tokenizer.fingerprint(), weightsFingerprint(rec.model), titles);
+  const key = groundingCacheKey(rec.tokenizer.fingerprint(), opts.weights ?? weightsFingerprint(rec.model), titles);
   const path = join(cacheDir(), "grounding", `${key}.safetensors`);
   if (existsSync(path)) {
     const file = openSafetensors(path);

@@ -475,6 +475,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     throw new Error(`--beams ${opts.beams} exceeds the ${titles} distinct catalogue titles of ${opts.source.name}`);
   }
   const dp = joinJob({ device: opts.rec.model.device, backend: opts.backend });
+  const weights = weightsFingerprint(opts.rec.model);
   claimEvaluation(
     dp,
     opts.dir,
@@ -493,7 +494,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
     },
     { model: opts.modelDir, data: opts.source.dir },
     opts,
-    weightsFingerprint(opts.rec.model),
+    weights,
   );
   if (opts.resume && existsSync(join(opts.dir, REPORT_JSON))) return readReport(opts.dir);
   const earlier = opts.resume ? readPartialPredictions(opts.dir, test) : new Map<number, string[]>();
@@ -501,7 +502,7 @@ export function evaluateStage(opts: EvaluateOptions): Report {
   dp.barrier();
   const pending = test.map((_, row) => row).filter((row) => !earlier.has(row));
   const predictions = test.map((_, row) => earlier.get(row) ?? []);
-  const decoded = pending.length > 0 ? decodePending(dp, opts, test, pending) : undefined;
+  const decoded = pending.length > 0 ? decodePending(dp, opts, test, pending, weights) : undefined;
   decoded?.titles.forEach((titles, k) => (predictions[pending[k]!] = titles));
   const timing = decoded?.timing;
   const report = evaluationReport({
@@ -564,6 +565,7 @@ function decodePending(
   opts: EvaluateOptions,
   test: readonly Example[],
   pending: readonly number[],
+  weights: string,
 ): StageDecoding {
   const writer = new PartialPredictionWriter(opts.dir, dp.rank, test);
   const shareRows = dp.shard(pending);
@@ -579,7 +581,7 @@ function decodePending(
   const users = pending.map((row) => test[row]!);
   const decoded =
     opts.decoding === "grounding"
-      ? groundedDecoding(dp, opts, users, onBatch)
+      ? groundedDecoding(dp, opts, users, onBatch, weights)
       : constrainedDecoding(dp, opts, users, onBatch);
   progress?.finish();
   return decoded;
@@ -627,12 +629,13 @@ function groundedDecoding(
   opts: EvaluateOptions,
   test: readonly Example[],
   onBatch: (batch: DecodedBatch) => void,
+  weights: string,
 ): StageDecoding {
   const embedStart = performance.now();
   const catalogue = catalogueEmbeddings(
     opts.rec,
     opts.source.items.map((i) => i.title),
-    { batchSize: opts.batchSize },
+    { batchSize: opts.batchSize, weights },
   );
   const embedMs = performance.now() - embedStart;
   const decoded = shardedDecoding(dp, test, (users) =>

@@ -47,6 +47,9 @@ export function checkRunFolder(
   dir: string,
   claim: Omit<RunClaim, "settings">,
 ): { used: boolean; stored: { command?: string; settings?: unknown } | undefined } {
+  if (claim.resume && claim.overwrite) {
+    throw new Error(`--resume continues the run in --out ${dir} and --overwrite starts it over: pass one`);
+  }
   const problem = outputLocationProblem(dir);
   if (problem) throw new Error(`--out ${dir}: ${problem}`);
   for (const [option, input] of Object.entries(claim.inputs ?? {})) {

@@ -84,6 +84,9 @@ test("a run of the same command starts over only with --overwrite, which removes
   assert.match(again.stderr, /holds an earlier `train sft` run: pass --resume to continue it, or --overwrite/);
   const other = await runCli(["train", "pretrain", ...SFT_FAST, "--overwrite", "--out", out]);
   assert.match(other.stderr, /is not empty and is a `train sft` run/, "another command never takes it over");
+  const both = await runCli(["train", "sft", "--model", plain, ...SFT_FAST, "--resume", "--overwrite", "--out", out]);
+  assert.notEqual(both.code, 0);
+  assert.match(both.stderr, /--resume continues the run in --out .* and --overwrite starts it over: pass one/);
   const over = await runCli(["train", "sft", "--model", plain, ...SFT_FAST, "--overwrite", "--out", out]);
   assert.equal(over.code, 0, over.stderr);
   assert.equal(readFileSync(join(out, "notes.txt"), "utf8"), "kept");

@@ -193,7 +193,7 @@ test("latentr3 eval --resume continues a killed evaluation from the command line
   assert.match(refused.stderr, /pass --resume to continue it/);
   const both = await runCli([...args, "--resume", "--overwrite"]);
   assert.notEqual(both.code, 0);
-  assert.match(both.stderr, /--resume continues the evaluation in --out and --overwrite starts it over: pass one/);
+  assert.match(both.stderr, /--resume continues the run in --out .* and --overwrite starts it over: pass one/);
   const resumed = await runCli([...args, "--resume"]);
   assertOk(resumed, "eval --resume");
   assert.match(resumed.stdout, /HR@10/);
