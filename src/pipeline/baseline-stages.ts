@@ -32,8 +32,7 @@ import {
   MODEL_SUBDIR,
   claimEvaluation,
   describeSource,
-  evaluatedSplit,
-  testUsers,
+  evaluatedUsers,
   type FolderMode,
   type RunFolderOptions,
 } from "./stages.js";
@@ -215,8 +214,8 @@ function refuseUnderLauncher(what: string): void {
 /** Full ranking of every catalogue item for every test user: report.json + report.html in `dir`. */
 export function baselineEvaluateStage(opts: BaselineEvaluateOptions): Report {
   const { source } = opts;
-  const test = testUsers(source, opts.limit);
-  const evaluated = evaluatedSplit(source, test);
+  const evaluated = evaluatedUsers(source, opts.limit);
+  const { test } = evaluated;
   refuseUnderLauncher("evaluation");
   claimEvaluation(
     DataParallel.single(),

@@ -468,8 +468,8 @@ export function evaluateStage(opts: EvaluateOptions): Report {
       `${opts.modelDir ?? opts.run}: evaluating ${opts.rec.meta.numLatents} latent thought(s) needs trained LatentRATT weights, and this model has none (a random read-out is not LatentR3): train them with \`latentr3 train sft --latent ${opts.rec.meta.numLatents}\``,
     );
   }
-  const test = testUsers(opts.source, opts.limit);
-  const evaluated = evaluatedSplit(opts.source, test);
+  const evaluated = evaluatedUsers(opts.source, opts.limit);
+  const { test } = evaluated;
   const titles = new Set(opts.source.items.map((i) => i.title.trim())).size;
   if (opts.beams > titles) {
     throw new Error(`--beams ${opts.beams} exceeds the ${titles} distinct catalogue titles of ${opts.source.name}`);
@@ -661,19 +661,20 @@ function groundedDecoding(
   };
 }
 
-/** What a report says it evaluated: the split (test, or the selection rows of `eval --split selection`) and how much of it. */
-export function evaluatedSplit(source: DataSource, test: readonly Example[]) {
+/**
+ * The users an evaluation covers (the first `limit`, or all) and what its report says about them: the
+ * split (test, or the selection rows of `eval --split selection`) and how much of it. None is an error
+ * (a header-only split, every row skipped).
+ */
+export function evaluatedUsers(source: DataSource, limit: number) {
   const split = source.splits.evaluated ?? "test";
-  return { split, coverage: `${test.length} of ${source.splits.test.length} ${split} users` };
-}
-
-/** The test users an evaluation covers; none is an error (a header-only split, every row skipped). */
-export function testUsers(source: DataSource, limit: number) {
   const test = limit > 0 ? source.splits.test.slice(0, limit) : source.splits.test;
   if (test.length === 0) {
-    throw new Error(`${source.name}: no test users to evaluate (the test split is empty, or every row was skipped)`);
+    throw new Error(
+      `${source.name}: no ${split} users to evaluate (the ${split} split is empty, or every row was skipped)`,
+    );
   }
-  return test;
+  return { test, split, coverage: `${test.length} of ${source.splits.test.length} ${split} users` };
 }
 
 /**
@@ -688,8 +689,8 @@ export function popularityStage(
     ranking?: PopularityRanking;
   } & FolderMode,
 ): Report {
-  const test = testUsers(opts.source, opts.limit);
-  const evaluated = evaluatedSplit(opts.source, test);
+  const evaluated = evaluatedUsers(opts.source, opts.limit);
+  const { test } = evaluated;
   const ranking = opts.ranking ?? "titles";
   // Cheap enough that every rank of a job computes it; rank 0 writes it.
   const dp = joinJob({});

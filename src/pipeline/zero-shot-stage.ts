@@ -13,7 +13,7 @@ import type { Report } from "../eval/report-schema.js";
 import { Recommender } from "../latent/recommender.js";
 import { ChatTemplate } from "../llm/chat-template.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
-import { evaluateStage, joinJob, REASONING_JSONL, testUsers, type EvaluateOptions } from "./stages.js";
+import { evaluateStage, joinJob, REASONING_JSONL, evaluatedUsers, type EvaluateOptions } from "./stages.js";
 
 export const ZERO_SHOT_LABELS: Readonly<Record<ZeroShotMethod, string>> = {
   base: "Base (zero-shot prompt)",
@@ -57,7 +57,7 @@ export async function zeroShotEvaluateStage(
     ],
   });
   // In a distributed job rank 0 holds its own share's reasoning only: those users are written.
-  const first = testUsers(opts.source, opts.limit).slice(0, cot ? opts.config.saveReasoning : 0);
+  const first = evaluatedUsers(opts.source, opts.limit).test.slice(0, cot ? opts.config.saveReasoning : 0);
   const lines = first.flatMap((e, user) => {
     const reasoning = zeroShot.reasoning.get(e);
     return reasoning

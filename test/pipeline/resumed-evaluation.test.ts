@@ -12,7 +12,7 @@ import type { DataSource } from "../../src/data/data-source.js";
 import { primePlain } from "../../src/decode/prime.js";
 import type { RecommendOptions } from "../../src/decode/recommend.js";
 import type { Recommender } from "../../src/latent/recommender.js";
-import { evaluateStage, testUsers, type EvaluateOptions } from "../../src/pipeline/stages.js";
+import { evaluateStage, evaluatedUsers, type EvaluateOptions } from "../../src/pipeline/stages.js";
 import { PREDICTIONS_JSONL } from "../../src/pipeline/prediction-log.js";
 import type { Report } from "../../src/eval/report-schema.js";
 import { tempFolder } from "../support/helpers.js";
@@ -95,7 +95,7 @@ test("a killed evaluation saved its finished batches; resumed, it reports what a
     resumed.notes?.some((n) => n.startsWith(`resumed: ${2 * BATCH} users' rankings read back`)),
     JSON.stringify(resumed.notes),
   );
-  const test = testUsers(source, 0);
+  const { test } = evaluatedUsers(source, 0);
   assert.equal(resumed.latency?.users, test.length - 2 * BATCH, "latency covers only the users decoded now");
   assert.equal(
     readFileSync(join(dir, PREDICTIONS_JSONL), "utf8"),
@@ -121,7 +121,7 @@ test("resuming uses the saved rankings instead of decoding those users again", (
   const dir = interrupted("used");
   const lines = savedLines(dir);
   // A saved user the model missed gets the target as its saved ranking: only reading it back makes a hit.
-  const test = testUsers(source, 0);
+  const { test } = evaluatedUsers(source, 0);
   const missed = lines.find((l) => whole.perUser!.records[l.row]?.rank === null);
   assert.ok(missed, "a missed user among the saved ones");
   missed.titles = [test[missed.row]!.target.title];
