@@ -16,7 +16,7 @@ import type { Recommender } from "../latent/recommender.js";
 import { greedyAnswers, groundingTokens, nearestByL2, titleGroundingTokens } from "./grounding.js";
 import { pooledHiddenStates } from "../llm/pooled-hidden-states.js";
 import { primeLatent, primePlain } from "./prime.js";
-import { cacheDir, trieTitles, type DecodedBatch, type Recommendations } from "./recommend.js";
+import { cacheDir, lengthSortedBatches, trieTitles, type DecodedBatch, type Recommendations } from "./recommend.js";
 import { titleTrieCacheKey } from "./title-trie-file.js";
 
 /** The catalogue side of grounding: distinct titles and their text embeddings [titles, hidden]. */
@@ -143,14 +143,12 @@ export function groundedRecommend(
   opts: GroundedRecommendOptions,
 ): GroundedRecommendations {
   const prompts = examples.map((e) => rec.promptIds(e));
-  // Similar lengths share a batch (less padding); results are put back in input order.
-  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length || a - b);
   const titles: string[][] = new Array(examples.length);
   const answers: string[] = new Array(examples.length);
   const timing = { primeMs: 0, searchMs: 0, tensorMs: 0, totalMs: 0 };
   const start = performance.now();
-  for (let i = 0; i < order.length; i += opts.batchSize) {
-    const idx = order.slice(i, i + opts.batchSize);
+  // Results are put back in input order.
+  for (const { indices: idx, done, workFraction } of lengthSortedBatches(prompts, opts.batchSize)) {
     const t0 = performance.now();
     const primed = tidy(() => {
       const { ids, mask } = collatePrompts(
@@ -181,11 +179,7 @@ export function groundedRecommend(
       titles[j] = nearest[k]!.map((n) => catalogue.titles[n]!);
       answers[j] = rec.tokenizer.decode(generated[k]!.tokens);
     });
-    opts.onBatch?.({
-      indices: idx,
-      titles: idx.map((j) => titles[j]!),
-      done: Math.min(i + opts.batchSize, order.length),
-    });
+    opts.onBatch?.({ indices: idx, titles: idx.map((j) => titles[j]!), done, workFraction });
   }
   timing.totalMs = performance.now() - start;
   return { titles, answers, timing };

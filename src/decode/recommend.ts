@@ -54,6 +54,34 @@ export interface DecodedBatch {
   indices: readonly number[];
   titles: readonly (readonly string[])[];
   done: number;
+  /** The share of all prompt tokens decoded so far (0–1): what progress ETAs are computed from. */
+  workFraction: number;
+}
+
+/** A batch of prompts to decode together: indices into the prompts, and the progress once it is done. */
+export interface PromptBatch {
+  indices: number[];
+  done: number;
+  workFraction: number;
+}
+
+/**
+ * Batches of `batchSize` prompts, shortest first: similar lengths share a batch (less padding). A
+ * batch's decoding time grows with its prompt length (on Amazon Industrial about 28 ms + 2.7 ms per
+ * mean prompt token per batch of 8), so the last batches are the slowest: `workFraction` counts prompt
+ * tokens, which keeps an ETA from promising too early.
+ */
+export function lengthSortedBatches(prompts: readonly (readonly number[])[], batchSize: number): PromptBatch[] {
+  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length || a - b);
+  const totalTokens = prompts.reduce((sum, p) => sum + p.length, 0);
+  const batches: PromptBatch[] = [];
+  let tokens = 0;
+  for (let i = 0; i < order.length; i += batchSize) {
+    const indices = order.slice(i, i + batchSize);
+    tokens += indices.reduce((sum, j) => sum + prompts[j]!.length, 0);
+    batches.push({ indices, done: i + indices.length, workFraction: totalTokens > 0 ? tokens / totalTokens : 1 });
+  }
+  return batches;
 }
 
 export interface Recommendations {
@@ -71,14 +99,12 @@ export function recommend(
   opts: RecommendOptions,
 ): Recommendations {
   const prompts = examples.map((e) => (opts.promptIds ? opts.promptIds(e) : rec.promptIds(e)));
-  // Similar lengths share a batch (less padding); results are put back in input order.
-  const order = prompts.map((_, i) => i).sort((a, b) => prompts[a]!.length - prompts[b]!.length || a - b);
   const titles: string[][] = new Array(examples.length);
   const scores: number[][] = new Array(examples.length);
   const timing = { primeMs: 0, searchMs: 0, tensorMs: 0, totalMs: 0 };
   const start = performance.now();
-  for (let i = 0; i < order.length; i += opts.batchSize) {
-    const idx = order.slice(i, i + opts.batchSize);
+  // Results are put back in input order.
+  for (const { indices: idx, done, workFraction } of lengthSortedBatches(prompts, opts.batchSize)) {
     tidy(() => {
       const t0 = performance.now();
       const { ids, mask } = collatePrompts(
@@ -107,11 +133,7 @@ export function recommend(
         scores[j] = hyps.map((h) => h.score);
       });
     });
-    opts.onBatch?.({
-      indices: idx,
-      titles: idx.map((j) => titles[j]!),
-      done: Math.min(i + opts.batchSize, order.length),
-    });
+    opts.onBatch?.({ indices: idx, titles: idx.map((j) => titles[j]!), done, workFraction });
   }
   timing.totalMs = performance.now() - start;
   return { titles, scores, timing };

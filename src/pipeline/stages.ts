@@ -576,7 +576,7 @@ function decodePending(
       batch.indices.map((i) => shareRows[i]!),
       batch.titles,
     );
-    progress?.update(batch.done);
+    progress?.update(batch.done, {}, batch.workFraction);
   };
   const users = pending.map((row) => test[row]!);
   const decoded =

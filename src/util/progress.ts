@@ -11,12 +11,29 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
+/**
+ * Seconds left at the rate so far: of units (`done` of `total`, not counting the `startAt` a resumed
+ * run began with), or of work when `workFraction` says what share of it is done.
+ */
+export function etaSeconds(p: {
+  elapsed: number;
+  done: number;
+  total: number;
+  startAt?: number;
+  workFraction?: number;
+}): number {
+  if (p.workFraction !== undefined) return (p.elapsed * (1 - p.workFraction)) / Math.max(p.workFraction, 1e-9);
+  const rate = (p.done - (p.startAt ?? 0)) / Math.max(p.elapsed, 1e-9);
+  return (p.total - p.done) / Math.max(rate, 1e-9);
+}
+
 export class Progress {
   private readonly start = performance.now();
   private lastPrint = 0;
   private readonly tty: boolean;
   private done = 0;
   private finalPrinted = false;
+  private workFraction: number | undefined;
 
   constructor(
     readonly label: string,
@@ -31,8 +48,13 @@ export class Progress {
     this.done = startAt;
   }
 
-  update(done: number, fields: Record<string, string | number> = {}): void {
+  /**
+   * Records `done` units. `workFraction` (0–1), when units differ in cost, is the share of the whole
+   * work they hold (an evaluation's users by prompt tokens): the ETA then comes from it, not from the count.
+   */
+  update(done: number, fields: Record<string, string | number> = {}, workFraction?: number): void {
     this.done = done;
+    this.workFraction = workFraction;
     const now = performance.now();
     const everyMs = this.tty ? 200 : this.interval * 1000;
     if (done < this.total && now - this.lastPrint < everyMs) return;
@@ -54,8 +76,13 @@ export class Progress {
     if (final) this.finalPrinted = true;
     if (process.env.LATENTR3_QUIET === "1") return;
     const elapsed = this.elapsedSeconds();
-    const rate = (this.done - this.startAt) / Math.max(elapsed, 1e-9);
-    const eta = (this.total - this.done) / Math.max(rate, 1e-9);
+    const eta = etaSeconds({
+      elapsed,
+      done: this.done,
+      total: this.total,
+      startAt: this.startAt,
+      workFraction: this.workFraction,
+    });
     const parts = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === "number" ? formatNumber(v) : v}`);
     const pct = this.total > 0 ? Math.floor((100 * this.done) / this.total) : 100;
     const line = `[${this.label}] ${this.done}/${this.total} (${pct}%) ${parts.join("  ")}  ${final ? `took ${formatDuration(elapsed)}` : `ETA ${formatDuration(eta)}`}`;
