@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTitleTrie, recommend, trieTitles, type Recommendations } from "../../src/decode/recommend.js";
 import { TitleTrie } from "../../src/decode/title-trie.js";
-import { evaluateStage } from "../../src/pipeline/stages.js";
+import { evaluateStage } from "../../src/pipeline/evaluation-stages.js";
 import { Recommender } from "../../src/latent/recommender.js";
 import { intOption, listOption, sampleIndices } from "../support/args.js";
 import { environment, loadBenchData, median, min } from "../support/setup.js";

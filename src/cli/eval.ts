@@ -15,14 +15,8 @@ import { DISTRIBUTED_CONFIG } from "../distributed/index.js";
 import { formatMetricsLine } from "../eval/format.js";
 import { Recommender } from "../latent/recommender.js";
 import type { Report } from "../eval/report-schema.js";
-import {
-  EVAL_ARTIFACTS,
-  EVAL_STAGE,
-  STAGE_COMMANDS,
-  evaluateStage,
-  joinJob,
-  popularityStage,
-} from "../pipeline/stages.js";
+import { EVAL_ARTIFACTS, EVAL_STAGE, STAGE_COMMANDS, joinJob } from "../pipeline/stages.js";
+import { evaluateStage, popularityStage } from "../pipeline/evaluation-stages.js";
 import { RUN_CONFIG, checkRunFolder } from "../train/run-folder.js";
 
 const EVAL_RUN = RUN_CONFIG;

@@ -28,14 +28,8 @@ import { boolean, choice, configTable, list, optional, required, type ConfigOf }
 import { DataParallel, distributedEnv } from "../distributed/index.js";
 import { TITLE_EMBEDDINGS_FILE, alphaRecInputs } from "./alpharec-inputs.js";
 import { readConfig } from "../llm/checkpoint.js";
-import {
-  MODEL_SUBDIR,
-  claimEvaluation,
-  describeSource,
-  evaluatedUsers,
-  type FolderMode,
-  type RunFolderOptions,
-} from "./stages.js";
+import { MODEL_SUBDIR, describeSource, type RunFolderOptions } from "./stages.js";
+import { claimEvaluation, evaluatedUsers, type FolderMode } from "./evaluation-stages.js";
 
 /** Cut-off of the selection metric: NDCG@10, the paper's headline metric. */
 export const SELECTION_K = 10;

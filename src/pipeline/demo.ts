@@ -40,14 +40,13 @@ import {
   MODEL_SUBDIR,
   claimOnRankZero,
   describeSource,
-  evaluateStage,
   joinJob,
-  popularityStage,
   pretrainStage,
   rlStage,
   sftStage,
   trainingLogOf,
 } from "./stages.js";
+import { evaluateStage, popularityStage } from "./evaluation-stages.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
 import type { Arch } from "../baselines/model.js";
 import type { PopularityRanking } from "../eval/popularity-baseline.js";

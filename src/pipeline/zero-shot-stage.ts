@@ -13,7 +13,8 @@ import type { Report } from "../eval/report-schema.js";
 import { Recommender } from "../latent/recommender.js";
 import { ChatTemplate } from "../llm/chat-template.js";
 import { writeFileAtomic } from "../util/atomic-file.js";
-import { evaluateStage, joinJob, REASONING_JSONL, evaluatedUsers, type EvaluateOptions } from "./stages.js";
+import { joinJob, REASONING_JSONL } from "./stages.js";
+import { evaluateStage, evaluatedUsers, type EvaluateOptions } from "./evaluation-stages.js";
 
 export const ZERO_SHOT_LABELS: Readonly<Record<ZeroShotMethod, string>> = {
   base: "Base (zero-shot prompt)",

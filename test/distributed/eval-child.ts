@@ -5,7 +5,8 @@
  */
 import { buildTitleTrie } from "../../src/decode/recommend.js";
 import { recommendSharded } from "../../src/pipeline/sharded-recommend.js";
-import { evaluateStage, joinJob } from "../../src/pipeline/stages.js";
+import { joinJob } from "../../src/pipeline/stages.js";
+import { evaluateStage } from "../../src/pipeline/evaluation-stages.js";
 import { report } from "../support/launch-workers.js";
 import { smallSource, tinyRecommender } from "../support/tiny-recommender.js";
 

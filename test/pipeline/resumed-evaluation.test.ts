@@ -12,7 +12,7 @@ import type { DataSource } from "../../src/data/data-source.js";
 import { primePlain } from "../../src/decode/prime.js";
 import type { RecommendOptions } from "../../src/decode/recommend.js";
 import type { Recommender } from "../../src/latent/recommender.js";
-import { evaluateStage, evaluatedUsers, type EvaluateOptions } from "../../src/pipeline/stages.js";
+import { evaluateStage, evaluatedUsers, type EvaluateOptions } from "../../src/pipeline/evaluation-stages.js";
 import { PREDICTIONS_JSONL } from "../../src/pipeline/prediction-log.js";
 import type { Report } from "../../src/eval/report-schema.js";
 import { tempFolder } from "../support/helpers.js";
