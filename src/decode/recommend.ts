@@ -49,20 +49,17 @@ export interface RecommendOptions extends BeamSearchOptions {
   prime?: (ids: Tensor, mask: Tensor, examples: readonly { history: readonly Item[] }[]) => PrimedDecoder;
 }
 
-/** One decoded batch, as `onBatch` reports it. */
-export interface DecodedBatch {
-  indices: readonly number[];
-  titles: readonly (readonly string[])[];
-  done: number;
-  /** The share of all prompt tokens decoded so far (0–1): what progress ETAs are computed from. */
-  workFraction: number;
-}
-
 /** A batch of prompts to decode together: indices into the prompts, and the progress once it is done. */
 export interface PromptBatch {
   indices: number[];
   done: number;
+  /** The share of all prompt tokens decoded once this batch is (0–1): what progress ETAs are computed from. */
   workFraction: number;
+}
+
+/** One decoded batch, as `onBatch` reports it. */
+export interface DecodedBatch extends Readonly<PromptBatch> {
+  titles: readonly (readonly string[])[];
 }
 
 /**
